@@ -1,0 +1,3 @@
+module chaos-testbed/pause
+
+go 1.24.0
