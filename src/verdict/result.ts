@@ -1,0 +1,93 @@
+/**
+ * The result document: what `chaos run --json` prints and what result.json holds. Versioned: a field is only
+ * ever added; renaming or removing one bumps RESULT_SCHEMA_VERSION.
+ */
+export const RESULT_SCHEMA_VERSION = 'chaos.result/v1';
+
+export type Verdict = 'PASS' | 'FAIL' | 'INCONCLUSIVE';
+export type WindowName = 'baseline' | 'fault' | 'recovery' | 'all';
+
+export interface SloResult {
+  /** Stable, human-readable id, e.g. "latency-p95-all" — the junit testcase name. */
+  id: string;
+  kind: string;
+  window: WindowName;
+  verdict: Verdict;
+  /** Measured value in the unit of `threshold`, or null when nothing could be measured. */
+  measured: number | string | null;
+  threshold: string;
+  /** One or more sentences a reviewer can check: counts, timestamps, object names. */
+  evidence: string;
+}
+
+export interface FaultRecord {
+  type: string;
+  /** What the fault did, in words, e.g. "deleted pod ml-serving/fraud-scorer-abc (grace 0s)". */
+  description: string;
+  injectedAt: string | null;
+  revertedAt: string | null;
+  /** false when the fault matched nothing or was denied: the run is then INCONCLUSIVE. */
+  confirmed: boolean;
+  targets: string[];
+  notes: string[];
+}
+
+/** One second of load, for the time-series charts. */
+export interface TimelinePoint {
+  /** seconds since load start */
+  t: number;
+  requests: number;
+  errors: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  readyPods: number | null;
+}
+
+export interface WindowStats {
+  window: WindowName;
+  startOffsetS: number;
+  endOffsetS: number;
+  requests: number;
+  failed: number;
+  errorRate: number;
+  rps: number;
+  p50Ms: number | null;
+  p90Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+  statusCounts: Record<string, number>;
+}
+
+export interface TimelineEvent {
+  at: string;
+  /** seconds since load start, when known */
+  t: number | null;
+  kind: 'phase' | 'fault' | 'revert' | 'pod' | 'event' | 'note';
+  message: string;
+}
+
+export interface RunResult {
+  schemaVersion: typeof RESULT_SCHEMA_VERSION;
+  runId: string;
+  scenario: { name: string; description: string; file: string; labels: Record<string, string> };
+  cluster: { context: string | null; namespace: string };
+  startedAt: string;
+  finishedAt: string;
+  durationS: number;
+  timeScale: number;
+  seed: number;
+  verdict: Verdict;
+  exitCode: number;
+  /** Why the run is INCONCLUSIVE or was interrupted, in words; empty otherwise. */
+  reasons: string[];
+  slos: SloResult[];
+  faults: FaultRecord[];
+  windows: WindowStats[];
+  timeline: TimelinePoint[];
+  events: TimelineEvent[];
+  errorBudget: { slo: number; requests: number; errors: number; consumed: number } | null;
+  /** Paths relative to the report dir. */
+  artifacts: Record<string, string>;
+}
