@@ -1,0 +1,274 @@
+/**
+ * The Kubernetes edge. Everything chaos does to or reads from a cluster goes through this one object, so
+ * that `--dry-run` can be enforced in one place and tests can substitute a fake at this boundary.
+ */
+import { PassThrough } from 'node:stream';
+import * as k8s from '@kubernetes/client-node';
+import { EnvironmentError } from '../errors.js';
+
+export type Pod = k8s.V1Pod;
+export type Deployment = k8s.V1Deployment;
+export type Node = k8s.V1Node;
+export type CoreEvent = k8s.CoreV1Event;
+
+export interface WatchEvent<T> {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: T;
+  /** When chaos received it: the watch API has no per-event timestamp. */
+  receivedAt: Date;
+}
+
+export interface KubeOptions {
+  context?: string;
+  /** Every write throws instead of reaching the API server. */
+  readOnly?: boolean;
+}
+
+export function selectorString(selector: Record<string, string>): string {
+  return Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** The API server's answer to a failed call, reduced to what callers branch on. */
+export function apiStatus(error: unknown): { code: number | null; message: string } {
+  if (error instanceof k8s.ApiException) {
+    const body = typeof error.body === 'string' ? safeJson(error.body) : (error.body as Record<string, unknown> | null);
+    const message = (body && typeof body.message === 'string' ? body.message : null) ?? error.message;
+    return { code: error.code, message };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: null, message };
+}
+
+function safeJson(text: string): Record<string, unknown> | null {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+export class ReadOnlyViolation extends Error {
+  constructor(what: string) {
+    super(`refused a cluster write in read-only mode: ${what}`);
+  }
+}
+
+export class Kube {
+  readonly config: k8s.KubeConfig;
+  readonly core: k8s.CoreV1Api;
+  readonly apps: k8s.AppsV1Api;
+  readonly discovery: k8s.DiscoveryV1Api;
+  readonly readOnly: boolean;
+  /** Count of write calls made: tests and --dry-run reports use it. */
+  writes = 0;
+
+  private constructor(config: k8s.KubeConfig, readOnly: boolean) {
+    this.config = config;
+    this.readOnly = readOnly;
+    this.core = config.makeApiClient(k8s.CoreV1Api);
+    this.apps = config.makeApiClient(k8s.AppsV1Api);
+    this.discovery = config.makeApiClient(k8s.DiscoveryV1Api);
+  }
+
+  static connect(opts: KubeOptions = {}): Kube {
+    const config = new k8s.KubeConfig();
+    try {
+      config.loadFromDefault();
+    } catch (error) {
+      throw new EnvironmentError(`cannot load a kubeconfig: ${(error as Error).message}`, 'set KUBECONFIG or run inside a cluster');
+    }
+    if (opts.context) {
+      if (!config.getContexts().some((c) => c.name === opts.context)) {
+        throw new EnvironmentError(
+          `no context "${opts.context}" in the kubeconfig`,
+          `known contexts: ${config.getContexts().map((c) => c.name).join(', ') || '(none)'}`,
+        );
+      }
+      config.setCurrentContext(opts.context);
+    }
+    if (!config.getCurrentCluster()) {
+      throw new EnvironmentError('the kubeconfig has no current cluster', 'run `chaos cluster up` or pass --context');
+    }
+    return new Kube(config, opts.readOnly ?? false);
+  }
+
+  get context(): string {
+    return this.config.getCurrentContext();
+  }
+
+  /** Throws EnvironmentError (exit 3) if the API server does not answer within the timeout. */
+  async ping(timeoutMs = 10_000): Promise<string> {
+    const version = this.config.makeApiClient(k8s.VersionApi);
+    const timer = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`no answer within ${timeoutMs / 1000}s`)), timeoutMs).unref(),
+    );
+    try {
+      const info = await Promise.race([version.getCode(), timer]);
+      return info.gitVersion;
+    } catch (error) {
+      throw new EnvironmentError(
+        `cluster unreachable (context ${this.context}, ${this.config.getCurrentCluster()?.server ?? '?'}): ${apiStatus(error).message}`,
+        'is the cluster up? `chaos cluster status`',
+      );
+    }
+  }
+
+  private write(what: string): void {
+    if (this.readOnly) throw new ReadOnlyViolation(what);
+    this.writes++;
+  }
+
+  listPods(namespace: string, selector: Record<string, string>): Promise<Pod[]> {
+    return this.core
+      .listNamespacedPod({ namespace, labelSelector: selectorString(selector) })
+      .then((l) => l.items);
+  }
+
+  listPodsOnNode(node: string): Promise<Pod[]> {
+    return this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }).then((l) => l.items);
+  }
+
+  readDeployment(namespace: string, name: string): Promise<Deployment> {
+    return this.apps.readNamespacedDeployment({ namespace, name });
+  }
+
+  listNodes(): Promise<Node[]> {
+    return this.core.listNode().then((l) => l.items);
+  }
+
+  readNode(name: string): Promise<Node> {
+    return this.core.readNode({ name });
+  }
+
+  async readyEndpoints(namespace: string, service: string): Promise<string[]> {
+    const slices = await this.discovery.listNamespacedEndpointSlice({
+      namespace,
+      labelSelector: `kubernetes.io/service-name=${service}`,
+    });
+    return slices.items.flatMap((s) =>
+      (s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).flatMap((e) => e.addresses),
+    );
+  }
+
+  listEvents(namespace: string): Promise<CoreEvent[]> {
+    return this.core.listNamespacedEvent({ namespace }).then((l) => l.items);
+  }
+
+  readService(namespace: string, name: string): Promise<k8s.V1Service> {
+    return this.core.readNamespacedService({ namespace, name });
+  }
+
+  async podLog(
+    namespace: string,
+    name: string,
+    opts: { container?: string; previous?: boolean; limitBytes?: number },
+  ): Promise<string> {
+    return this.core.readNamespacedPodLog({
+      namespace,
+      name,
+      container: opts.container,
+      previous: opts.previous,
+      limitBytes: opts.limitBytes ?? 64 * 1024,
+    });
+  }
+
+  async deletePod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<void> {
+    this.write(`delete pod ${namespace}/${name}`);
+    await this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds });
+  }
+
+  async evictPod(namespace: string, name: string): Promise<void> {
+    this.write(`evict pod ${namespace}/${name}`);
+    await this.core.createNamespacedPodEviction({
+      namespace,
+      name,
+      body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } },
+    });
+  }
+
+  async setUnschedulable(node: string, unschedulable: boolean): Promise<void> {
+    this.write(`${unschedulable ? 'cordon' : 'uncordon'} node ${node}`);
+    await this.core.patchNode(
+      { name: node, body: { spec: { unschedulable } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
+    );
+  }
+
+  async patchDeployment(namespace: string, name: string, patch: object, strategy: k8s.PatchStrategy): Promise<Deployment> {
+    this.write(`patch deployment ${namespace}/${name}`);
+    return this.apps.patchNamespacedDeployment(
+      { namespace, name, body: patch },
+      k8s.setHeaderOptions('Content-Type', strategy),
+    );
+  }
+
+  async addEphemeralContainer(namespace: string, pod: string, container: k8s.V1EphemeralContainer): Promise<void> {
+    this.write(`add ephemeral container ${container.name} to ${namespace}/${pod}`);
+    await this.core.patchNamespacedPodEphemeralcontainers(
+      { namespace, name: pod, body: { spec: { ephemeralContainers: [container] } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
+    );
+  }
+
+  /** Runs a command in a container and returns its output; rejects on a non-zero exit. */
+  async exec(namespace: string, pod: string, container: string, command: string[], timeoutMs = 20_000): Promise<string> {
+    this.write(`exec in ${namespace}/${pod}/${container}: ${command.join(' ')}`);
+    const exec = new k8s.Exec(this.config);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    stderr.on('data', (d: Buffer) => (out += d.toString()));
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`exec timed out after ${timeoutMs}ms`)), timeoutMs);
+      exec
+        .exec(namespace, pod, container, command, stdout, stderr, null, false, (status) => {
+          clearTimeout(timer);
+          if (status.status === 'Success') resolve(out);
+          else reject(new Error(`${command.join(' ')} failed: ${status.message ?? ''} ${out}`.trim()));
+        })
+        .catch((error: unknown) => {
+          clearTimeout(timer);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        });
+    });
+  }
+
+  /**
+   * Streams watch events until `stop()`; re-establishes the watch when the server closes it, so a long run
+   * keeps observing.
+   */
+  watch<T>(path: string, query: Record<string, string>, onEvent: (e: WatchEvent<T>) => void): { stop(): void } {
+    const watcher = new k8s.Watch(this.config);
+    let stopped = false;
+    let controller: AbortController | undefined;
+    const start = () => {
+      if (stopped) return;
+      watcher
+        .watch(
+          path,
+          { ...query, allowWatchBookmarks: true },
+          (type, object) => onEvent({ type: type as WatchEvent<T>['type'], object: object as T, receivedAt: new Date() }),
+          () => {
+            if (!stopped) setTimeout(start, 500).unref();
+          },
+        )
+        .then((c) => {
+          controller = c;
+          if (stopped) c.abort();
+        })
+        .catch(() => {
+          if (!stopped) setTimeout(start, 1000).unref();
+        });
+    };
+    start();
+    return {
+      stop: () => {
+        stopped = true;
+        controller?.abort();
+      },
+    };
+  }
+}

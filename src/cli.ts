@@ -1,0 +1,174 @@
+/**
+ * The only module that reads argv and decides the exit code. Commands throw ChaosError; everything else
+ * that escapes is a bug in chaos and is printed with its stack.
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { processOutput, type Output } from './adapters/output.js';
+import { ChaosError, ExitCode, InvalidInputError } from './errors.js';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    PASS: every SLO held
+  1    FAIL: at least one SLO failed
+  2    invalid input or usage (nothing was written to any cluster)
+  3    environment: no cluster, no k6, permission denied, an unrecovered run
+  4    INCONCLUSIVE: a fault matched nothing or was denied, or data was missing
+  130  interrupted (after every fault was rolled back)`;
+
+function positiveNumber(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+    return n;
+  };
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
+  return n;
+}
+
+export function createCli(out: Output, setExitCode: (code: number) => void): Command {
+  const program = new Command('chaos')
+    .description('Chaos experiments and load tests for ML model-serving endpoints on Kubernetes')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .configureOutput({ writeOut: (s) => out.stdout(s), writeErr: (s) => out.info(s.trimEnd()) })
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('run scenarios against the cluster and judge their SLOs')
+    .argument('<file...>', 'scenario files')
+    .option('--context <name>', 'kubeconfig context (default: the current one)')
+    .option('--namespace <ns>', 'override target.namespace (must be allowed by the scenario)')
+    .option('--report-dir <dir>', 'where reports go (default: reports/<UTC timestamp>-<scenario>/)')
+    .option('--dry-run', 'plan, check the cluster read-only, and stop before any write')
+    .option('--yes', 'allow a context the scenario does not list in safety.allowedContexts')
+    .option('--force', 'start even though an unrecovered run ledger exists for this cluster')
+    .option('--seed <n>', 'seed for every random choice (default: random, printed)', integer)
+    .option('--time-scale <factor>', 'multiply every window and fault time (e.g. 0.1 for CI)', positiveNumber('--time-scale'))
+    .option('--json', 'print one result document on stdout (human output goes to stderr)')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (files: string[], opts: RunCliOptions) => {
+      const { runCommand } = await import('./commands/run.js');
+      setExitCode(await runCommand(files, opts, out));
+    });
+
+  program
+    .command('validate')
+    .description('check scenario files; prints every problem as file:line:col: path: message')
+    .argument('<file...>', 'scenario files')
+    .action(async (files: string[]) => {
+      const { validateCommand } = await import('./commands/validate.js');
+      await validateCommand(files, out);
+    });
+
+  program
+    .command('plan')
+    .description('show the timeline and, if a cluster is reachable, the targets it would select now (read-only)')
+    .argument('<file>', 'scenario file')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--namespace <ns>', 'override target.namespace')
+    .option('--seed <n>', 'seed for random choices', integer)
+    .option('--time-scale <factor>', 'multiply every window and fault time', positiveNumber('--time-scale'))
+    .action(async (file: string, opts: PlanCliOptions) => {
+      const { planCommand } = await import('./commands/plan.js');
+      await planCommand(file, opts, out);
+    });
+
+  program
+    .command('list')
+    .description('list scenarios with their name and description')
+    .argument('[dir]', 'directory', 'scenarios')
+    .action(async (dir: string) => {
+      const { listCommand } = await import('./commands/list.js');
+      await listCommand(dir, out);
+    });
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of scenario files')
+    .action(async () => {
+      const { schemaCommand } = await import('./commands/schema.js');
+      schemaCommand(out);
+    });
+
+  program
+    .command('recover')
+    .description('undo whatever a dead run left in the cluster, from its ledger')
+    .option('--run <id>', 'only this run (default: every unrecovered run)')
+    .option('--context <name>', 'kubeconfig context')
+    .action(async (opts: { run?: string; context?: string }) => {
+      const { recoverCommand } = await import('./commands/recover.js');
+      await recoverCommand(opts, out);
+    });
+
+  const cluster = program.command('cluster').description('the local kind testbed');
+  for (const verb of ['up', 'down', 'status'] as const) {
+    cluster
+      .command(verb)
+      .description(`${verb === 'up' ? 'build (cached) and start' : verb === 'down' ? 'delete' : 'show'} the kind testbed`)
+      .action(async () => {
+        const { clusterCommand } = await import('./commands/cluster.js');
+        setExitCode(await clusterCommand(verb, out));
+      });
+  }
+  program.addOption(new Option('--no-color', 'plain output').hideHelp());
+  return program;
+}
+
+export interface RunCliOptions {
+  context?: string;
+  namespace?: string;
+  reportDir?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  force?: boolean;
+  seed?: number;
+  timeScale?: number;
+  json?: boolean;
+}
+
+export interface PlanCliOptions {
+  context?: string;
+  namespace?: string;
+  seed?: number;
+  timeScale?: number;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const out = processOutput();
+  let code: number = ExitCode.Pass;
+  const program = createCli(out, (c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    code = exitCodeFor(error, out);
+  }
+  process.exitCode = code;
+}
+
+function exitCodeFor(error: unknown, out: Output): number {
+  if (error instanceof CommanderError) {
+    // --help and --version are not errors.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) {
+      return ExitCode.Pass;
+    }
+    return ExitCode.InvalidInput;
+  }
+  if (error instanceof InvalidInputError) {
+    for (const line of error.lines) out.info(line);
+    return error.exitCode;
+  }
+  if (error instanceof ChaosError) {
+    out.info(`chaos: ${error.message}`);
+    if (error.hint) out.info(`hint: ${error.hint}`);
+    return error.exitCode;
+  }
+  out.info(`chaos: internal error (a bug in chaos, please report it):`);
+  out.info(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return 70;
+}

@@ -1,0 +1,128 @@
+/**
+ * Scenario → Plan: every duration resolved to milliseconds after --time-scale, every fault placed on one
+ * timeline whose zero is the moment k6 starts sending load, and the k6 options the load will run with.
+ */
+import type { FaultSpec, Scenario } from '../scenario/schema.js';
+import { parseDurationMs } from '../scenario/units.js';
+
+export type PhaseWindow = 'baseline' | 'fault' | 'recovery';
+
+export interface WindowSpan {
+  name: PhaseWindow;
+  startMs: number;
+  endMs: number;
+}
+
+export interface PlannedFault {
+  index: number;
+  spec: FaultSpec;
+  /** From load start. */
+  atMs: number;
+  /** When the orchestrator reverts it: the end of the fault window. */
+  revertAtMs: number;
+}
+
+export interface Plan {
+  scenario: Scenario;
+  file: string;
+  namespace: string;
+  seed: number;
+  timeScale: number;
+  windows: WindowSpan[];
+  totalMs: number;
+  faults: PlannedFault[];
+  k6: {
+    /** One entry of k6's `scenarios` option. */
+    scenario: Record<string, unknown>;
+    thresholds: Record<string, string[]>;
+    /** Non-secret env for the built-in script. */
+    env: Record<string, string>;
+  };
+}
+
+export interface PlanOptions {
+  file: string;
+  namespace?: string;
+  seed: number;
+  timeScale: number;
+}
+
+/** Windows shorter than a second make per-second statistics meaningless. */
+const MIN_WINDOW_MS = 1000;
+
+export function buildPlan(scenario: Scenario, opts: PlanOptions): Plan {
+  const scale = (text: string) => Math.max(MIN_WINDOW_MS, Math.round((parseDurationMs(text) * opts.timeScale) / 1000) * 1000);
+  const scaleAt = (text: string) => Math.round(parseDurationMs(text) * opts.timeScale);
+  const baseline = scale(scenario.windows.baseline);
+  const fault = scale(scenario.windows.fault);
+  const recovery = scale(scenario.windows.recovery);
+  const windows: WindowSpan[] = [
+    { name: 'baseline', startMs: 0, endMs: baseline },
+    { name: 'fault', startMs: baseline, endMs: baseline + fault },
+    { name: 'recovery', startMs: baseline + fault, endMs: baseline + fault + recovery },
+  ];
+  const totalMs = baseline + fault + recovery;
+
+  const faults = scenario.faults.map((spec, index) => ({
+    index,
+    spec,
+    atMs: baseline + Math.min(scaleAt(spec.at), fault - 1),
+    revertAtMs: baseline + fault,
+  }));
+
+  const l = scenario.load;
+  const vus = l.vus ?? Math.max(10, Math.ceil((l.rate ?? 10) / 2));
+  const maxVUs = l.maxVUs ?? Math.max(vus * 4, 50);
+  const stages = (l.stages ?? []).map((s) => ({ duration: `${scale(s.duration) / 1000}s`, target: s.target }));
+  // Scaling rounds each stage to whole seconds; stretch the last one so stages and windows still line up.
+  if (stages.length > 0) {
+    const sum = stages.reduce((a, s) => a + parseDurationMs(s.duration), 0);
+    const last = stages[stages.length - 1]!;
+    last.duration = `${Math.max(1, (parseDurationMs(last.duration) + totalMs - sum) / 1000)}s`;
+  }
+  const duration = `${totalMs / 1000}s`;
+  let k6Scenario: Record<string, unknown>;
+  switch (l.executor) {
+    case 'constant-arrival-rate':
+      k6Scenario = { executor: l.executor, rate: l.rate, timeUnit: '1s', duration, preAllocatedVUs: vus, maxVUs };
+      break;
+    case 'ramping-arrival-rate':
+      k6Scenario = { executor: l.executor, startRate: 0, timeUnit: '1s', preAllocatedVUs: vus, maxVUs, stages };
+      break;
+    case 'constant-vus':
+      k6Scenario = { executor: l.executor, vus, duration };
+      break;
+    case 'ramping-vus':
+      k6Scenario = { executor: l.executor, startVUs: 0, stages, gracefulRampDown: '5s' };
+      break;
+  }
+  k6Scenario.gracefulStop = '5s';
+
+  const oversize = scenario.faults.find((f) => f.type === 'oversize-batch');
+  const env: Record<string, string> = {
+    ...l.env,
+    TARGET_URL: scenario.target.url,
+    CHAOS_WINDOWS: windows.map((w) => `${w.name}:${(w.endMs - w.startMs) / 1000}`).join(','),
+    CHAOS_FEATURES: String(l.payload.features),
+    CHAOS_ROWS: String(l.payload.rows),
+    CHAOS_OVERSIZE_EVERY: oversize ? String(oversize.every) : '0',
+    CHAOS_OVERSIZE_ROWS: oversize ? String(oversize.rows) : '0',
+  };
+
+  return {
+    scenario,
+    file: opts.file,
+    namespace: opts.namespace ?? scenario.target.namespace,
+    seed: opts.seed,
+    timeScale: opts.timeScale,
+    windows,
+    totalMs,
+    faults,
+    k6: { scenario: k6Scenario, thresholds: l.thresholds ?? {}, env },
+  };
+}
+
+export function windowAt(plan: Plan, offsetMs: number): PhaseWindow {
+  for (const w of plan.windows) if (offsetMs < w.endMs) return w.name;
+  return 'recovery';
+}

@@ -1,0 +1,78 @@
+import type { RunResult, Verdict } from '../verdict/result.js';
+import { formatDuration, formatMeasured, formatNumber, verdictCounts } from './format.js';
+
+export interface ConsoleSummaryOptions {
+  /** Wrap verdict words in ANSI colours; the caller decides from isTTY/NO_COLOR. */
+  color?: boolean;
+  /** Report files to point at, as the caller wants them shown (usually relative to the cwd). */
+  reportFiles?: readonly string[];
+  /** Evidence of non-passing SLOs is cut to this many characters to keep the block short. */
+  evidenceWidth?: number;
+}
+
+const ANSI: Record<Verdict, string> = { PASS: '\u001b[32m', FAIL: '\u001b[31m', INCONCLUSIVE: '\u001b[33m' };
+const RESET = '\u001b[0m';
+
+/** The block printed at the end of a run: the verdict first, then one line per SLO. */
+export function renderConsoleSummary(result: RunResult, opts: ConsoleSummaryOptions = {}): string {
+  const paint = (verdict: Verdict, text: string): string =>
+    opts.color ? `${ANSI[verdict]}${text}${RESET}` : text;
+  const width = opts.evidenceWidth ?? 160;
+  const counts = verdictCounts(result.slos);
+  const context = result.cluster.context ?? 'current context';
+
+  const lines = [
+    `chaos ${paint(result.verdict, result.verdict)}: ${clean(result.scenario.name)} (exit ${result.exitCode})`,
+    `run ${clean(result.runId)}, ${formatDuration(result.durationS)}, ${clean(context)}/${clean(result.cluster.namespace)}, seed ${result.seed}`,
+    `SLOs: ${counts.PASS} pass, ${counts.FAIL} fail, ${counts.INCONCLUSIVE} inconclusive`,
+  ];
+
+  const rows = result.slos.map((slo) => ({
+    slo,
+    id: clean(slo.id),
+    measured: clean(formatMeasured(slo)),
+    threshold: clean(slo.threshold),
+  }));
+  const idWidth = Math.max(0, ...rows.map((r) => r.id.length));
+  const measuredWidth = Math.max(0, ...rows.map((r) => r.measured.length));
+  for (const r of rows) {
+    const verdict = paint(r.slo.verdict, r.slo.verdict.padEnd('INCONCLUSIVE'.length));
+    lines.push(
+      `  ${verdict}  ${r.id.padEnd(idWidth)}  ${r.measured.padEnd(measuredWidth)}  vs ${r.threshold}  [${r.slo.window}]`,
+    );
+    if (r.slo.verdict !== 'PASS') lines.push(`      ${truncate(clean(r.slo.evidence), width)}`);
+  }
+  if (result.slos.length === 0) lines.push('  (no SLOs were evaluated)');
+
+  if (result.reasons.length > 0) {
+    lines.push('reasons:');
+    for (const reason of result.reasons) lines.push(`  - ${clean(reason)}`);
+  }
+  if (result.errorBudget) {
+    const b = result.errorBudget;
+    lines.push(
+      `error budget: ${formatBudget(b.consumed)} consumed (${b.errors}/${b.requests} errors against a ${formatNumber(b.slo * 100, 3)}% SLO)`,
+    );
+  }
+  if (opts.reportFiles && opts.reportFiles.length > 0) {
+    lines.push(`reports: ${opts.reportFiles.join(', ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function formatBudget(consumed: number): string {
+  return Number.isFinite(consumed) ? `${Number((consumed * 100).toFixed(1))}%` : String(consumed);
+}
+
+/**
+ * Evidence quotes pod logs; an escape sequence in there would repaint the operator's terminal, and a newline would
+ * break the one-line-per-SLO shape.
+ */
+function clean(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\r?\n|\r|\t/g, ' ').replace(/[\u0000-\u001F\u007F-\u009F]/g, '');
+}
+
+function truncate(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 3))}...`;
+}

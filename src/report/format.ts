@@ -1,0 +1,123 @@
+import type { FaultRecord, RunResult, SloResult, Verdict, WindowStats } from '../verdict/result.js';
+
+/** Shared number/time formatting so the four documents never disagree about what a value looks like. */
+
+export function formatNumber(value: number, maxFractionDigits = 2): string {
+  if (!Number.isFinite(value)) return String(value);
+  if (Number.isInteger(value)) return String(value);
+  const abs = Math.abs(value);
+  // Small values keep significant digits: an error rate of 0.0004 must not print as "0".
+  const digits = abs >= 100 ? Math.min(1, maxFractionDigits) : abs >= 1 ? maxFractionDigits : 4;
+  return String(Number(value.toFixed(digits)));
+}
+
+export function formatMs(value: number | null): string {
+  return value === null ? 'n/a' : `${formatNumber(value, 1)} ms`;
+}
+
+export function formatPercent(ratio: number): string {
+  if (!Number.isFinite(ratio)) return String(ratio);
+  const pct = ratio * 100;
+  if (pct === 0) return '0%';
+  if (Math.abs(pct) < 0.01) return '<0.01%';
+  return `${formatNumber(Number(pct.toFixed(2)))}%`;
+}
+
+export function formatCount(value: number): string {
+  return Number.isInteger(value) ? value.toLocaleString('en-US') : formatNumber(value);
+}
+
+/** "1h02m03s", "4m05s", "42s", "1.5s". */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return String(seconds);
+  const sign = seconds < 0 ? '-' : '';
+  let rest = Math.abs(seconds);
+  if (rest < 60) return `${sign}${formatNumber(rest, 1)}s`;
+  rest = Math.round(rest);
+  const h = Math.floor(rest / 3600);
+  const m = Math.floor((rest % 3600) / 60);
+  const s = rest % 60;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return h > 0 ? `${sign}${h}h${pad(m)}m${pad(s)}s` : `${sign}${m}m${pad(s)}s`;
+}
+
+/** Offset since load start, signed so pre-load events read as "t-3s". */
+export function formatOffset(t: number | null): string {
+  if (t === null || !Number.isFinite(t)) return 't?';
+  return t < 0 ? `t-${formatDuration(-t)}` : `t+${formatDuration(t)}`;
+}
+
+/**
+ * The unit trailing a threshold such as "<= 250 ms" or "< 1%": measured values are documented to be in the
+ * threshold's unit, so repeating it makes "312.4" read as "312.4 ms".
+ */
+export function thresholdUnit(threshold: string): string | null {
+  const m = /^\s*(?:<=|>=|<|>|=|==|≤|≥)?\s*-?\d+(?:\.\d+)?\s*([a-zA-Z%µ][a-zA-Z%µ/]*)\s*$/.exec(threshold);
+  return m?.[1] ?? null;
+}
+
+export function formatMeasured(slo: Pick<SloResult, 'measured' | 'threshold'>): string {
+  const { measured } = slo;
+  if (measured === null) return 'not measured';
+  if (typeof measured === 'string') return measured;
+  const unit = thresholdUnit(slo.threshold);
+  const text = formatNumber(measured);
+  if (unit === null) return text;
+  return unit === '%' ? `${text}%` : `${text} ${unit}`;
+}
+
+export function formatStatusCounts(counts: Record<string, number>): string {
+  const entries = Object.entries(counts).sort(([a], [b]) => a.localeCompare(b));
+  if (entries.length === 0) return 'none';
+  return entries.map(([code, n]) => `${code}: ${formatCount(n)}`).join(', ');
+}
+
+/** Windows in run order; "all" last because it summarises the others. */
+export function orderedWindows(windows: readonly WindowStats[]): WindowStats[] {
+  const rank = { baseline: 0, fault: 1, recovery: 2, all: 3 } as const;
+  return [...windows].sort((a, b) => rank[a.window] - rank[b.window] || a.startOffsetS - b.startOffsetS);
+}
+
+export function windowFor(result: RunResult, window: SloResult['window']): WindowStats | undefined {
+  return result.windows.find((w) => w.window === window);
+}
+
+export function verdictCounts(slos: readonly SloResult[]): Record<Verdict, number> {
+  const counts: Record<Verdict, number> = { PASS: 0, FAIL: 0, INCONCLUSIVE: 0 };
+  for (const slo of slos) counts[slo.verdict] += 1;
+  return counts;
+}
+
+export function faultStatus(fault: FaultRecord): string {
+  if (!fault.confirmed) return 'not confirmed';
+  if (fault.revertedAt === null) return 'injected, not reverted';
+  return 'injected and reverted';
+}
+
+/**
+ * Triage order from the runbook: a request fails at whichever link is broken, so the artifacts are read
+ * outside-in (service, endpoints, pods, events, logs) and anything unrecognised follows.
+ */
+const TRIAGE_ORDER = ['service', 'svc', 'endpoint', 'pod', 'event', 'log'] as const;
+
+export function triageRank(key: string, path: string): number {
+  const text = `${key} ${path}`.toLowerCase();
+  const index = TRIAGE_ORDER.findIndex((word) => text.includes(word));
+  if (index < 0) return TRIAGE_ORDER.length;
+  // "svc" and "service" are the same step.
+  return index <= 1 ? 0 : index - 1;
+}
+
+export function orderedArtifacts(artifacts: Record<string, string>): Array<[string, string]> {
+  return Object.entries(artifacts).sort(
+    ([ka, pa], [kb, pb]) => triageRank(ka, pa) - triageRank(kb, pb) || ka.localeCompare(kb),
+  );
+}
+
+/** The report files, in the order people usually open them. */
+export const REPORT_FILES = {
+  html: 'report.html',
+  markdown: 'summary.md',
+  junit: 'junit.xml',
+  json: 'result.json',
+} as const;

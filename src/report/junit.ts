@@ -1,0 +1,192 @@
+import type { RunResult, SloResult, Verdict } from '../verdict/result.js';
+import { renderConsoleSummary } from './console.js';
+import { escapeXml, escapeXmlAttr } from './escape.js';
+import { faultStatus, formatMeasured, windowFor } from './format.js';
+
+/**
+ * JUnit XML for CI test tabs: one <testsuite> per scenario run, one <testcase> per SLO named by its id.
+ *
+ * INCONCLUSIVE is written as <error>, not <skipped>. Jenkins, GitLab, Azure DevOps and the common GitHub junit
+ * actions all count <skipped> as "not a failure" and keep the build green, which would let a run whose fault never
+ * landed (or whose metrics were lost) pass the gate. <error> is rendered as not-passed everywhere, and its
+ * separate counter still tells a reviewer "could not judge" apart from "judged and failed".
+ */
+export function renderJunit(results: RunResult | readonly RunResult[]): string {
+  const runs: readonly RunResult[] = isRunArray(results) ? results : [results];
+  const suites = runs.map((run, index) => buildSuite(run, index));
+  const totals = suites.reduce(
+    (acc, s) => ({
+      tests: acc.tests + s.tests,
+      failures: acc.failures + s.failures,
+      errors: acc.errors + s.errors,
+      time: acc.time + s.time,
+    }),
+    { tests: 0, failures: 0, errors: 0, time: 0 },
+  );
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="chaos" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" skipped="0" time="${seconds(totals.time)}">`,
+    ...suites.map((s) => s.xml),
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+function isRunArray(value: RunResult | readonly RunResult[]): value is readonly RunResult[] {
+  return Array.isArray(value);
+}
+
+interface Testcase {
+  name: string;
+  verdict: Verdict;
+  kind: string;
+  time: number;
+  message: string;
+  detail: string;
+}
+
+function buildSuite(
+  run: RunResult,
+  index: number,
+): { xml: string; tests: number; failures: number; errors: number; time: number } {
+  const cases: Testcase[] = run.slos.map((slo) => sloCase(run, slo));
+  const runCase = runVerdictCase(run);
+  if (runCase !== null) cases.push(runCase);
+
+  const failures = cases.filter((c) => c.verdict === 'FAIL').length;
+  const errors = cases.filter((c) => c.verdict === 'INCONCLUSIVE').length;
+  const classname = `chaos.${run.scenario.name}`;
+  const attrs = [
+    attr('name', run.scenario.name),
+    attr('tests', String(cases.length)),
+    attr('failures', String(failures)),
+    attr('errors', String(errors)),
+    attr('skipped', '0'),
+    attr('time', seconds(run.durationS)),
+    attr('timestamp', junitTimestamp(run.startedAt)),
+    attr('hostname', run.cluster.context ?? 'unknown'),
+    attr('id', String(index)),
+    attr('package', 'chaos'),
+    attr('file', run.scenario.file),
+  ].join(' ');
+
+  const lines = [`  <testsuite ${attrs}>`, '    <properties>'];
+  for (const [name, value] of properties(run)) {
+    lines.push(`      <property ${attr('name', name)} ${attr('value', value)}/>`);
+  }
+  lines.push('    </properties>');
+  for (const c of cases) {
+    const caseAttrs = [
+      attr('name', c.name),
+      attr('classname', classname),
+      attr('time', seconds(c.time)),
+      attr('file', run.scenario.file),
+    ].join(' ');
+    if (c.verdict === 'PASS') {
+      lines.push(`    <testcase ${caseAttrs}/>`);
+      continue;
+    }
+    const tag = c.verdict === 'FAIL' ? 'failure' : 'error';
+    const type = c.verdict === 'FAIL' ? c.kind : 'INCONCLUSIVE';
+    lines.push(
+      `    <testcase ${caseAttrs}>`,
+      `      <${tag} ${attr('message', c.message)} ${attr('type', type)}>${escapeXml(c.detail)}</${tag}>`,
+      '    </testcase>',
+    );
+  }
+  lines.push(`    <system-out>${escapeXml(systemOut(run))}</system-out>`, '  </testsuite>');
+  return { xml: lines.join('\n'), tests: cases.length, failures, errors, time: run.durationS };
+}
+
+function sloCase(run: RunResult, slo: SloResult): Testcase {
+  const win = windowFor(run, slo.window);
+  const detail = [
+    `SLO ${slo.id} (${slo.kind}) over the ${slo.window} window: ${slo.verdict}`,
+    `measured:  ${formatMeasured(slo)}`,
+    `threshold: ${slo.threshold}`,
+    `evidence:  ${slo.evidence}`,
+  ].join('\n');
+  return {
+    name: slo.id,
+    verdict: slo.verdict,
+    kind: slo.kind,
+    // An SLO has no duration of its own; the window it was judged over is the time its evidence covers.
+    time: win ? Math.max(0, win.endOffsetS - win.startOffsetS) : 0,
+    message: slo.evidence,
+    detail,
+  };
+}
+
+/**
+ * The run verdict can be worse than every SLO verdict: an unconfirmed fault, an interrupted run or a run that
+ * never measured anything. Without an extra case the suite would show green while the gate exits non-zero.
+ */
+function runVerdictCase(run: RunResult): Testcase | null {
+  if (run.verdict === 'PASS') return null;
+  if (run.slos.some((s) => s.verdict === run.verdict)) return null;
+  const unconfirmed = run.faults.filter((f) => !f.confirmed).map((f) => `${f.type}: ${f.description}`);
+  const why = run.reasons.length > 0 ? run.reasons : unconfirmed.length > 0 ? unconfirmed : ['no reason recorded'];
+  return {
+    name: 'run-verdict',
+    verdict: run.verdict,
+    kind: 'run',
+    time: run.durationS,
+    message: `run ${run.verdict} (exit ${run.exitCode}): ${why.join('; ')}`,
+    detail: [`run verdict ${run.verdict}, exit code ${run.exitCode}`, ...why.map((r) => `- ${r}`)].join('\n'),
+  };
+}
+
+function properties(run: RunResult): Array<[string, string]> {
+  const props: Array<[string, string]> = [
+    ['chaos.schemaVersion', run.schemaVersion],
+    ['chaos.runId', run.runId],
+    ['chaos.verdict', run.verdict],
+    ['chaos.exitCode', String(run.exitCode)],
+    ['chaos.startedAt', run.startedAt],
+    ['chaos.finishedAt', run.finishedAt],
+    ['chaos.seed', String(run.seed)],
+    ['chaos.timeScale', String(run.timeScale)],
+    ['chaos.cluster.context', run.cluster.context ?? ''],
+    ['chaos.cluster.namespace', run.cluster.namespace],
+    ['chaos.scenario.file', run.scenario.file],
+  ];
+  for (const [key, value] of Object.entries(run.scenario.labels).sort(([a], [b]) => a.localeCompare(b))) {
+    props.push([`chaos.label.${key}`, value]);
+  }
+  if (run.errorBudget) {
+    props.push(['chaos.errorBudget.consumed', String(run.errorBudget.consumed)]);
+  }
+  return props;
+}
+
+function systemOut(run: RunResult): string {
+  const lines = [renderConsoleSummary(run).trimEnd()];
+  if (run.faults.length > 0) {
+    lines.push('', 'faults:');
+    for (const f of run.faults) {
+      lines.push(`  ${f.type} [${faultStatus(f)}] ${f.description}`);
+      if (f.injectedAt) lines.push(`    injected ${f.injectedAt}`);
+      if (f.revertedAt) lines.push(`    reverted ${f.revertedAt}`);
+      for (const note of f.notes) lines.push(`    note: ${note}`);
+    }
+  }
+  return `\n${lines.join('\n')}\n    `;
+}
+
+function attr(name: string, value: string): string {
+  return `${name}="${escapeXmlAttr(value)}"`;
+}
+
+function seconds(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(3) : '0.000';
+}
+
+/**
+ * The JUnit XSD types timestamp as a dateTime without zone or fraction, and strict consumers reject anything else.
+ * The value is UTC; the exact original is kept in the chaos.startedAt property.
+ */
+function junitTimestamp(iso: string): string {
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return iso;
+  return new Date(ms).toISOString().slice(0, 19);
+}

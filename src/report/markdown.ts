@@ -1,0 +1,162 @@
+import type { RunResult } from '../verdict/result.js';
+import { escapeMarkdownCell, escapeMarkdownInline, relativeHref } from './escape.js';
+import {
+  REPORT_FILES,
+  faultStatus,
+  formatCount,
+  formatDuration,
+  formatMeasured,
+  formatMs,
+  formatNumber,
+  formatOffset,
+  formatPercent,
+  formatStatusCounts,
+  orderedArtifacts,
+  orderedWindows,
+  verdictCounts,
+} from './format.js';
+import { loadStartEpochMs, offsetOf } from './timing.js';
+
+export interface MarkdownOptions {
+  /**
+   * Prefix for artifact links, e.g. the CI artifact browser URL. Without it links stay relative to the report
+   * directory, which is right when summary.md is read next to the other files.
+   */
+  artifactBaseUrl?: string;
+}
+
+/** summary.md, shaped for $GITHUB_STEP_SUMMARY: headline, SLO table, faults, windows, reasons, links. */
+export function renderMarkdownSummary(result: RunResult, opts: MarkdownOptions = {}): string {
+  const md = escapeMarkdownInline;
+  const cell = escapeMarkdownCell;
+  const counts = verdictCounts(result.slos);
+  const loadStart = loadStartEpochMs(result);
+  const out: string[] = [];
+
+  out.push(`## chaos ${result.verdict}: ${md(result.scenario.name)}`, '');
+  out.push(
+    `**Verdict: ${result.verdict}** (exit code ${result.exitCode}). ` +
+      `SLOs: ${counts.PASS} passed, ${counts.FAIL} failed, ${counts.INCONCLUSIVE} inconclusive.`,
+    '',
+  );
+  const context = result.cluster.context === null ? 'current context' : md(result.cluster.context);
+  out.push(
+    `Run ${md(result.runId)}, started ${md(result.startedAt)}, lasted ${formatDuration(result.durationS)}; ` +
+      `cluster ${context}, namespace ${md(result.cluster.namespace)}; seed ${result.seed}, time scale ${formatNumber(result.timeScale)}.`,
+    '',
+  );
+  if (result.scenario.description.trim() !== '') {
+    out.push(`> ${md(result.scenario.description.trim()).replace(/\r?\n/g, '\n> ')}`, '');
+  }
+
+  if (result.reasons.length > 0) {
+    out.push('### Reasons', '');
+    for (const reason of result.reasons) out.push(`- ${md(reason).replace(/\r?\n/g, ' ')}`);
+    out.push('');
+  }
+
+  out.push('### SLOs', '');
+  if (result.slos.length === 0) {
+    out.push('No SLOs were evaluated.', '');
+  } else {
+    out.push('| SLO | Window | Measured | Threshold | Verdict | Evidence |', '| --- | --- | ---: | --- | --- | --- |');
+    for (const slo of result.slos) {
+      out.push(
+        row([
+          cell(slo.id),
+          slo.window,
+          cell(formatMeasured(slo)),
+          cell(slo.threshold),
+          slo.verdict === 'PASS' ? 'PASS' : `**${slo.verdict}**`,
+          cell(slo.evidence),
+        ]),
+      );
+    }
+    out.push('');
+  }
+
+  if (result.errorBudget) {
+    const b = result.errorBudget;
+    out.push(
+      '### Error budget',
+      '',
+      `${formatPercent(b.consumed)} of the error budget consumed: ${formatCount(b.errors)} errors in ` +
+        `${formatCount(b.requests)} requests against a ${formatNumber(b.slo * 100, 3)}% objective.`,
+      '',
+    );
+  }
+
+  out.push('### Faults', '');
+  if (result.faults.length === 0) {
+    out.push('No faults were injected.', '');
+  } else {
+    out.push('| Fault | Description | Injected | Reverted | Status | Targets |', '| --- | --- | --- | --- | --- | --- |');
+    for (const f of result.faults) {
+      const when = (iso: string | null): string =>
+        iso === null ? 'never' : `${formatOffset(offsetOf(iso, loadStart))} (${cell(iso)})`;
+      const status = f.confirmed ? faultStatus(f) : `**${faultStatus(f)}**`;
+      const notes = f.notes.length > 0 ? `<br>${f.notes.map((n) => cell(n)).join('<br>')}` : '';
+      out.push(
+        row([
+          cell(f.type),
+          `${cell(f.description)}${notes}`,
+          when(f.injectedAt),
+          when(f.revertedAt),
+          status,
+          f.targets.length > 0 ? f.targets.map(cell).join('<br>') : 'none',
+        ]),
+      );
+    }
+    out.push('');
+  }
+
+  out.push('### Windows', '');
+  if (result.windows.length === 0) {
+    out.push('No load windows were recorded.', '');
+  } else {
+    out.push(
+      '| Window | Span | Requests | Failed | Error rate | RPS | p50 | p95 | p99 | Max | Status codes |',
+      '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    );
+    for (const w of orderedWindows(result.windows)) {
+      out.push(
+        row([
+          w.window,
+          `${formatOffset(w.startOffsetS)} to ${formatOffset(w.endOffsetS)}`,
+          formatCount(w.requests),
+          formatCount(w.failed),
+          formatPercent(w.errorRate),
+          formatNumber(w.rps, 1),
+          formatMs(w.p50Ms),
+          formatMs(w.p95Ms),
+          formatMs(w.p99Ms),
+          formatMs(w.maxMs),
+          cell(formatStatusCounts(w.statusCounts)),
+        ]),
+      );
+    }
+    out.push('');
+  }
+
+  out.push('### Artifacts', '');
+  const base = opts.artifactBaseUrl?.replace(/\/+$/, '');
+  const link = (text: string, path: string): string => {
+    const href = relativeHref(path);
+    if (href === null) return `${md(text)}: ${md(path)}`;
+    const target = base === undefined ? href : `${base}/${href}`;
+    // Angle brackets let the destination hold characters markdown would otherwise end the link on.
+    return `[${md(text)}](<${target.replace(/[<>]/g, encodeURIComponent)}>)`;
+  };
+  out.push(`- ${link(REPORT_FILES.html, REPORT_FILES.html)}: charts, fault markers and the event timeline`);
+  out.push(`- ${link(REPORT_FILES.json, REPORT_FILES.json)}: the full result (schema ${md(result.schemaVersion)})`);
+  out.push(`- ${link(REPORT_FILES.junit, REPORT_FILES.junit)}: one test case per SLO`);
+  for (const [name, path] of orderedArtifacts(result.artifacts)) {
+    out.push(`- ${link(name, path)}`);
+  }
+  out.push('');
+  return out.join('\n');
+}
+
+function row(cells: readonly string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}

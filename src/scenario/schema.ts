@@ -1,0 +1,232 @@
+/**
+ * The scenario language. Strict everywhere: an unknown key is a typo until proven otherwise, and a typo in a
+ * chaos experiment must never silently become "no SLO" or "no safety limit".
+ *
+ * Values stay as authors wrote them (`30s`, `2%`); the plan converts them. Keeping the schema free of
+ * transforms is what lets `chaos schema` export it as JSON Schema for editors.
+ */
+import { z } from 'zod';
+import { DURATION_PATTERN, PERCENT_PATTERN } from './units.js';
+
+const duration = z
+  .string()
+  .regex(DURATION_PATTERN, 'expected a duration like 250ms, 30s, 2m or 1h')
+  .describe('Duration: 250ms, 30s, 2m, 1h');
+const percent = z
+  .string()
+  .regex(PERCENT_PATTERN, 'expected a percentage like 1% or 0.5%')
+  .describe('Percentage, e.g. 1%');
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'expected a lowercase DNS label (a-z, 0-9, -), at most 63 chars');
+const labelKey = z
+  .string()
+  .regex(
+    /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+    'expected a Kubernetes label key',
+  );
+const labelValue = z
+  .string()
+  .regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'expected a Kubernetes label value');
+const selector = z.record(labelKey, labelValue).describe('Kubernetes label selector (matchLabels)');
+const count = z.number().int().positive().max(10_000);
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+export const WINDOW_NAMES = ['baseline', 'fault', 'recovery', 'all'] as const;
+const window = z.enum(WINDOW_NAMES).default('all').describe('Which window the SLO judges');
+
+const metadata = z.strictObject({
+  name: dnsLabel.describe('Scenario name; used in report directory names'),
+  description: z.string().max(2000).default(''),
+  labels: z.record(labelKey, labelValue).default({}),
+});
+
+const target = z.strictObject({
+  namespace: dnsLabel,
+  selector: selector.describe('Selects the pods under test'),
+  url: httpUrl.describe('Endpoint the load is sent to'),
+  versionUrl: httpUrl.optional().describe('GET endpoint answering {modelVersion}; checked before and after'),
+  deployment: dnsLabel.optional().describe('Deployment behind the selector (recovery, rollout faults)'),
+  service: dnsLabel.optional().describe('Service in front of the pods (endpoint checks)'),
+});
+
+const steadyStateCheck = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('readyReplicas'),
+    min: count.describe('At least this many Ready replicas of target.deployment'),
+  }),
+  z.strictObject({
+    type: z.literal('endpoints'),
+    min: count.describe('At least this many ready addresses behind target.service'),
+  }),
+  z.strictObject({
+    type: z.literal('http'),
+    url: httpUrl.optional().describe('Defaults to target.versionUrl'),
+    status: z.number().int().min(100).max(599).default(200),
+  }),
+]);
+
+const stage = z.strictObject({ duration, target: z.number().int().min(0).max(100_000) });
+
+const load = z.strictObject({
+  script: z.string().min(1).optional().describe('Your own k6 script; default: the built-in scoring profile'),
+  executor: z
+    .enum(['constant-arrival-rate', 'ramping-arrival-rate', 'constant-vus', 'ramping-vus'])
+    .default('constant-arrival-rate'),
+  rate: z.number().int().positive().max(100_000).optional().describe('Iterations per second (arrival-rate)'),
+  vus: z.number().int().positive().max(10_000).optional(),
+  maxVUs: z.number().int().positive().max(10_000).optional(),
+  stages: z.array(stage).max(100).optional(),
+  payload: z
+    .strictObject({
+      rows: z.number().int().positive().max(100_000).default(1),
+      features: z.number().int().positive().max(1000).default(8),
+      file: z.string().min(1).optional().describe('JSON file with {"features": [[...]]}, relative to the scenario'),
+    })
+    .default({ rows: 1, features: 8 }),
+  thresholds: z
+    .record(z.string().min(1), z.array(z.string().min(1)).min(1))
+    .optional()
+    .describe('Extra k6 thresholds, e.g. {"http_req_duration": ["p(95)<250"]}'),
+  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).default({}),
+  secretEnv: z
+    .array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name'))
+    .default([])
+    .describe('Names of environment variables passed to k6 from your environment and redacted everywhere'),
+});
+
+const windows = z.strictObject({ baseline: duration, fault: duration, recovery: duration });
+
+const faultAt = duration.default('0s').describe('Offset from the start of the fault window');
+
+const podKill = z.strictObject({
+  type: z.literal('pod-kill'),
+  at: faultAt,
+  count: count.optional(),
+  percent: percent.optional(),
+  gracePeriod: duration.optional().describe('Default: the pod’s own terminationGracePeriodSeconds'),
+  interval: duration.optional().describe('Repeat the kill at this interval'),
+  repeat: z.number().int().positive().max(100).default(1),
+});
+
+const nodeDrain = z.strictObject({
+  type: z.literal('node-drain'),
+  at: faultAt,
+  node: z.string().min(1).optional().describe('Default: the node running most target pods'),
+  evictionTimeout: duration.default('120s').describe('Give up on evictions a PDB keeps blocking after this'),
+  backoff: duration.default('2s'),
+});
+
+const latency = z.strictObject({
+  type: z.literal('latency'),
+  at: faultAt,
+  selector: selector.describe('Pods whose egress is delayed (e.g. the feature store)'),
+  namespace: dnsLabel.optional().describe('Default: target.namespace'),
+  delay: duration,
+  jitter: duration.optional(),
+  duration: duration.optional().describe('How long the rule lives (self-expiring); default: the fault window'),
+  image: z.string().min(1).default('chaos-testbed/netem:bookworm'),
+  interface: z.string().regex(/^[a-z0-9]{1,15}$/).default('eth0'),
+});
+
+const modelVersion = z.strictObject({
+  type: z.literal('model-version'),
+  at: faultAt,
+  version: z.string().min(1).describe('The model version to roll out (e.g. one whose artifact does not exist)'),
+  env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('MODEL_VERSION'),
+  container: dnsLabel.optional().describe('Default: the first container'),
+});
+
+const oversizeBatch = z.strictObject({
+  type: z.literal('oversize-batch'),
+  at: faultAt,
+  rows: z.number().int().positive().max(1_000_000).default(1000),
+  every: z.number().int().positive().max(10_000).default(10).describe('One oversize request every N iterations'),
+});
+
+export const FAULT_TYPES = ['pod-kill', 'node-drain', 'latency', 'model-version', 'oversize-batch'] as const;
+const fault = z.discriminatedUnion('type', [podKill, nodeDrain, latency, modelVersion, oversizeBatch]);
+
+const statusClass = z.string().regex(/^([1-5]xx|[1-5][0-9]{2})$/, 'expected a status like 413 or a class like 5xx');
+
+const slo = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('latency'),
+    percentile: z.union([z.literal(50), z.literal(90), z.literal(95), z.literal(99)]).default(95),
+    max: duration,
+    window,
+  }),
+  z.strictObject({ type: z.literal('errorRate'), max: percent, window }),
+  z.strictObject({
+    type: z.literal('availability'),
+    maxGap: duration.describe('Longest allowed stretch without a successful response'),
+    window,
+  }),
+  z.strictObject({ type: z.literal('throughput'), min: z.number().positive().describe('requests/s'), window }),
+  z.strictObject({
+    type: z.literal('recovery'),
+    within: duration.describe('Fault → all replicas Ready and endpoints full'),
+    readyReplicas: count.optional().describe('Default: the Deployment’s desired replicas'),
+  }),
+  z.strictObject({ type: z.literal('minReadyReplicas'), min: count, window }),
+  z.strictObject({ type: z.literal('restarts'), max: z.number().int().min(0) }),
+  z.strictObject({ type: z.literal('oomKilled'), max: z.number().int().min(0).default(0) }),
+  z.strictObject({
+    type: z.literal('podState'),
+    reason: z.string().min(1).describe('e.g. CrashLoopBackOff'),
+    pods: z.enum(['new', 'any']).default('new').describe('new: pods created after the fault'),
+    logContains: z.string().min(1).optional().describe('Text expected in the previous container log'),
+  }),
+  z.strictObject({
+    type: z.literal('httpStatus'),
+    payload: z.enum(['normal', 'oversize', 'any']).default('any'),
+    expect: z.array(statusClass).min(1).optional().describe('Every response must have one of these'),
+    never: z.array(statusClass).min(1).optional().describe('No response may have one of these'),
+    window,
+  }),
+  z.strictObject({
+    type: z.literal('modelVersion'),
+    expect: z.string().min(1).default('unchanged').describe('"unchanged" or a version'),
+    window,
+  }),
+  z.strictObject({
+    type: z.literal('promql'),
+    url: httpUrl,
+    query: z.string().min(1),
+    max: z.number().optional(),
+    min: z.number().optional(),
+  }),
+]);
+
+const safety = z.strictObject({
+  allowedNamespaces: z.array(dnsLabel).min(1).optional(),
+  allowedContexts: z.array(z.string().min(1)).optional(),
+  maxPods: count.optional().describe('Never touch more pods than this'),
+  maxPercent: percent.optional().describe('Never touch more than this share of the selected pods'),
+});
+
+export const scenarioSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    apiVersion: z.literal('chaos/v1'),
+    kind: z.literal('Scenario'),
+    metadata,
+    target,
+    steadyState: z.array(steadyStateCheck).max(50).default([]),
+    load,
+    windows,
+    faults: z.array(fault).max(50).default([]),
+    slos: z.array(slo).min(1, 'a scenario needs at least one SLO: without one it cannot fail').max(100),
+    safety: safety.default({}),
+  })
+  .describe('chaos scenario (chaos/v1)');
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type FaultSpec = Scenario['faults'][number];
+export type SloSpec = Scenario['slos'][number];
+export type SteadyStateCheck = Scenario['steadyState'][number];
+
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(scenarioSchema, { io: 'input', target: 'draft-2020-12' });
+}

@@ -1,0 +1,150 @@
+/**
+ * Rules that span fields, run after the schema has accepted the shape. Each returns the path of the value
+ * to fix, so the loader can point at its line.
+ */
+import type { Scenario } from './schema.js';
+import { parseDurationMs, parsePercent } from './units.js';
+
+export interface SemanticIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** Namespaces a chaos run must never touch, whatever the scenario says. */
+export const PROTECTED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'] as const;
+
+const MAX_RUN_MS = 24 * 3_600_000;
+
+export function semanticIssues(s: Scenario): SemanticIssue[] {
+  const issues: SemanticIssue[] = [];
+  const add = (path: (string | number)[], message: string) => issues.push({ path, message });
+
+  if (Object.keys(s.target.selector).length === 0) {
+    add(['target', 'selector'], 'empty selector would select every pod in the namespace; name at least one label');
+  }
+  if ((PROTECTED_NAMESPACES as readonly string[]).includes(s.target.namespace)) {
+    add(['target', 'namespace'], `${s.target.namespace} is a system namespace; chaos never runs there`);
+  }
+  if (s.safety.allowedNamespaces && !s.safety.allowedNamespaces.includes(s.target.namespace)) {
+    add(['target', 'namespace'], `"${s.target.namespace}" is not in safety.allowedNamespaces`);
+  }
+
+  const win = {
+    baseline: parseDurationMs(s.windows.baseline),
+    fault: parseDurationMs(s.windows.fault),
+    recovery: parseDurationMs(s.windows.recovery),
+  };
+  const total = win.baseline + win.fault + win.recovery;
+  for (const name of ['baseline', 'fault', 'recovery'] as const) {
+    if (win[name] < 1000) add(['windows', name], 'windows must be at least 1s long');
+  }
+  if (total > MAX_RUN_MS) add(['windows'], 'windows add up to more than 24h');
+
+  const l = s.load;
+  const arrival = l.executor.endsWith('arrival-rate');
+  const ramping = l.executor.startsWith('ramping');
+  if (l.executor === 'constant-arrival-rate' && l.rate === undefined) add(['load', 'rate'], 'required for constant-arrival-rate');
+  if (l.executor === 'constant-vus' && l.vus === undefined) add(['load', 'vus'], 'required for constant-vus');
+  if (!arrival && l.rate !== undefined) add(['load', 'rate'], `${l.executor} has no arrival rate; use vus or stages`);
+  if (ramping) {
+    if (!l.stages || l.stages.length === 0) {
+      add(['load', 'stages'], `required for ${l.executor}`);
+    } else {
+      const stagesMs = l.stages.reduce((sum, st) => sum + parseDurationMs(st.duration), 0);
+      if (stagesMs !== total) {
+        add(
+          ['load', 'stages'],
+          `stages last ${stagesMs / 1000}s but the windows add up to ${total / 1000}s; they must match so every request falls in a window`,
+        );
+      }
+    }
+  } else if (l.stages) {
+    add(['load', 'stages'], `${l.executor} does not take stages`);
+  }
+  if (l.maxVUs !== undefined && l.vus !== undefined && l.maxVUs < l.vus) add(['load', 'maxVUs'], 'must be ≥ vus');
+  if (l.payload.file && l.script) add(['load', 'payload', 'file'], 'payload files feed the built-in script only');
+
+  s.faults.forEach((f, i) => {
+    const at = parseDurationMs(f.at);
+    if (at >= win.fault) {
+      add(
+        ['faults', i, 'at'],
+        `fault starts ${f.at} into a ${s.windows.fault} fault window: after the window (and the load) has moved on`,
+      );
+    }
+    switch (f.type) {
+      case 'pod-kill':
+        if ((f.count === undefined) === (f.percent === undefined)) add(['faults', i], 'give exactly one of count or percent');
+        if (f.percent !== undefined && (parsePercent(f.percent) <= 0 || parsePercent(f.percent) > 1)) {
+          add(['faults', i, 'percent'], 'must be between 0% and 100%');
+        }
+        if (f.repeat > 1 && !f.interval) add(['faults', i, 'interval'], 'required when repeat > 1');
+        if (f.interval && at + parseDurationMs(f.interval) * (f.repeat - 1) >= win.fault) {
+          add(['faults', i, 'repeat'], 'the repeated kills run past the end of the fault window');
+        }
+        if (s.safety.maxPods !== undefined && f.count !== undefined && f.count > s.safety.maxPods) {
+          add(['faults', i, 'count'], `kills ${f.count} pods but safety.maxPods is ${s.safety.maxPods}`);
+        }
+        break;
+      case 'latency': {
+        if (Object.keys(f.selector).length === 0) add(['faults', i, 'selector'], 'empty selector would delay every pod');
+        const ns = f.namespace ?? s.target.namespace;
+        if ((PROTECTED_NAMESPACES as readonly string[]).includes(ns)) add(['faults', i, 'namespace'], `${ns} is a system namespace`);
+        if (f.namespace && s.safety.allowedNamespaces && !s.safety.allowedNamespaces.includes(f.namespace)) {
+          add(['faults', i, 'namespace'], `"${f.namespace}" is not in safety.allowedNamespaces`);
+        }
+        if (parseDurationMs(f.delay) > 60_000) add(['faults', i, 'delay'], 'delays above 60s are not a latency fault');
+        break;
+      }
+      case 'model-version':
+        if (!s.target.deployment) add(['target', 'deployment'], 'required by the model-version fault');
+        break;
+      case 'node-drain':
+      case 'oversize-batch':
+        break;
+    }
+  });
+
+  s.slos.forEach((slo, i) => {
+    switch (slo.type) {
+      case 'errorRate': {
+        const max = parsePercent(slo.max);
+        if (max > 1) add(['slos', i, 'max'], 'an error rate cannot exceed 100%');
+        break;
+      }
+      case 'recovery':
+        if (!s.target.deployment) add(['target', 'deployment'], 'required by the recovery SLO');
+        if (s.faults.length === 0) add(['slos', i], 'recovery is measured from a fault; this scenario has none');
+        break;
+      case 'minReadyReplicas':
+        if (!s.target.deployment) add(['target', 'deployment'], 'required by the minReadyReplicas SLO');
+        break;
+      case 'httpStatus':
+        if (!slo.expect && !slo.never) add(['slos', i], 'give expect, never, or both');
+        if (slo.payload === 'oversize' && !s.faults.some((f) => f.type === 'oversize-batch')) {
+          add(['slos', i, 'payload'], 'no oversize-batch fault sends oversize requests');
+        }
+        break;
+      case 'modelVersion':
+        if (l.script) add(['slos', i], 'the model version is recorded by the built-in script only');
+        break;
+      case 'podState':
+        if (slo.pods === 'new' && s.faults.length === 0) add(['slos', i, 'pods'], '"new" pods are those created after a fault; there is none');
+        break;
+      case 'promql':
+        if (slo.max === undefined && slo.min === undefined) add(['slos', i], 'give max, min, or both');
+        break;
+      default:
+        break;
+    }
+  });
+
+  // Dedupe: several rules may ask for the same missing field.
+  const seen = new Set<string>();
+  return issues.filter((x) => {
+    const k = JSON.stringify(x);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -1,0 +1,31 @@
+/** Durations (`250ms`, `30s`, `2m`, `1h`) and percentages (`1%`) as scenario authors write them. */
+export const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+export const PERCENT_PATTERN = /^(\d+(?:\.\d+)?)%$/;
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+export function parseDurationMs(text: string): number {
+  const m = DURATION_PATTERN.exec(text);
+  if (!m) throw new RangeError(`not a duration: ${text}`);
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+}
+
+/** `1%` → 0.01 */
+export function parsePercent(text: string): number {
+  const m = PERCENT_PATTERN.exec(text);
+  if (!m) throw new RangeError(`not a percentage: ${text}`);
+  return Number(m[1]) / 100;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 120) return `${Number.isInteger(s) ? s : s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  const rest = Math.round(s - m * 60);
+  return rest ? `${m}m${rest}s` : `${m}m`;
+}
+
+export function formatPercent(ratio: number, digits = 2): string {
+  return `${(ratio * 100).toFixed(digits)}%`;
+}
