@@ -13,6 +13,8 @@ repo=$(cd "$here/.." && pwd)
 source "$here/versions.env"
 
 key=$(sha256sum "$here/versions.env" | cut -c1-12)
+# Images also depend on how this script builds them: a change here rebuilds them, a change elsewhere does not.
+recipe=$(cat "$here/versions.env" "$here/testbed.sh" | sha256sum | cut -c1-12)
 cache_root=${CHAOS_TESTBED_CACHE:-$HOME/.cache/chaos-testbed}
 cache=$cache_root/$key
 state=$cache_root/state
@@ -45,10 +47,13 @@ step() {
   current_log=$logs/$name.log
   step_started=$(date +%s)
   say "▶ $name"
-  if "$@" >"$current_log" 2>&1; then
+  # In the background, not in an `if`: bash ignores errexit inside a function called as a condition.
+  "$@" >"$current_log" 2>&1 &
+  local pid=$! rc=0
+  wait "$pid" || rc=$?
+  if [ "$rc" = 0 ]; then
     say "✔ $name ($(elapsed "$step_started"))"
   else
-    local rc=$?
     say "✘ $name failed after $(elapsed "$step_started") (exit $rc). Read: $current_log"
     tail -n 25 "$current_log" | sed 's/^/    /' >&2
     exit "$rc"
@@ -196,10 +201,14 @@ base_images() {
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 }
 
-# Small images built from a generated Dockerfile in a scratch context.
+# Small images built from a generated Dockerfile in a scratch context, unless the tag exists.
 build_image() {
+  have_image "$1" && return 0
+  rebuild_image "$@"
+}
+
+rebuild_image() {
   local tag=$1 dockerfile=$2; shift 2
-  have_image "$tag" && return 0
   local ctx
   ctx=$(mktemp -d)
   local f
@@ -254,8 +263,10 @@ check_kubeadm_images() {
 
 node_rootfs_packages=systemd,systemd-sysv,dbus,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,pigz,bash,ca-certificates,curl,jq,procps,containerd,runc,containernetworking-plugins,fuse-overlayfs,ipset,socat,ebtables
 
+node_base_image=chaos-testbed/node-base:$DEBIAN_SUITE-$recipe
+
 node_base() {
-  local tag=chaos-testbed/node-base:$DEBIAN_SUITE
+  local tag=$node_base_image
   have_image "$tag" && { echo "$tag exists"; return 0; }
   local dir=$cache/rootfs-node kind_files
   rm -rf "$dir"
@@ -281,6 +292,10 @@ node_base() {
   cp /usr/lib/cni/host-local /usr/lib/cni/loopback /usr/lib/cni/ptp /usr/lib/cni/portmap "$dir/opt/cni/bin/" 2>/dev/null ||
     cp "$dir"/usr/lib/cni/{host-local,loopback,ptp,portmap} "$dir/opt/cni/bin/"
   sed -i "s#registry.k8s.io/pause:[0-9.]*#registry.k8s.io/pause:$PAUSE_IMAGE_TAG#" "$dir/etc/containerd/config.toml"
+  # Pods ask for negative oom_score_adj (-998 for static pods), which needs CAP_SYS_RESOURCE: the capability
+  # these VMs lack. Restricting clamps it to containerd's own score instead of failing every sandbox.
+  sed -i "s/restrict_oom_score_adj = false/restrict_oom_score_adj = true/" "$dir/etc/containerd/config.toml"
+  grep -q "restrict_oom_score_adj = true" "$dir/etc/containerd/config.toml"
   chroot "$dir" sh -c 'ctr oci spec | jq ".hooks.createContainer[.hooks.createContainer | length] |= . + {\"path\": \"/kind/bin/mount-product-files.sh\"}" | jq "del(.process.rlimits)" > /etc/containerd/cri-base.json'
   chroot "$dir" sh -c '
     find /lib/systemd/system/sysinit.target.wants/ -name systemd-tmpfiles-setup.service -delete
@@ -293,17 +308,17 @@ node_base() {
     systemctl mask systemd-binfmt.service
     apt-get clean'
   rm -rf "$dir"/var/lib/apt/lists/*
-  tar -C "$dir" -c . | docker import \
-    --change 'ENV container=docker' \
-    --change 'STOPSIGNAL SIGRTMIN+3' \
-    --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' - "$tag"
+  tar -C "$dir" -c . | docker import --change 'ENV container=docker' - "$tag"
   rm -rf "$dir"
 }
 
 # The node layer: Kubernetes binaries plus every image kubeadm and kind need, preloaded into containerd's
 # k8s.io namespace so that nothing in the cluster is ever pulled.
 node_image() {
-  have_image "$NODE_IMAGE" && { echo "$NODE_IMAGE exists"; return 0; }
+  if [ "$(docker image inspect -f '{{index .Config.Labels "chaos.recipe"}}' "$NODE_IMAGE" 2>/dev/null)" = "$recipe" ]; then
+    echo "$NODE_IMAGE exists (recipe $recipe)"
+    return 0
+  fi
   local tars=$cache/node-images work=chaos-testbed-node-build
   rm -rf "$tars"; mkdir -p "$tars"
   local images img
@@ -311,7 +326,7 @@ node_image() {
   images+=" $netem_image"
   for img in $images; do docker save -o "$tars/$(echo "$img" | tr '/:' '__').tar" "$img"; done
   docker rm -f "$work" >/dev/null 2>&1 || true
-  docker run -d --name "$work" --privileged --entrypoint sleep chaos-testbed/node-base:"$DEBIAN_SUITE" infinity
+  docker run -d --name "$work" --privileged --entrypoint sleep "$node_base_image" infinity
   local c
   for c in kubeadm kubelet kubectl; do docker cp "$bin/$c" "$work:/usr/bin/$c"; done
   docker exec "$work" sh -c "echo $KUBERNETES_VERSION > /kind/version"
@@ -325,11 +340,16 @@ node_image() {
     kill %1; wait || true
     rm -rf /images /tmp/containerd.log'
   docker stop -t 1 "$work" >/dev/null
-  docker commit \
-    --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' \
-    --change 'CMD []' \
-    "$work" "$NODE_IMAGE"
+  docker commit "$work" chaos-testbed/node-build:tmp
   docker rm -f "$work" >/dev/null
+  # docker import/commit cannot set STOPSIGNAL; systemd as PID 1 needs SIGRTMIN+3 to shut down cleanly.
+  rebuild_image "$NODE_IMAGE" "FROM chaos-testbed/node-build:tmp
+LABEL chaos.recipe=$recipe
+ENV container=docker
+STOPSIGNAL SIGRTMIN+3
+ENTRYPOINT [\"/usr/local/bin/entrypoint\", \"/sbin/init\"]
+CMD []"
+  docker rmi chaos-testbed/node-build:tmp >/dev/null
   rm -rf "$tars"
 }
 

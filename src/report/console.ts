@@ -1,5 +1,5 @@
 import type { RunResult, Verdict } from '../verdict/result.js';
-import { formatDuration, formatMeasured, formatNumber, verdictCounts } from './format.js';
+import { formatDuration, formatMeasured, formatNumber, formatPercent, verdictCounts } from './format.js';
 
 export interface ConsoleSummaryOptions {
   /** Wrap verdict words in ANSI colours; the caller decides from isTTY/NO_COLOR. */
@@ -51,17 +51,13 @@ export function renderConsoleSummary(result: RunResult, opts: ConsoleSummaryOpti
   if (result.errorBudget) {
     const b = result.errorBudget;
     lines.push(
-      `error budget: ${formatBudget(b.consumed)} consumed (${b.errors}/${b.requests} errors against a ${formatNumber(b.slo * 100, 3)}% SLO)`,
+      `error budget: ${formatPercent(b.consumed)} consumed (${b.errors}/${b.requests} errors against a ${formatNumber(b.slo * 100, 3)}% SLO)`,
     );
   }
   if (opts.reportFiles && opts.reportFiles.length > 0) {
     lines.push(`reports: ${opts.reportFiles.join(', ')}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-function formatBudget(consumed: number): string {
-  return Number.isFinite(consumed) ? `${Number((consumed * 100).toFixed(1))}%` : String(consumed);
 }
 
 /**

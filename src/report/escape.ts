@@ -41,18 +41,31 @@ export function escapeHtml(text: string): string {
 }
 
 /**
- * For one GitHub-flavoured markdown table cell. A literal pipe would end the cell and a newline the row; other
- * ASCII punctuation is backslash-escaped so that pod names with underscores or evidence with `<tags>` render
- * verbatim instead of as emphasis or raw HTML.
+ * For one GitHub-flavoured markdown table cell. A literal pipe would end the cell and a newline the row; markdown
+ * syntax is escaped so that pod names, thresholds and evidence such as `<terminating>` render verbatim instead of
+ * as emphasis, links or raw HTML.
  */
 export function escapeMarkdownCell(text: string): string {
-  return escapeMarkdownInline(text)
-    .replace(/\r?\n/g, '<br>')
-    .replace(/\r/g, '<br>');
+  // Cells hold inline content only, so block markers at the start of a line ("> ", "- ") need no escaping.
+  return escapeMarkdownInline(text, false).replace(/\r\n|\n|\r/g, '<br>');
 }
 
-export function escapeMarkdownInline(text: string): string {
-  return stripXmlInvalid(text).replace(/[\\`*_[\]<>|~&#!]/g, (c) => `\\${c}`);
+/**
+ * Only what markdown would interpret is escaped, so the raw file stays readable in a terminal: "<= 250 ms" needs
+ * nothing, "<terminating>" would be swallowed as an HTML tag, "&amp;" would decode to "&". With `blockStart`, a
+ * leading "#", "> ", "- " or "1. " is escaped too, for text that begins a paragraph or list item.
+ */
+export function escapeMarkdownInline(text: string, blockStart = true): string {
+  const inline = stripXmlInvalid(text)
+    .replace(/[\\`*_[\]|~]/g, (c) => `\\${c}`)
+    .replace(/<(?=[A-Za-z/!?])/g, '\\<')
+    .replace(/&(?=#|[A-Za-z0-9]+;)/g, '\\&');
+  if (!blockStart) return inline;
+  return inline.replace(
+    /^([ \t]*)(>|#{1,6}(?=\s|$)|[+-](?=\s|$)|\d{1,9}[.)](?=\s|$))/gm,
+    (_m, space: string, mark: string) =>
+      /^\d/.test(mark) ? `${space}${mark.slice(0, -1)}\\${mark.slice(-1)}` : `${space}\\${mark}`,
+  );
 }
 
 /**

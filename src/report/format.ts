@@ -52,8 +52,15 @@ export function formatOffset(t: number | null): string {
  * threshold's unit, so repeating it makes "312.4" read as "312.4 ms".
  */
 export function thresholdUnit(threshold: string): string | null {
-  const m = /^\s*(?:<=|>=|<|>|=|==|≤|≥)?\s*-?\d+(?:\.\d+)?\s*([a-zA-Z%µ][a-zA-Z%µ/]*)\s*$/.exec(threshold);
-  return m?.[1] ?? null;
+  return parseThreshold(threshold)?.unit ?? null;
+}
+
+/** The number and unit of a simple threshold such as "<= 250 ms"; null for anything more elaborate. */
+export function parseThreshold(threshold: string): { value: number; unit: string | null } | null {
+  const m = /^\s*(?:<=|>=|<|>|=|==|≤|≥)?\s*(-?\d+(?:\.\d+)?)\s*([a-zA-Z%µ][a-zA-Z%µ/]*)?\s*$/.exec(threshold);
+  if (!m?.[1]) return null;
+  const value = Number(m[1]);
+  return Number.isFinite(value) ? { value, unit: m[2] ?? null } : null;
 }
 
 export function formatMeasured(slo: Pick<SloResult, 'measured' | 'threshold'>): string {
@@ -101,12 +108,23 @@ export function faultStatus(fault: FaultRecord): string {
 const TRIAGE_ORDER = ['service', 'svc', 'endpoint', 'pod', 'event', 'log'] as const;
 
 export function triageRank(key: string, path: string): number {
-  const text = `${key} ${path}`.toLowerCase();
-  const index = TRIAGE_ORDER.findIndex((word) => text.includes(word));
-  if (index < 0) return TRIAGE_ORDER.length;
-  // "svc" and "service" are the same step.
-  return index <= 1 ? 0 : index - 1;
+  // The deepest layer named wins: "pod logs" are logs, "pod events" are events. The key is the producer's name
+  // for the file; the path is only consulted when the key names no layer.
+  const rank = (text: string): number => {
+    const lower = text.toLowerCase();
+    let best = -1;
+    TRIAGE_ORDER.forEach((word, index) => {
+      // "svc" and "service" are the same step.
+      if (lower.includes(word)) best = Math.max(best, index <= 1 ? 0 : index - 1);
+    });
+    return best < 0 ? TRIAGE_ORDER.length - 1 : best;
+  };
+  const byKey = rank(key);
+  return byKey < TRIAGE_ORDER.length - 1 ? byKey : rank(path);
 }
+
+/** triageRank of anything that is not a triage step. */
+export const NOT_TRIAGE = TRIAGE_ORDER.length - 1;
 
 export function orderedArtifacts(artifacts: Record<string, string>): Array<[string, string]> {
   return Object.entries(artifacts).sort(

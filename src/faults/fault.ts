@@ -1,0 +1,82 @@
+/**
+ * The fault plugin interface. A fault injects, confirms it took effect, and knows how to undo itself; the
+ * orchestrator owns the timing and the ledger owns crash-safety.
+ */
+import type { Kube } from '../adapters/kube.js';
+import type { Ledger } from '../ledger/ledger.js';
+import type { UndoAction } from '../ledger/undo.js';
+import type { Plan } from '../plan/plan.js';
+import type { FaultSpec } from '../scenario/schema.js';
+import type { FaultRecord } from '../verdict/result.js';
+
+export interface FaultContext {
+  kube: Kube;
+  ledger: Ledger;
+  plan: Plan;
+  runId: string;
+  namespace: string;
+  /** Seeded: the same --seed picks the same victims. */
+  random: () => number;
+  log: (line: string) => void;
+  signal: AbortSignal;
+}
+
+/** One mutation made by a fault, with the ledger id that tracks its undo. */
+export interface Mutation {
+  ledgerId: number;
+  undo: UndoAction;
+  description: string;
+}
+
+export interface Injection {
+  record: FaultRecord;
+  mutations: Mutation[];
+}
+
+export interface FaultPlugin<S extends FaultSpec = FaultSpec> {
+  type: S['type'];
+  /**
+   * Makes the fault happen and confirms it did. Must write each undo to the ledger before the mutation it
+   * undoes. Sets record.confirmed = false (never throws) when the fault matched nothing or was denied:
+   * the run is then INCONCLUSIVE, not PASS.
+   */
+  inject(spec: S, ctx: FaultContext): Promise<Injection>;
+  /** Read-only: what inject would touch right now (for `chaos plan` and --dry-run). */
+  preview(spec: S, ctx: Omit<FaultContext, 'ledger'>): Promise<string[]>;
+}
+
+/** Records an undo in the ledger, then performs the mutation; the ledger entry stays open until reverted. */
+export async function mutate(
+  ctx: FaultContext,
+  fault: string,
+  description: string,
+  undo: UndoAction,
+  act: () => Promise<void>,
+): Promise<Mutation> {
+  const ledgerId = await ctx.ledger.intend(fault, description, undo);
+  await act();
+  await ctx.ledger.applied(ledgerId);
+  return { ledgerId, undo, description };
+}
+
+export function emptyRecord(type: string): FaultRecord {
+  return { type, description: '', injectedAt: null, revertedAt: null, confirmed: false, targets: [], notes: [] };
+}
+
+/** Deterministic shuffle-pick for a seeded random source. */
+export function pick<T>(items: readonly T[], n: number, random: () => number): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+  }
+  return copy.slice(0, n);
+}
+
+export function isTerminating(pod: { metadata?: { deletionTimestamp?: Date | string } }): boolean {
+  return Boolean(pod.metadata?.deletionTimestamp);
+}
+
+export function isReady(pod: { status?: { conditions?: { type: string; status: string }[] } }): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}

@@ -1,0 +1,114 @@
+/**
+ * Cordon a node, then evict its pods through the Eviction API, like `kubectl drain` but in the open: every
+ * eviction a PodDisruptionBudget blocks (HTTP 429) is recorded, backed off and retried until a timeout.
+ */
+import { apiStatus, type Pod } from '../adapters/kube.js';
+import { parseDurationMs } from '../scenario/units.js';
+import type { FaultSpec } from '../scenario/schema.js';
+import { emptyRecord, isTerminating, mutate, type FaultContext, type FaultPlugin, type Injection } from './fault.js';
+
+type NodeDrainSpec = Extract<FaultSpec, { type: 'node-drain' }>;
+
+const isDaemonSetPod = (p: Pod) => p.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet') ?? false;
+const isMirrorPod = (p: Pod) => Boolean(p.metadata?.annotations?.['kubernetes.io/config.mirror']);
+const isFinished = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+
+async function chooseNode(spec: NodeDrainSpec, ctx: Omit<FaultContext, 'ledger'>): Promise<string | null> {
+  if (spec.node) return spec.node;
+  const pods = (await ctx.kube.listPods(ctx.namespace, ctx.plan.scenario.target.selector)).filter((p) => !isTerminating(p));
+  const perNode = new Map<string, number>();
+  for (const p of pods) {
+    const n = p.spec?.nodeName;
+    if (n) perNode.set(n, (perNode.get(n) ?? 0) + 1);
+  }
+  // Most target pods first; the name breaks ties so the same cluster state always picks the same node.
+  const ranked = [...perNode.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return ranked[0]?.[0] ?? null;
+}
+
+export const nodeDrain: FaultPlugin<NodeDrainSpec> = {
+  type: 'node-drain',
+
+  async preview(spec, ctx) {
+    const node = await chooseNode(spec, ctx);
+    if (!node) return ['would drain nothing: no target pod runs on any node'];
+    const pods = (await ctx.kube.listPodsOnNode(node)).filter((p) => !isDaemonSetPod(p) && !isMirrorPod(p) && !isFinished(p));
+    return [`would cordon ${node} and evict ${pods.length} pod(s): ${pods.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`).join(', ')}`];
+  },
+
+  async inject(spec, ctx): Promise<Injection> {
+    const record = emptyRecord('node-drain');
+    const node = await chooseNode(spec, ctx);
+    if (!node) {
+      record.description = 'drained nothing: no target pod runs on any node';
+      return { record, mutations: [] };
+    }
+    const mutations: Injection['mutations'] = [];
+    try {
+      mutations.push(
+        await mutate(ctx, 'node-drain', `cordon node ${node}`, { kind: 'uncordon', node }, () =>
+          ctx.kube.setUnschedulable(node, true),
+        ),
+      );
+    } catch (error) {
+      const { code, message } = apiStatus(error);
+      record.notes.push(`cordon ${node} refused (${code ?? 'no status'}): ${message}`);
+      record.description = `could not cordon ${node}`;
+      return { record, mutations };
+    }
+    record.injectedAt = new Date().toISOString();
+    record.targets.push(`node/${node}`);
+    ctx.log(`fault node-drain: cordoned ${node}`);
+
+    const pods = (await ctx.kube.listPodsOnNode(node)).filter((p) => !isTerminating(p) && !isFinished(p));
+    const skipped = pods.filter((p) => isDaemonSetPod(p) || isMirrorPod(p));
+    if (skipped.length > 0) record.notes.push(`skipped ${skipped.length} DaemonSet/mirror pod(s)`);
+    const toEvict = pods.filter((p) => !isDaemonSetPod(p) && !isMirrorPod(p));
+    const deadline = Date.now() + parseDurationMs(spec.evictionTimeout);
+    const backoff = parseDurationMs(spec.backoff);
+    const evicted: string[] = [];
+    let blocked = 0;
+
+    await Promise.all(
+      toEvict.map(async (pod) => {
+        const ns = pod.metadata!.namespace!;
+        const name = pod.metadata!.name!;
+        for (;;) {
+          try {
+            await ctx.kube.evictPod(ns, name);
+            evicted.push(`${ns}/${name}`);
+            ctx.log(`fault node-drain: evicted ${ns}/${name}`);
+            return;
+          } catch (error) {
+            const { code, message } = apiStatus(error);
+            if (code === 404) return;
+            if (code === 429) {
+              blocked++;
+              record.notes.push(`${new Date().toISOString()} eviction of ${ns}/${name} blocked (429): ${message}`);
+              if (Date.now() + backoff > deadline || ctx.signal.aborted) {
+                record.notes.push(`gave up evicting ${ns}/${name} after ${spec.evictionTimeout}`);
+                return;
+              }
+              await new Promise((r) => setTimeout(r, backoff));
+              continue;
+            }
+            record.notes.push(`eviction of ${ns}/${name} refused (${code ?? 'no status'}): ${message}`);
+            return;
+          }
+        }
+      }),
+    );
+    record.targets.push(...evicted.map((p) => `pod/${p}`));
+    const selector = ctx.plan.scenario.target.selector;
+    const evictedTargets = toEvict.filter(
+      (p) =>
+        p.metadata?.namespace === ctx.namespace &&
+        Object.entries(selector).every(([k, v]) => p.metadata?.labels?.[k] === v) &&
+        evicted.includes(`${ctx.namespace}/${p.metadata?.name}`),
+    ).length;
+    // A drain that evicted none of the pods under test did not test them.
+    record.confirmed = evictedTargets > 0;
+    record.description = `cordoned ${node}; evicted ${evicted.length}/${toEvict.length} pod(s) (${evictedTargets} under test); ${blocked} eviction(s) blocked by a PDB`;
+    return { record, mutations };
+  },
+};

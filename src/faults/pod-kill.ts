@@ -1,0 +1,64 @@
+/** Deletes pods matching the target selector: a seeded choice, a count or a percentage, optionally repeated. */
+import { apiStatus } from '../adapters/kube.js';
+import { parseDurationMs, parsePercent } from '../scenario/units.js';
+import type { FaultSpec } from '../scenario/schema.js';
+import { emptyRecord, isTerminating, mutate, pick, type FaultContext, type FaultPlugin, type Injection } from './fault.js';
+
+type PodKillSpec = Extract<FaultSpec, { type: 'pod-kill' }>;
+
+async function victims(spec: PodKillSpec, ctx: Omit<FaultContext, 'ledger'>): Promise<{ names: string[]; of: number }> {
+  const s = ctx.plan.scenario;
+  const pods = (await ctx.kube.listPods(ctx.namespace, s.target.selector)).filter((p) => !isTerminating(p));
+  let n = spec.count ?? Math.ceil(pods.length * parsePercent(spec.percent ?? '0%'));
+  // The safety caps bound the blast radius whatever the fault asks for.
+  if (s.safety.maxPods !== undefined) n = Math.min(n, s.safety.maxPods);
+  if (s.safety.maxPercent !== undefined) n = Math.min(n, Math.floor(pods.length * parsePercent(s.safety.maxPercent)));
+  const names = pods.map((p) => p.metadata!.name!).sort();
+  return { names: pick(names, Math.min(n, names.length), ctx.random), of: pods.length };
+}
+
+export const podKill: FaultPlugin<PodKillSpec> = {
+  type: 'pod-kill',
+
+  async preview(spec, ctx) {
+    const { names, of } = await victims(spec, ctx);
+    return names.map((n) => `would delete pod ${ctx.namespace}/${n} (1 of ${of} matching)`);
+  },
+
+  async inject(spec, ctx): Promise<Injection> {
+    const record = emptyRecord('pod-kill');
+    const mutations: Injection['mutations'] = [];
+    const grace = spec.gracePeriod === undefined ? undefined : Math.round(parseDurationMs(spec.gracePeriod) / 1000);
+    const interval = spec.interval ? parseDurationMs(spec.interval) * ctx.plan.timeScale : 0;
+    for (let round = 0; round < spec.repeat && !ctx.signal.aborted; round++) {
+      if (round > 0) await new Promise((r) => setTimeout(r, interval));
+      const { names, of } = await victims(spec, ctx);
+      if (names.length === 0) {
+        record.notes.push(`round ${round + 1}: the selector matched no running pod (${of} matching)`);
+        continue;
+      }
+      for (const name of names) {
+        const description = `delete pod ${ctx.namespace}/${name}${grace === undefined ? '' : ` (grace ${grace}s)`}`;
+        try {
+          mutations.push(
+            await mutate(ctx, 'pod-kill', description, { kind: 'none', reason: 'the ReplicaSet replaces a deleted pod' }, () =>
+              ctx.kube.deletePod(ctx.namespace, name, grace),
+            ),
+          );
+          record.targets.push(`${ctx.namespace}/${name}`);
+          record.injectedAt ??= new Date().toISOString();
+          ctx.log(`fault pod-kill: deleted ${ctx.namespace}/${name}`);
+        } catch (error) {
+          const { code, message } = apiStatus(error);
+          record.notes.push(`delete ${name} refused (${code ?? 'no status'}): ${message}`);
+        }
+      }
+    }
+    record.confirmed = record.targets.length > 0;
+    record.description =
+      record.targets.length > 0
+        ? `deleted ${record.targets.length} pod(s): ${record.targets.join(', ')}${grace === undefined ? '' : ` with grace ${grace}s`}`
+        : 'deleted nothing';
+    return { record, mutations };
+  },
+};

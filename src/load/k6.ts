@@ -1,0 +1,413 @@
+/**
+ * Finding and running the real k6 binary. k6 writes its NDJSON to a file in the report dir (kept as the raw
+ * record); this module tails that file while k6 runs and feeds it to K6Ingest, so statistics, the load-start
+ * time and the live progress line are available during the run, not only after it.
+ */
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { EnvironmentError } from '../errors.js';
+import { K6Ingest } from './ingest.js';
+import type { LiveStats, LoadSummary } from './ingest.js';
+import { formatWindows, totalSeconds } from './windows.js';
+import type { WindowSpec } from './windows.js';
+
+const INSTALL_HINT =
+  'Install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/), put it on PATH or set K6_BIN, ' +
+  'or build the pinned one with `bash testbed/build-tools.sh`.';
+
+function isExecutableFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** K6_BIN, then PATH, then the testbed's build cache (newest first). */
+export function findK6(env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = env.K6_BIN;
+  if (explicit !== undefined && explicit !== '') {
+    if (isExecutableFile(explicit)) return resolve(explicit);
+    throw new EnvironmentError(`K6_BIN=${explicit} is not an executable file`, INSTALL_HINT);
+  }
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, 'k6');
+    if (isExecutableFile(candidate)) return candidate;
+  }
+  const cache = env.CHAOS_TESTBED_CACHE || join(env.HOME || homedir(), '.cache', 'chaos-testbed');
+  let keys: string[] = [];
+  try {
+    keys = readdirSync(cache);
+  } catch {
+    // no cache: fall through to the error
+  }
+  const built = keys
+    .map((key) => join(cache, key, 'bin', 'k6'))
+    .filter(isExecutableFile)
+    .map((path) => ({ path, mtime: statSync(path).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  if (built[0]) return built[0].path;
+  throw new EnvironmentError('k6 was not found (K6_BIN, PATH, testbed cache)', INSTALL_HINT);
+}
+
+/** The script shipped with chaos; resolved on use so that importing this module touches no file. */
+export function builtinScript(): string {
+  // src/load/k6.ts and dist/load/k6.js both sit two levels below the package root, next to k6/.
+  return fileURLToPath(new URL('../../k6/score.js', import.meta.url));
+}
+
+/** k6's own exit codes (go.k6.io/k6/errext/exitcodes); 99 is data, not a failure. */
+export const K6_EXIT_CODES: Readonly<Record<number, string>> = {
+  97: 'cloud test run failed',
+  98: 'cloud failed to get progress',
+  99: 'thresholds crossed',
+  100: 'setup timed out',
+  101: 'teardown timed out',
+  102: 'generic timeout',
+  103: 'engine error',
+  104: 'invalid config',
+  105: 'aborted from outside',
+  106: 'cannot start the REST API',
+  107: 'script exception',
+  108: 'script aborted',
+  109: 'k6 panicked',
+  110: 'test marked as failed',
+};
+
+export const K6_THRESHOLDS_CROSSED = 99;
+
+/** What k6's --summary-export writes: per metric, the stats named in summaryTrendStats (or count/rate/value). */
+export interface K6SummaryExport {
+  metrics: Record<string, Record<string, number>>;
+  [key: string]: unknown;
+}
+
+export interface RunK6Options {
+  targetUrl: string;
+  /** Windows in run order; also the k6 scenario's default duration. */
+  windows: readonly WindowSpec[];
+  /** One k6 scenario ({executor: 'constant-arrival-rate', rate, ...}) or a whole `scenarios` map. */
+  scenario: Record<string, unknown>;
+  thresholds?: Record<string, unknown>;
+  versionHeader?: string;
+  features?: number;
+  rows?: number;
+  oversizeRows?: number;
+  /** 0 = never; N = every Nth iteration posts an oversize batch that should get a 413. */
+  oversizeEvery?: number;
+  payloadFile?: string;
+  seed?: number;
+  /** k6 duration syntax, e.g. "10s". */
+  requestTimeout?: string;
+  /** Sent as a Bearer token; passed to k6 by environment only, never on the command line. */
+  endpointKey?: string;
+  /** Report dir: raw NDJSON, summary export and k6's stdout/stderr go here. Created if missing. */
+  outDir: string;
+  /** Default: the built-in k6/score.js. */
+  script?: string;
+  /** Default: findK6(env). */
+  k6Bin?: string;
+  /** Where k6 is looked up and the few variables k6 inherits (PATH, HOME, proxies, CA files) come from. */
+  env?: NodeJS.ProcessEnv;
+  /** More variables for the script (__ENV). */
+  extraEnv?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Hard limit; default: the windows' total plus 5 minutes. */
+  timeoutMs?: number;
+  /** After SIGTERM (cancel or timeout), how long k6 gets to flush before SIGKILL. Default 10 s. */
+  killGraceMs?: number;
+  onLoadStart?: (at: Date) => void;
+  /** How often the raw file is polled for new lines. Default 100 ms. */
+  pollMs?: number;
+}
+
+export interface K6Files {
+  raw: string;
+  summary: string;
+  stdout: string;
+  stderr: string;
+}
+
+export interface K6Result {
+  /** null when k6 was killed by a signal. */
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  isCanceled: boolean;
+  /** Exit 99: k6 thresholds failed. The load ran fully; this is a measurement, not a harness failure. */
+  thresholdsCrossed: boolean;
+  /** Why the load did not run to its end (in words), or null when it did (exit 0 or 99). */
+  failure: string | null;
+  summary: LoadSummary;
+  /** k6's own end-of-test summary (--summary-export), or null when k6 wrote none. */
+  k6Summary: K6SummaryExport | null;
+  files: K6Files;
+  /** The argv k6 ran with (holds no secret). */
+  command: string[];
+  /** The last lines k6 wrote to stderr. */
+  stderrTail: string;
+  durationMs: number;
+}
+
+export interface K6Run {
+  readonly pid: number | undefined;
+  /** When the first request started (k6's test-run clock zero); null when k6 ended without any request. */
+  readonly loadStarted: Promise<Date | null>;
+  /** Progress so far: for a status line. */
+  readonly live: LiveStats;
+  readonly result: Promise<K6Result>;
+}
+
+// Only these reach k6 from the caller's environment: anything K6_* would silently reconfigure the run.
+const PASSTHROUGH = [
+  'PATH',
+  'HOME',
+  'TMPDIR',
+  'TZ',
+  'LANG',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+];
+
+export const K6_FILES = {
+  raw: 'k6-raw.ndjson',
+  summary: 'k6-summary.json',
+  stdout: 'k6-stdout.log',
+  stderr: 'k6-stderr.log',
+} as const;
+
+export function k6Env(opts: RunK6Options): Record<string, string> {
+  const source = opts.env ?? process.env;
+  const env: Record<string, string> = {};
+  for (const k of PASSTHROUGH) {
+    const v = source[k];
+    if (v !== undefined) env[k] = v;
+  }
+  const set = (k: string, v: string | number | undefined): void => {
+    if (v !== undefined) env[k] = String(v);
+  };
+  env.K6_NO_USAGE_REPORT = 'true';
+  set('TARGET_URL', opts.targetUrl);
+  set('VERSION_HEADER', opts.versionHeader);
+  set('CHAOS_SCENARIO_JSON', JSON.stringify(opts.scenario));
+  if (opts.thresholds) set('CHAOS_THRESHOLDS_JSON', JSON.stringify(opts.thresholds));
+  set('CHAOS_WINDOWS', formatWindows(opts.windows));
+  set('CHAOS_FEATURES', opts.features);
+  set('CHAOS_ROWS', opts.rows);
+  set('CHAOS_OVERSIZE_ROWS', opts.oversizeRows);
+  set('CHAOS_OVERSIZE_EVERY', opts.oversizeEvery);
+  set('CHAOS_PAYLOAD_FILE', opts.payloadFile === undefined ? undefined : resolve(opts.payloadFile));
+  set('CHAOS_SEED', opts.seed);
+  set('CHAOS_REQUEST_TIMEOUT', opts.requestTimeout);
+  set('ENDPOINT_KEY', opts.endpointKey);
+  Object.assign(env, opts.extraEnv);
+  return env;
+}
+
+export function k6Args(script: string, files: K6Files): string[] {
+  return [
+    'run',
+    '--no-color',
+    '--quiet',
+    '--no-usage-report',
+    // No REST API: two runs would otherwise fight over localhost:6565 (k6 exits 106).
+    '--address',
+    '',
+    '--out',
+    `json=${files.raw}`,
+    '--summary-export',
+    files.summary,
+    '--summary-trend-stats',
+    'avg,min,med,max,p(90),p(95),p(99)',
+    script,
+  ];
+}
+
+const STDERR_TAIL_CHARS = 8 * 1024;
+
+/**
+ * Starts k6 and returns at once. `result` rejects only when k6 cannot be started at all (EnvironmentError);
+ * every other outcome, including cancel, timeout and k6 errors, resolves with what was measured.
+ */
+export function runK6(opts: RunK6Options): K6Run {
+  const started = Date.now();
+  const env = k6Env(opts);
+  const files: K6Files = {
+    raw: resolve(opts.outDir, K6_FILES.raw),
+    summary: resolve(opts.outDir, K6_FILES.summary),
+    stdout: resolve(opts.outDir, K6_FILES.stdout),
+    stderr: resolve(opts.outDir, K6_FILES.stderr),
+  };
+  const bin = opts.k6Bin ?? findK6(opts.env ?? process.env);
+  const script = resolve(opts.script ?? builtinScript());
+  const args = k6Args(script, files);
+  const timeoutMs = opts.timeoutMs ?? (totalSeconds(opts.windows) + 300) * 1000;
+  const pollMs = opts.pollMs ?? 100;
+
+  let resolveStart!: (d: Date | null) => void;
+  const loadStarted = new Promise<Date | null>((r) => (resolveStart = r));
+  const ingest = new K6Ingest({
+    windows: opts.windows,
+    onLoadStart: (ms) => {
+      const at = new Date(ms);
+      resolveStart(at);
+      opts.onLoadStart?.(at);
+    },
+  });
+
+  let pid: number | undefined;
+  const result = (async (): Promise<K6Result> => {
+    try {
+      await mkdir(opts.outDir, { recursive: true });
+      // Created (and emptied) before k6 starts so the tail can open it at once; k6 truncates it again harmlessly.
+      await writeFile(files.raw, '');
+      await writeFile(files.summary, '');
+    } catch (e) {
+      throw new EnvironmentError(`cannot write the k6 output in ${opts.outDir}: ${String(e)}`, undefined, { cause: e });
+    }
+    let stderrTail = '';
+    const subprocess = execa(bin, args, {
+      cwd: opts.outDir,
+      env,
+      extendEnv: false,
+      stdin: 'ignore',
+      stdout: { file: files.stdout },
+      stderr: ['pipe', { file: files.stderr }],
+      buffer: false,
+      reject: false,
+      cancelSignal: opts.signal,
+      timeout: timeoutMs,
+      killSignal: 'SIGTERM',
+      // k6 stops on the first SIGTERM and flushes its outputs; SIGKILL only if that hangs.
+      forceKillAfterDelay: opts.killGraceMs ?? 10_000,
+    });
+    pid = subprocess.pid;
+    subprocess.stderr?.on('data', (chunk: Buffer) => {
+      stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
+    });
+
+    let exited = false;
+    let wake: (() => void) | null = null;
+    const finished = subprocess.then(() => {
+      exited = true;
+      wake?.();
+    });
+    const tailing = tailFile(files.raw, ingest, () => exited, (w) => (wake = w), pollMs);
+    const [r] = await Promise.all([subprocess, finished, tailing]);
+    resolveStart(null);
+
+    if (r.exitCode === undefined && r.signal === undefined && !r.isCanceled && !r.timedOut) {
+      // execa could not start k6 at all (ENOENT, EACCES, ...).
+      throw new EnvironmentError(`could not start k6 (${bin}): ${r.shortMessage}`, INSTALL_HINT, { cause: r });
+    }
+    const exitCode = r.exitCode ?? null;
+    const signal = r.signal ?? null;
+    const thresholdsCrossed = exitCode === K6_THRESHOLDS_CROSSED;
+    let failure: string | null = null;
+    if (r.isCanceled) failure = 'cancelled';
+    else if (r.timedOut) failure = `k6 did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`;
+    else if (signal !== null) failure = `k6 was killed by ${signal}`;
+    else if (exitCode !== 0 && !thresholdsCrossed) {
+      const meaning = exitCode === null ? '' : K6_EXIT_CODES[exitCode];
+      const last = lastLine(stderrTail);
+      failure = `k6 exited with code ${exitCode}${meaning ? ` (${meaning})` : ''}${last ? `: ${last}` : ''}`;
+    }
+    return {
+      exitCode,
+      signal,
+      timedOut: r.timedOut,
+      isCanceled: r.isCanceled,
+      thresholdsCrossed,
+      failure,
+      summary: ingest.summary(),
+      k6Summary: await readSummary(files.summary),
+      files,
+      command: [bin, ...args],
+      stderrTail,
+      durationMs: Date.now() - started,
+    };
+  })();
+  // If start-up fails before the subprocess exists, the start promise must still settle.
+  result.catch(() => resolveStart(null));
+
+  return {
+    get pid() {
+      return pid;
+    },
+    loadStarted,
+    get live() {
+      return ingest.live();
+    },
+    result,
+  };
+}
+
+/** Reads what k6 appended since the last look, until `done()` holds and the file is drained. */
+async function tailFile(
+  path: string,
+  ingest: K6Ingest,
+  done: () => boolean,
+  onWake: (wake: (() => void) | null) => void,
+  pollMs: number,
+): Promise<void> {
+  const buf = Buffer.allocUnsafe(1 << 20);
+  let fh: FileHandle | undefined;
+  try {
+    fh = await open(path, 'r');
+    for (;;) {
+      // Sampled before reading: whatever k6 wrote before exiting is then read by this last pass.
+      const last = done();
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        ingest.write(buf.subarray(0, bytesRead));
+      }
+      if (last) break;
+      await new Promise<void>((r) => {
+        const t = setTimeout(() => {
+          onWake(null);
+          r();
+        }, pollMs);
+        onWake(() => {
+          clearTimeout(t);
+          onWake(null);
+          r();
+        });
+      });
+    }
+  } finally {
+    ingest.end();
+    await fh?.close();
+  }
+}
+
+async function readSummary(path: string): Promise<K6SummaryExport | null> {
+  try {
+    const doc = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    if (doc && typeof doc === 'object' && 'metrics' in doc && doc.metrics && typeof doc.metrics === 'object') {
+      return doc as K6SummaryExport;
+    }
+  } catch {
+    // k6 wrote none (killed, or failed before the end): the ingest's numbers stand alone.
+  }
+  return null;
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return (lines[lines.length - 1] ?? '').trim().slice(0, 500);
+}

@@ -1,0 +1,151 @@
+/**
+ * What happened to the pods under test, from the watch API: readiness over time, restarts, OOM kills,
+ * waiting reasons (CrashLoopBackOff). Pure state fed with watch events, so tests can replay events.
+ */
+import type { Pod, WatchEvent } from '../adapters/kube.js';
+
+export interface PodState {
+  name: string;
+  node: string | null;
+  createdAt: number;
+  ready: boolean;
+  terminating: boolean;
+  deleted: boolean;
+  restartsAtStart: number;
+  restarts: number;
+  waitingReasons: Set<string>;
+  terminatedReasons: Set<string>;
+  image: string;
+  env: Record<string, string>;
+}
+
+export interface ReadySample {
+  at: number;
+  ready: number;
+}
+
+export class PodObserver {
+  readonly pods = new Map<string, PodState>();
+  readonly readyTimeline: ReadySample[] = [];
+  private lastReady = -1;
+
+  constructor(private readonly onChange?: (ready: number) => void) {}
+
+  apply(event: WatchEvent<Pod>): void {
+    if (event.type === 'BOOKMARK' || event.type === 'ERROR') return;
+    const pod = event.object;
+    const name = pod.metadata?.name;
+    if (!name) return;
+    const at = event.receivedAt.getTime();
+    const prev = this.pods.get(name);
+    const statuses = pod.status?.containerStatuses ?? [];
+    const restarts = statuses.reduce((sum, c) => sum + (c.restartCount ?? 0), 0);
+    const state: PodState = prev ?? {
+      name,
+      node: null,
+      createdAt: pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp).getTime() : at,
+      ready: false,
+      terminating: false,
+      deleted: false,
+      restartsAtStart: restarts,
+      restarts,
+      waitingReasons: new Set(),
+      terminatedReasons: new Set(),
+      image: pod.spec?.containers[0]?.image ?? '',
+      env: Object.fromEntries((pod.spec?.containers[0]?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!])),
+    };
+    state.node = pod.spec?.nodeName ?? state.node;
+    state.ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    state.terminating = Boolean(pod.metadata?.deletionTimestamp);
+    state.deleted = event.type === 'DELETED';
+    state.restarts = restarts;
+    for (const c of statuses) {
+      if (c.state?.waiting?.reason) state.waitingReasons.add(c.state.waiting.reason);
+      if (c.lastState?.terminated?.reason) state.terminatedReasons.add(c.lastState.terminated.reason);
+      if (c.state?.terminated?.reason) state.terminatedReasons.add(c.state.terminated.reason);
+    }
+    this.pods.set(name, state);
+    this.sample(at);
+  }
+
+  /** Ready pods that are not on their way out: what the Service can actually send traffic to. */
+  readyCount(): number {
+    let n = 0;
+    for (const p of this.pods.values()) if (p.ready && !p.terminating && !p.deleted) n++;
+    return n;
+  }
+
+  readyAt(t: number): number | null {
+    let value: number | null = null;
+    for (const s of this.readyTimeline) {
+      if (s.at > t) break;
+      value = s.ready;
+    }
+    return value;
+  }
+
+  minReadyBetween(from: number, to: number): number | null {
+    let min = this.readyAt(from);
+    for (const s of this.readyTimeline) if (s.at > from && s.at <= to) min = min === null ? s.ready : Math.min(min, s.ready);
+    return min;
+  }
+
+  /**
+   * First moment at or after `since` when at least `desired` pods are Ready and `replaced` of them were created
+   * after `since` — i.e. what the fault took away has come back.
+   */
+  recoveredAt(since: number, desired: number, replaced: number): number | null {
+    for (const t of this.readyTimeline.filter((s) => s.at >= since).map((s) => s.at)) {
+      const fresh = this.freshReadyAt(t, since);
+      const ready = this.readyAt(t) ?? 0;
+      if (ready >= desired && fresh >= replaced) return t;
+    }
+    return null;
+  }
+
+  private readonly readyHistory = new Map<string, { at: number; ready: boolean }[]>();
+
+  private freshReadyAt(t: number, since: number): number {
+    let n = 0;
+    for (const [name, history] of this.readyHistory) {
+      const pod = this.pods.get(name);
+      if (!pod || pod.createdAt < since) continue;
+      let ready = false;
+      for (const h of history) {
+        if (h.at > t) break;
+        ready = h.ready;
+      }
+      if (ready) n++;
+    }
+    return n;
+  }
+
+  private sample(at: number): void {
+    for (const p of this.pods.values()) {
+      const history = this.readyHistory.get(p.name) ?? [];
+      const effective = p.ready && !p.terminating && !p.deleted;
+      if (history.length === 0 || history[history.length - 1]!.ready !== effective) history.push({ at, ready: effective });
+      this.readyHistory.set(p.name, history);
+    }
+    const ready = this.readyCount();
+    if (ready !== this.lastReady) {
+      this.readyTimeline.push({ at, ready });
+      this.lastReady = ready;
+      this.onChange?.(ready);
+    }
+  }
+
+  restartsDuringRun(): { pod: string; restarts: number }[] {
+    return [...this.pods.values()]
+      .filter((p) => p.restarts > p.restartsAtStart)
+      .map((p) => ({ pod: p.name, restarts: p.restarts - p.restartsAtStart }));
+  }
+
+  oomKilled(): string[] {
+    return [...this.pods.values()].filter((p) => p.terminatedReasons.has('OOMKilled')).map((p) => p.name);
+  }
+
+  podsCreatedAfter(t: number): PodState[] {
+    return [...this.pods.values()].filter((p) => p.createdAt >= t);
+  }
+}

@@ -1,0 +1,337 @@
+/**
+ * One run, phase by phase: steady state → load → baseline → faults → fault window → revert → recovery →
+ * steady state again → verdict. Whatever happens (an error, SIGINT, a fault that throws), every mutation
+ * recorded in the ledger is reverted in `finally` before the run returns.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HttpProbe } from '../adapters/http.js';
+import type { Kube, Pod } from '../adapters/kube.js';
+import type { Output } from '../adapters/output.js';
+import { ChaosError, ExitCode } from '../errors.js';
+import type { Injection } from '../faults/fault.js';
+import { faultPlugin } from '../faults/registry.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { runUndo } from '../ledger/undo.js';
+import type { LiveStats, LoadSummary } from '../load/ingest.js';
+import { toTimeline, toWindowStats } from '../load/ingest.js';
+import { PodObserver } from '../observe/pods.js';
+import { collectTriage } from '../observe/triage.js';
+import { windowAt, type Plan } from '../plan/plan.js';
+import { parsePercent } from '../scenario/units.js';
+import { RESULT_SCHEMA_VERSION, type FaultRecord, type RunResult, type TimelineEvent, type Verdict, type WindowName } from '../verdict/result.js';
+import { judgeSlos, overallVerdict, type WindowEvidence } from '../verdict/slo.js';
+import type { Redactor } from './redact.js';
+import { checkSteadyState } from './steady-state.js';
+
+export interface LoadHandle {
+  /** Epoch ms of k6's first request: zero of the run's timeline. */
+  started: Promise<number>;
+  finished: Promise<LoadOutcome>;
+  live(): LiveStats | null;
+  stop(): void;
+}
+
+export interface LoadOutcome {
+  summary: LoadSummary;
+  exitCode: number | null;
+  thresholdsCrossed: boolean;
+  canceled: boolean;
+  /** k6 failed for a reason other than thresholds (script error, bad options). */
+  error: string | null;
+  rawFile: string;
+}
+
+export interface RunDeps {
+  kube: Kube;
+  ledger: Ledger;
+  out: Output;
+  redact: Redactor;
+  startLoad: (plan: Plan, signal: AbortSignal) => LoadHandle;
+  http: HttpProbe;
+  promql?: (url: string, query: string) => Promise<number | null>;
+  random: () => number;
+}
+
+export interface RunContext {
+  runId: string;
+  reportDir: string;
+  /** Aborted on SIGINT/SIGTERM. */
+  interrupt: AbortSignal;
+}
+
+export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promise<RunResult> {
+  const { kube, out } = deps;
+  const startedAt = new Date();
+  const events: TimelineEvent[] = [];
+  let loadStartMs: number | null = null;
+  const note = (kind: TimelineEvent['kind'], message: string) => {
+    const at = Date.now();
+    events.push({ at: new Date(at).toISOString(), t: loadStartMs === null ? null : round((at - loadStartMs) / 1000), kind, message: deps.redact(message) });
+    if (kind !== 'pod') out.info(`${new Date(at).toISOString().slice(11, 19)} ${message}`);
+  };
+  const s = plan.scenario;
+  const reasons: string[] = [];
+  const injections: Injection[] = [];
+  const faultRecords: FaultRecord[] = [];
+  const pods = new PodObserver((ready) => note('pod', `${ready} target pod(s) Ready`));
+  let watch: { stop(): void } | undefined;
+  let load: LoadHandle | undefined;
+  const loadAbort = new AbortController();
+  const faultAbort = new AbortController();
+  const onInterrupt = () => {
+    loadAbort.abort();
+    faultAbort.abort();
+  };
+  ctx.interrupt.addEventListener('abort', onInterrupt, { once: true });
+  let outcome: LoadOutcome | null = null;
+  let desiredReplicas: number | null = null;
+  let versionBefore: string | null = null;
+  let previousLogs: Record<string, string> = {};
+  const artifacts: Record<string, string> = {};
+  let steadyBeforeOk = true;
+  let progress: NodeJS.Timeout | undefined;
+
+  const revertAll = async () => {
+    // Newest first: a later mutation may build on an earlier one.
+    const mutations = injections.flatMap((inj) => inj.mutations.map((m) => ({ m, inj }))).reverse();
+    for (const { m, inj } of mutations) {
+      if (m.undo.kind === 'none' || (m as { reverted?: boolean }).reverted) continue;
+      try {
+        const done = await runUndo(kube, m.undo);
+        await deps.ledger.reverted(m.ledgerId);
+        (m as { reverted?: boolean }).reverted = true;
+        inj.record.revertedAt = new Date().toISOString();
+        note('revert', done);
+      } catch (error) {
+        reasons.push(`REVERT FAILED for "${m.description}": ${(error as Error).message} — run \`chaos recover --run ${ctx.runId}\``);
+        note('revert', `revert failed: ${m.description}: ${(error as Error).message}`);
+      }
+    }
+  };
+
+  try {
+    note('phase', `preflight: ${s.metadata.name} against ${plan.namespace} (context ${kube.context})`);
+    const targets = await kube.listPods(plan.namespace, s.target.selector);
+    if (targets.length === 0) {
+      throw new ChaosError(
+        ExitCode.Environment,
+        `target selector ${JSON.stringify(s.target.selector)} matches no pod in namespace ${plan.namespace}`,
+        'check target.namespace and target.selector with `chaos plan`',
+      );
+    }
+    if (s.target.deployment) {
+      desiredReplicas = (await kube.readDeployment(plan.namespace, s.target.deployment)).spec?.replicas ?? null;
+    }
+    if (s.target.versionUrl) versionBefore = await deps.http.modelVersion(s.target.versionUrl);
+
+    const steady = await checkSteadyState(plan, kube, deps.http, 'before');
+    for (const line of steady.lines) note('phase', `steady state before: ${line}`);
+    if (!steady.ok) {
+      steadyBeforeOk = false;
+      reasons.push(`steady state did not hold before the experiment: ${steady.failures.join('; ')}`);
+      return await finish('INCONCLUSIVE');
+    }
+
+    watch = kube.watch<Pod>(
+      `/api/v1/namespaces/${plan.namespace}/pods`,
+      { labelSelector: Object.entries(s.target.selector).map(([k, v]) => `${k}=${v}`).join(',') },
+      (e) => pods.apply(e),
+    );
+
+    note('phase', `load: k6 ${String(plan.k6.scenario.executor)} for ${plan.totalMs / 1000}s → ${s.target.url}`);
+    load = deps.startLoad(plan, loadAbort.signal);
+    const finished = load.finished;
+    loadStartMs = await Promise.race([
+      load.started,
+      finished.then((o) => {
+        throw new ChaosError(ExitCode.Environment, `k6 exited before sending load: ${o.error ?? `exit ${o.exitCode}`}`);
+      }),
+      sleep(60_000, undefined, { ref: false }).then(() => {
+        throw new ChaosError(ExitCode.Environment, 'k6 sent no request within 60s');
+      }),
+    ]);
+    const t0 = loadStartMs;
+    note('phase', `baseline window (${(plan.windows[0]!.endMs - plan.windows[0]!.startMs) / 1000}s)`);
+    progress = setInterval(() => {
+      const live = load?.live();
+      const t = Date.now() - t0;
+      out.progress(
+        `[${windowAt(plan, t)} ${fmtClock(t)}/${fmtClock(plan.totalMs)}] ${live ? `${live.rps.toFixed(1)} req/s · p95 ${live.p95Ms === null ? '–' : Math.round(live.p95Ms)} ms · errors ${(live.errorRate * 100).toFixed(2)}%` : 'waiting for data'} · ready ${pods.readyCount()}${desiredReplicas ? `/${desiredReplicas}` : ''}`,
+      );
+    }, 1000);
+    progress.unref();
+
+    let faultWindowAnnounced = false;
+    for (const f of [...plan.faults].sort((a, b) => a.atMs - b.atMs)) {
+      if (!(await waitUntil(t0 + f.atMs, ctx.interrupt))) break;
+      if (!faultWindowAnnounced) {
+        note('phase', 'fault window');
+        faultWindowAnnounced = true;
+      }
+      note('fault', `inject ${f.spec.type}`);
+      const plugin = faultPlugin(f.spec);
+      const injection = await plugin.inject(f.spec, {
+        kube,
+        ledger: deps.ledger,
+        plan,
+        runId: ctx.runId,
+        namespace: plan.namespace,
+        random: deps.random,
+        log: (line) => note('fault', line),
+        signal: faultAbort.signal,
+      });
+      injections.push(injection);
+      faultRecords.push(injection.record);
+      note('fault', `${f.spec.type}: ${injection.record.description}${injection.record.confirmed ? '' : ' — NOT CONFIRMED'}`);
+    }
+    const faultEnd = t0 + plan.windows[1]!.endMs;
+    if (await waitUntil(faultEnd, ctx.interrupt)) {
+      if (plan.faults.length > 0) {
+        // The most informative moment for triage: the fault is still in place.
+        const triage = await collectTriage({
+          kube,
+          namespace: plan.namespace,
+          selector: s.target.selector,
+          service: s.target.service,
+          focus: pods.podsCreatedAfter(t0).map((p) => p.name),
+          dir: `${ctx.reportDir}/triage`,
+          redact: deps.redact,
+        });
+        previousLogs = triage.previousLogs;
+        triage.files.forEach((f, i) => (artifacts[`triage-${i + 1}`] = f));
+      }
+      note('phase', 'revert faults; recovery window');
+      await revertAll();
+    }
+    outcome = await finished;
+    if (outcome.error && !ctx.interrupt.aborted) reasons.push(`k6: ${outcome.error}`);
+    if (ctx.interrupt.aborted) return await finish('INCONCLUSIVE');
+
+    const after = await waitForSteadyState(plan, kube, deps.http, ctx.interrupt);
+    for (const line of after.lines) note('phase', `steady state after: ${line}`);
+    if (!after.ok) reasons.push(`steady state did not return after the experiment: ${after.failures.join('; ')}`);
+    return await finish(null);
+  } finally {
+    ctx.interrupt.removeEventListener('abort', onInterrupt);
+    if (progress) clearInterval(progress);
+    faultAbort.abort();
+    loadAbort.abort();
+    // Any exit path: nothing stays injected. A second Ctrl-C does not reach here (the handler ignores it).
+    await revertAll();
+    watch?.stop();
+    if (load && !outcome) await load.finished.catch(() => undefined);
+  }
+
+  async function finish(forced: Verdict | null): Promise<RunResult> {
+    const summary = outcome?.summary;
+    const windowStats = summary ? toWindowStats(summary) : [];
+    const evidence: Partial<Record<WindowName, WindowEvidence>> = {};
+    for (const w of summary?.windows ?? []) {
+      const stats = windowStats.find((x) => x.window === w.window);
+      if (!stats) continue;
+      evidence[w.window as WindowName] = {
+        ...stats,
+        statusByPayload: w.statusByPayload,
+        modelVersions: w.modelVersions,
+        longestGapS: w.longestGap ? w.longestGap.seconds : w.successes > 0 ? 0 : null,
+      };
+    }
+    const slos = await judgeSlos(plan, {
+      load: evidence,
+      pods,
+      faults: faultRecords,
+      loadStartMs,
+      desiredReplicas,
+      versionBefore,
+      previousLogs,
+      promql: deps.promql,
+    });
+    const judged = overallVerdict(slos, faultRecords);
+    let verdict = forced ?? judged.verdict;
+    if (forced === null && !steadyBeforeOk) verdict = 'INCONCLUSIVE';
+    // A revert that failed leaves the run unfinished business: never report it as a clean PASS.
+    if (verdict === 'PASS' && reasons.some((r) => r.startsWith('REVERT FAILED'))) verdict = 'INCONCLUSIVE';
+    if (verdict === 'PASS' && reasons.length > 0) verdict = 'INCONCLUSIVE';
+    const exitCode = ctx.interrupt.aborted
+      ? ExitCode.Interrupted
+      : verdict === 'PASS'
+        ? ExitCode.Pass
+        : verdict === 'FAIL'
+          ? ExitCode.Fail
+          : ExitCode.Inconclusive;
+    if (ctx.interrupt.aborted) reasons.unshift('interrupted: load stopped and faults reverted before the windows ended');
+    const timeline = summary
+      ? toTimeline(summary).map((p) => ({ ...p, readyPods: loadStartMs === null ? null : pods.readyAt(loadStartMs + p.t * 1000) }))
+      : [];
+    const all = evidence.all;
+    const errorSlo = s.slos.find((x) => x.type === 'errorRate' && x.window === 'all');
+    const budgetSlo = errorSlo && errorSlo.type === 'errorRate' ? 1 - parsePercent(errorSlo.max) : null;
+    const finishedAt = new Date();
+    return {
+      schemaVersion: RESULT_SCHEMA_VERSION,
+      runId: ctx.runId,
+      scenario: { name: s.metadata.name, description: s.metadata.description, file: plan.file, labels: s.metadata.labels },
+      cluster: { context: kube.context, namespace: plan.namespace },
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      durationS: round((finishedAt.getTime() - startedAt.getTime()) / 1000),
+      timeScale: plan.timeScale,
+      seed: plan.seed,
+      verdict,
+      exitCode,
+      reasons: [...judged.reasons.filter((r) => !reasons.includes(r)), ...reasons].map(deps.redact),
+      slos: slos.map((x) => ({ ...x, evidence: deps.redact(x.evidence) })),
+      faults: faultRecords,
+      windows: windowStats,
+      timeline,
+      events,
+      errorBudget:
+        budgetSlo !== null && all && all.requests > 0
+          ? {
+              slo: budgetSlo,
+              requests: all.requests,
+              errors: all.failed,
+              consumed: round((budgetSlo - (1 - all.errorRate)) / (1 - budgetSlo)),
+            }
+          : null,
+      artifacts: { ...artifacts, ...(outcome ? { k6Raw: 'k6-raw.ndjson' } : {}) },
+    };
+  }
+}
+
+async function waitForSteadyState(
+  plan: Plan,
+  kube: Kube,
+  http: HttpProbe,
+  interrupt: AbortSignal,
+): Promise<{ ok: boolean; lines: string[]; failures: string[] }> {
+  // Recovery may still be finishing when the load ends; give it a bounded grace period.
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const r = await checkSteadyState(plan, kube, http, 'after');
+    if (r.ok || Date.now() > deadline || interrupt.aborted) return r;
+    await sleep(2000);
+  }
+}
+
+/** Sleeps until an absolute time; false if interrupted first. */
+async function waitUntil(epochMs: number, interrupt: AbortSignal): Promise<boolean> {
+  const ms = epochMs - Date.now();
+  if (interrupt.aborted) return false;
+  if (ms <= 0) return true;
+  try {
+    await sleep(ms, undefined, { signal: interrupt });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function fmtClock(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
