@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { envInt, parseEnv } from '../../shared/src/env.js';
+
+const EnvSchema = z.object({
+  PORT: envInt(0, 65_535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  SHUTDOWN_DRAIN_MS: envInt(0).default(5_000),
+  SHUTDOWN_TIMEOUT_MS: envInt(0).default(15_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface FeatureStoreConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly shutdownDrainMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly logLevel: string;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv): FeatureStoreConfig {
+  const e = parseEnv(EnvSchema, env);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,36 @@
+import type { IncomingMessage } from 'node:http';
+
+export class PayloadTooLargeError extends Error {
+  constructor(readonly limitBytes: number) {
+    super(`request body exceeds ${limitBytes} bytes`);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
+/**
+ * Buffers a request body, refusing to hold more than `limitBytes` (no limit when undefined). Once over the
+ * limit the rest of the stream is discarded rather than buffered, so an oversized upload costs bandwidth
+ * but not memory.
+ */
+export function readBody(req: IncomingMessage, limitBytes: number | undefined): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (limitBytes !== undefined && size > limitBytes) {
+        over = true;
+        chunks.length = 0;
+        reject(new PayloadTooLargeError(limitBytes));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => {
+      if (!over) resolve(Buffer.concat(chunks, size));
+    });
+    req.once('error', reject);
+  });
+}

@@ -1,0 +1,155 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Logger } from './logger.js';
+
+export interface HttpServiceOptions {
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** How long to keep serving after SIGTERM while endpoints stop routing here. */
+  readonly shutdownDrainMs: number;
+  /** After the drain, how long in-flight requests get before their connections are cut. */
+  readonly shutdownTimeoutMs: number;
+  /** Bounded route name for metrics; unknown paths must map to one constant label. */
+  readonly routeOf: (method: string, pathname: string) => string;
+  readonly handle: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: string,
+    url: URL,
+  ) => Promise<void> | void;
+  /** Set on every response, errors included. */
+  readonly defaultHeaders?: Readonly<Record<string, string>>;
+}
+
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * node:http plus the lifecycle a Kubernetes pod needs: a draining flag readiness can report, `Connection:
+ * close` on every response while draining so keep-alive clients move to other pods, and a shutdown that
+ * stops accepting only after the drain window and then waits for in-flight requests.
+ */
+export class HttpService {
+  readonly server: Server;
+  private draining = false;
+  private shutdownPromise: Promise<void> | undefined;
+  private activeRequests = 0;
+  private readonly requests: Counter<'route' | 'status'>;
+  private readonly duration: Histogram<'route'>;
+
+  constructor(private readonly options: HttpServiceOptions) {
+    this.requests = new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP responses by route and status code',
+      labelNames: ['route', 'status'],
+      registers: [options.registry],
+    });
+    this.duration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time from request arrival to the last byte of the response',
+      labelNames: ['route'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [options.registry],
+    });
+    this.server = createServer((req, res) => this.dispatch(req, res));
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  get inFlight(): number {
+    return this.activeRequests;
+  }
+
+  async listen(port: number, host: string): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.server.address() as AddressInfo;
+    const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${shownHost}:${address.port}`;
+  }
+
+  send(res: ServerResponse, status: number, body: string | Buffer, contentType = JSON_TYPE): void {
+    if (res.headersSent) return;
+    if (this.draining) res.setHeader('Connection', 'close');
+    res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  sendJson(res: ServerResponse, status: number, value: unknown): void {
+    this.send(res, status, JSON.stringify(value));
+  }
+
+  /**
+   * SIGTERM path. Readiness flips at once, but the listener stays open for the drain window because
+   * kube-proxy and clients still send here until the endpoint removal propagates.
+   */
+  shutdown(): Promise<void> {
+    this.shutdownPromise ??= this.runShutdown();
+    return this.shutdownPromise;
+  }
+
+  /** Immediate stop (tests, second signal): no drain window, open connections are cut. */
+  async close(): Promise<void> {
+    this.draining = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private async runShutdown(): Promise<void> {
+    const { logger, shutdownDrainMs, shutdownTimeoutMs } = this.options;
+    this.draining = true;
+    logger.info(
+      { event: 'drain_started', drainMs: shutdownDrainMs, inFlight: this.activeRequests },
+      'draining',
+    );
+    await sleep(shutdownDrainMs);
+
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const deadline = setTimeout(() => {
+      logger.warn(
+        { event: 'drain_deadline', inFlight: this.activeRequests },
+        'cutting remaining connections',
+      );
+      this.server.closeAllConnections();
+    }, shutdownTimeoutMs);
+    await closed;
+    clearTimeout(deadline);
+    logger.info({ event: 'drain_finished' }, 'all connections closed');
+  }
+
+  private dispatch(req: IncomingMessage, res: ServerResponse): void {
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = this.options.routeOf(req.method ?? 'GET', url.pathname);
+    for (const [name, value] of Object.entries(this.options.defaultHeaders ?? {})) res.setHeader(name, value);
+
+    this.activeRequests++;
+    res.once('close', () => {
+      this.activeRequests--;
+      if (!res.writableFinished) return;
+      this.requests.inc({ route, status: String(res.statusCode) });
+      this.duration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+
+    Promise.resolve()
+      .then(() => this.options.handle(req, res, route, url))
+      .catch((err: unknown) => {
+        this.options.logger.error(
+          { event: 'request_failed', route, err },
+          'unhandled error while serving request',
+        );
+        if (res.headersSent) res.destroy();
+        else this.sendJson(res, 500, { error: 'internal_error' });
+      });
+  }
+}
