@@ -139,10 +139,19 @@ function rankValue(h: Histogram, rank: number, n: number, minUs: number, maxUs: 
   return v < minUs ? minUs : v > maxUs ? maxUs : v;
 }
 
+// Tag values come from the server (model_version) or a custom script; a server echoing a request id as its
+// "version" must not make memory grow per request, so distinct keys are capped and the rest pooled.
+const MAX_KEYS = 200;
+const MAX_EXTRA_WINDOWS = 16;
+export const OTHER_KEY = '(other)';
+
 class Counts {
   readonly map = new Map<string, number>();
   add(key: string, n: number): void {
-    this.map.set(key, (this.map.get(key) ?? 0) + n);
+    const cur = this.map.get(key);
+    if (cur !== undefined) this.map.set(key, cur + n);
+    else if (this.map.size < MAX_KEYS) this.map.set(key, n);
+    else this.map.set(OTHER_KEY, (this.map.get(OTHER_KEY) ?? 0) + n);
   }
   toRecord(): Record<string, number> {
     return Object.fromEntries([...this.map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -217,10 +226,11 @@ class WindowAcc {
     if (us < this.minUs) this.minUs = us;
     if (us > this.maxUs) this.maxUs = us;
     this.status.add(status, 1);
-    let p = this.byPayload.get(payload);
+    const key = this.byPayload.has(payload) || this.byPayload.size < MAX_KEYS ? payload : OTHER_KEY;
+    let p = this.byPayload.get(key);
     if (!p) {
       p = new Counts();
-      this.byPayload.set(payload, p);
+      this.byPayload.set(key, p);
     }
     p.add(status, 1);
     this.seen(offsetS);
@@ -471,7 +481,7 @@ export class K6Ingest {
     if (typeof tag === 'string' && tag !== '') {
       let acc = this.accs.get(tag);
       if (!acc) {
-        if (tag === 'all') return undefined;
+        if (tag === 'all' || this.accs.size >= this.configured.length + MAX_EXTRA_WINDOWS) return undefined;
         acc = new WindowAcc(tag, this.cap);
         this.accs.set(tag, acc);
       }
@@ -623,10 +633,12 @@ export class K6Ingest {
 
   private windowSummary(acc: WindowAcc, startS: number, endS: number, effectiveEndS: number): WindowSummary {
     const has = acc.requests > 0;
-    const q = (p: number): number | null => (has ? round3(quantileMs(acc.hist, p, acc.minUs, acc.maxUs)!) : null);
+    const q = (p: number): number | null =>
+      has ? round3(quantileMs(acc.hist, p, acc.minUs, acc.maxUs)!) : null;
     const span = effectiveEndS - startS;
     const byPayload: Record<string, Record<string, number>> = {};
-    for (const [k, v] of [...acc.byPayload.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) byPayload[k] = v.toRecord();
+    for (const [k, v] of [...acc.byPayload.entries()].sort(([a], [b]) => (a < b ? -1 : 1)))
+      byPayload[k] = v.toRecord();
     return {
       window: acc.name,
       startOffsetS: round3(startS),
@@ -652,7 +664,8 @@ export class K6Ingest {
   private timeline(): TimelineSecond[] {
     const out: TimelineSecond[] = [];
     const last = Math.min(this.maxSec, this.reqs.data.length - 1);
-    const num = (x: number | undefined): number | null => (x === undefined || Number.isNaN(x) ? null : round3(x));
+    const num = (x: number | undefined): number | null =>
+      x === undefined || Number.isNaN(x) ? null : round3(x);
     for (let s = 0; s <= last; s++) {
       let p50 = this.p50.data[s];
       let p95 = this.p95.data[s];

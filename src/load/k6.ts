@@ -277,7 +277,9 @@ export function runK6(opts: RunK6Options): K6Run {
       await writeFile(files.raw, '');
       await writeFile(files.summary, '');
     } catch (e) {
-      throw new EnvironmentError(`cannot write the k6 output in ${opts.outDir}: ${String(e)}`, undefined, { cause: e });
+      throw new EnvironmentError(`cannot write the k6 output in ${opts.outDir}: ${String(e)}`, undefined, {
+        cause: e,
+      });
     }
     let stderrTail = '';
     const subprocess = execa(bin, args, {
@@ -306,20 +308,43 @@ export function runK6(opts: RunK6Options): K6Run {
       exited = true;
       wake?.();
     });
-    const tailing = tailFile(files.raw, ingest, () => exited, (w) => (wake = w), pollMs);
+    let tailError: unknown;
+    const tailing = tailFile(
+      files.raw,
+      ingest,
+      () => exited,
+      (w) => (wake = w),
+      pollMs,
+    ).catch((e: unknown) => {
+      // Load nobody measures is only risk: stop k6 rather than let it run blind.
+      tailError = e;
+      subprocess.kill();
+    });
     const [r] = await Promise.all([subprocess, finished, tailing]);
     resolveStart(null);
+    if (tailError !== undefined) {
+      throw new EnvironmentError(
+        `reading k6 output ${files.raw} failed: ${tailError instanceof Error ? tailError.message : 'unknown error'}`,
+        undefined,
+        {
+          cause: tailError,
+        },
+      );
+    }
 
     if (r.exitCode === undefined && r.signal === undefined && !r.isCanceled && !r.timedOut) {
       // execa could not start k6 at all (ENOENT, EACCES, ...).
-      throw new EnvironmentError(`could not start k6 (${bin}): ${r.shortMessage}`, INSTALL_HINT, { cause: r });
+      throw new EnvironmentError(`could not start k6 (${bin}): ${r.shortMessage}`, INSTALL_HINT, {
+        cause: r,
+      });
     }
     const exitCode = r.exitCode ?? null;
     const signal = r.signal ?? null;
     const thresholdsCrossed = exitCode === K6_THRESHOLDS_CROSSED;
     let failure: string | null = null;
     if (r.isCanceled) failure = 'cancelled';
-    else if (r.timedOut) failure = `k6 did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`;
+    else if (r.timedOut)
+      failure = `k6 did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped`;
     else if (signal !== null) failure = `k6 was killed by ${signal}`;
     else if (exitCode !== 0 && !thresholdsCrossed) {
       const meaning = exitCode === null ? '' : K6_EXIT_CODES[exitCode];
@@ -398,7 +423,13 @@ async function tailFile(
 async function readSummary(path: string): Promise<K6SummaryExport | null> {
   try {
     const doc = JSON.parse(await readFile(path, 'utf8')) as unknown;
-    if (doc && typeof doc === 'object' && 'metrics' in doc && doc.metrics && typeof doc.metrics === 'object') {
+    if (
+      doc &&
+      typeof doc === 'object' &&
+      'metrics' in doc &&
+      doc.metrics &&
+      typeof doc.metrics === 'object'
+    ) {
       return doc as K6SummaryExport;
     }
   } catch {

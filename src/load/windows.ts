@@ -34,7 +34,8 @@ export function validateWindows(windows: readonly WindowSpec[]): string[] {
     if (w.name === 'all') problems.push('window name "all" is reserved for the whole run');
     if (seen.has(w.name)) problems.push(`window "${w.name}" appears twice`);
     seen.add(w.name);
-    if (!Number.isFinite(w.seconds) || w.seconds <= 0) problems.push(`window "${w.name}" needs a positive length`);
+    if (!Number.isFinite(w.seconds) || w.seconds <= 0)
+      problems.push(`window "${w.name}" needs a positive length`);
   }
   return problems;
 }

@@ -1,0 +1,434 @@
+import { describe, expect, it } from 'vitest';
+import { K6Ingest, OTHER_KEY, ingestAll, toTimeline, toWindowStats } from '../../../src/load/ingest.js';
+import type { LoadSummary, WindowSummary } from '../../../src/load/ingest.js';
+import { formatWindows, parseWindows } from '../../../src/load/windows.js';
+import { InvalidInputError } from '../../../src/errors.js';
+
+const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
+const WINDOWS = [
+  { name: 'baseline', seconds: 10 },
+  { name: 'fault', seconds: 10 },
+  { name: 'recovery', seconds: 10 },
+];
+
+/** k6 1.8 style timestamp: RFC 3339 in UTC with nanoseconds. */
+function ts(offsetS: number): string {
+  return new Date(T0 + offsetS * 1000).toISOString().replace('Z', '000000Z');
+}
+
+function point(metric: string, offsetS: number, value: number, tags: Record<string, string>): string {
+  return JSON.stringify({ metric, type: 'Point', data: { time: ts(offsetS), value, tags } });
+}
+
+function metricDecl(name: string, type: string): string {
+  return JSON.stringify({
+    type: 'Metric',
+    data: { name, type, contains: 'default', thresholds: [], submetrics: null },
+    metric: name,
+  });
+}
+
+interface Req {
+  /** when the response ended, seconds after T0 */
+  at: number;
+  ms?: number;
+  status?: number;
+  window?: string | null;
+  payload?: 'normal' | 'oversize';
+  failed?: boolean;
+  version?: string;
+}
+
+/** The lines k6 writes for one iteration of k6/score.js. */
+function request(r: Req): string[] {
+  const status = String(r.status ?? 200);
+  const payload = r.payload ?? 'normal';
+  const failed = r.failed ?? !(status.startsWith('2') || status.startsWith('3'));
+  const tags: Record<string, string> = {
+    expected_response: String(!failed),
+    method: 'POST',
+    payload,
+    scenario: 'score',
+    status,
+  };
+  if (r.window !== null) tags.window = r.window ?? 'baseline';
+  const vtags: Record<string, string> = { model_version: r.version ?? 'none', scenario: 'score' };
+  if (r.window !== null) vtags.window = r.window ?? 'baseline';
+  const ms = r.ms ?? 10;
+  return [
+    point('http_reqs', r.at, 1, tags),
+    point('http_req_duration', r.at, ms, tags),
+    point('http_req_blocked', r.at, 0.01, tags),
+    point('http_req_waiting', r.at, ms - 0.1, tags),
+    point('http_req_failed', r.at, failed ? 1 : 0, tags),
+    point('chaos_model_version', r.at, 1, vtags),
+    point('iterations', r.at, 1, { scenario: 'score' }),
+    point('iteration_duration', r.at, ms + 0.5, { scenario: 'score' }),
+  ];
+}
+
+function ndjson(reqs: Req[], extra: string[] = []): string {
+  const lines = [metricDecl('http_reqs', 'counter'), metricDecl('http_req_duration', 'trend'), ...extra];
+  for (const r of reqs) lines.push(...request(r));
+  return lines.join('\n') + '\n';
+}
+
+function win(s: LoadSummary, name: string): WindowSummary {
+  const w = s.windows.find((x) => x.window === name);
+  if (!w) throw new Error(`no window ${name}`);
+  return w;
+}
+
+/** One request every 100 ms for 30 s; `fault` window returns 503 for 50 % of requests. */
+function standardRun(): Req[] {
+  const reqs: Req[] = [];
+  for (let i = 0; i < 300; i++) {
+    const at = 0.05 + i * 0.1;
+    const window = at < 10 ? 'baseline' : at < 20 ? 'fault' : 'recovery';
+    const fail = window === 'fault' && i % 2 === 0;
+    reqs.push({
+      at,
+      ms: 5 + (i % 10),
+      window,
+      status: fail ? 503 : 200,
+      version: fail ? 'none' : i < 200 ? 'v1' : 'v2',
+    });
+  }
+  return reqs;
+}
+
+describe('K6Ingest windows', () => {
+  it('assigns requests to windows by tag and aggregates all', () => {
+    const s = ingestAll(ndjson(standardRun()), { windows: WINDOWS });
+    expect(s.windows.map((w) => w.window)).toEqual(['baseline', 'fault', 'recovery', 'all']);
+    const baseline = win(s, 'baseline');
+    const fault = win(s, 'fault');
+    const recovery = win(s, 'recovery');
+    const all = win(s, 'all');
+    expect([baseline.requests, fault.requests, recovery.requests, all.requests]).toEqual([
+      100, 100, 100, 300,
+    ]);
+    expect(baseline.failed).toBe(0);
+    expect(fault.failed).toBe(50);
+    expect(fault.errorRate).toBeCloseTo(0.5);
+    expect(all.errorRate).toBeCloseTo(50 / 300);
+    expect(fault.statusCounts).toEqual({ '200': 50, '503': 50 });
+    expect(all.statusCounts).toEqual({ '200': 250, '503': 50 });
+    expect(baseline.modelVersions).toEqual({ v1: 100 });
+    expect(recovery.modelVersions).toEqual({ v2: 100 });
+    expect(fault.modelVersions).toEqual({ none: 50, v1: 50 });
+    expect([baseline.startOffsetS, baseline.endOffsetS, fault.startOffsetS, fault.endOffsetS]).toEqual([
+      0, 10, 10, 20,
+    ]);
+    expect(baseline.rps).toBeCloseTo(10, 5);
+  });
+
+  it('measures offsets from the first request start and reports it once', () => {
+    const starts: number[] = [];
+    const ingest = new K6Ingest({ windows: WINDOWS, onLoadStart: (ms) => starts.push(ms) });
+    ingest.write(ndjson([{ at: 1, ms: 250 }, { at: 2 }]));
+    ingest.end();
+    expect(starts).toHaveLength(1);
+    expect(starts[0]).toBeCloseTo(T0 + 750, 3);
+    expect(ingest.loadStartMs).toBeCloseTo(T0 + 750, 3);
+    expect(ingest.summary().durationS).toBeCloseTo(1.25, 3);
+  });
+
+  it('puts untagged points into configured windows by time and the tail into the last window', () => {
+    const reqs: Req[] = [0.5, 5, 12, 25, 33].map((at) => ({ at, window: null }));
+    const s = ingestAll(ndjson(reqs), { windows: WINDOWS });
+    // offsets are from the first request's start (0.5 s - 10 ms)
+    expect(win(s, 'baseline').requests).toBe(2);
+    expect(win(s, 'fault').requests).toBe(1);
+    expect(win(s, 'recovery').requests).toBe(2);
+    expect(win(s, 'recovery').endOffsetS).toBeCloseTo(32.51, 2);
+    expect(win(s, 'recovery').modelVersions).toEqual({ none: 2 });
+  });
+
+  it('keeps windows the script tagged but the harness did not configure', () => {
+    const s = ingestAll(
+      ndjson([
+        { at: 1, window: 'soak' },
+        { at: 3, window: 'soak' },
+      ]),
+      { windows: WINDOWS },
+    );
+    const soak = win(s, 'soak');
+    expect(soak.requests).toBe(2);
+    expect(soak.endOffsetS - soak.startOffsetS).toBeCloseTo(2, 3);
+    expect(toWindowStats(s).map((w) => w.window)).toEqual(['baseline', 'fault', 'recovery', 'all']);
+  });
+});
+
+describe('K6Ingest chunking', () => {
+  it('gives identical results however the stream is split, including inside UTF-8 sequences', () => {
+    const reqs = standardRun().map((r, i) => ({
+      ...r,
+      version: i % 3 === 0 ? 'modèle-β' : (r.version ?? 'none'),
+    }));
+    const bytes = Buffer.from(ndjson(reqs), 'utf8');
+    const whole = ingestAll(bytes, { windows: WINDOWS });
+    expect(whole.windows.at(-1)?.modelVersions['modèle-β']).toBe(100);
+    let seed = 7;
+    for (const maxChunk of [1, 2, 3, 17, 256, 4096]) {
+      const ingest = new K6Ingest({ windows: WINDOWS });
+      for (let pos = 0; pos < bytes.length;) {
+        seed = (seed * 48271) % 2147483647;
+        const n = 1 + (seed % maxChunk);
+        ingest.write(bytes.subarray(pos, pos + n));
+        pos += n;
+      }
+      ingest.end();
+      expect(ingest.summary()).toEqual(whole);
+    }
+  });
+
+  it('accepts a last line without newline, CRLF line ends and string chunks', () => {
+    const text = ndjson([{ at: 1 }, { at: 2, status: 500 }])
+      .trimEnd()
+      .replace(/\n/g, '\r\n');
+    const ingest = new K6Ingest();
+    ingest.write(text.slice(0, 100));
+    ingest.write(text.slice(100));
+    const before = ingest.summary().counters.lines;
+    ingest.end();
+    expect(ingest.summary().counters.lines).toBe(before + 1);
+    const all = ingest.summary().windows.at(-1)!;
+    expect([all.requests, all.failed]).toEqual([2, 1]);
+    expect(ingest.summary().counters.malformedLines).toBe(0);
+  });
+
+  it('counts malformed lines without throwing and parses other field orders', () => {
+    const reordered = JSON.stringify({
+      type: 'Point',
+      data: { time: ts(2), value: 42, tags: { status: '200', window: 'baseline', payload: 'normal' } },
+      metric: 'http_req_duration',
+    });
+    const text = [
+      'garbage',
+      '{"metric":"http_req_duration","type":"Point","data":{',
+      '',
+      reordered,
+      ...request({ at: 1 }),
+    ].join('\n');
+    const s = ingestAll(text, { windows: WINDOWS });
+    expect(s.counters.malformedLines).toBe(2);
+    expect(win(s, 'baseline').requests).toBe(2);
+    expect(win(s, 'baseline').maxMs).toBe(42);
+  });
+
+  it('handles k6 timestamps with a zone offset and without a fraction', () => {
+    const tags = { status: '200', window: 'baseline', payload: 'normal' };
+    const lines = [
+      JSON.stringify({
+        metric: 'http_req_duration',
+        type: 'Point',
+        data: { time: '2026-01-01T12:00:00Z', value: 0, tags },
+      }),
+      JSON.stringify({
+        metric: 'http_req_duration',
+        type: 'Point',
+        data: { time: '2026-01-01T14:00:03.5+02:00', value: 1, tags },
+      }),
+    ];
+    const s = ingestAll(lines.join('\n'));
+    expect(s.durationS).toBeCloseTo(3.5, 6);
+  });
+});
+
+describe('K6Ingest statuses and payloads', () => {
+  it('counts expected 413s of oversize batches as statuses, not failures', () => {
+    const reqs: Req[] = [];
+    for (let i = 0; i < 20; i++) {
+      const oversize = i % 5 === 4;
+      reqs.push({
+        at: 1 + i * 0.1,
+        payload: oversize ? 'oversize' : 'normal',
+        status: oversize ? 413 : 200,
+        failed: false,
+      });
+    }
+    reqs.push({ at: 3.5, payload: 'oversize', status: 200, failed: true });
+    const s = ingestAll(ndjson(reqs), { windows: WINDOWS });
+    const b = win(s, 'baseline');
+    expect(b.requests).toBe(21);
+    expect(b.failed).toBe(1);
+    expect(b.successes).toBe(16);
+    expect(b.statusCounts).toEqual({ '200': 17, '413': 4 });
+    expect(b.statusByPayload).toEqual({ normal: { '200': 16 }, oversize: { '200': 1, '413': 4 } });
+  });
+});
+
+describe('K6Ingest bounds', () => {
+  it('pools tag values beyond a cap so a server echoing ids cannot grow memory per request', () => {
+    const reqs: Req[] = [];
+    for (let i = 0; i < 300; i++)
+      reqs.push({ at: 1 + i * 0.01, version: `req-${i}`, window: i < 150 ? 'baseline' : `w${i}` });
+    const s = ingestAll(ndjson(reqs), { windows: WINDOWS });
+    const versions = win(s, 'all').modelVersions;
+    expect(Object.keys(versions)).toHaveLength(201);
+    expect(versions[OTHER_KEY]).toBe(100);
+    expect(s.windows).toHaveLength(3 + 16 + 1);
+    expect(win(s, 'all').requests).toBe(300);
+  });
+});
+
+describe('K6Ingest availability gaps', () => {
+  it('finds the longest stretch without a success, clipped to each window', () => {
+    const reqs: Req[] = [];
+    // successes every 0.25 s, except an outage from 8 s to 14.5 s (failures keep coming) and a lone 413 in it
+    for (let at = 0.25; at < 30; at += 0.25) {
+      const down = at > 8 && at < 14.5;
+      reqs.push({
+        at,
+        window: at < 10 ? 'baseline' : at < 20 ? 'fault' : 'recovery',
+        status: down ? 503 : 200,
+      });
+    }
+    reqs.push({ at: 11, window: 'fault', payload: 'oversize', status: 413, failed: false });
+    const s = ingestAll(ndjson(reqs), { windows: WINDOWS });
+    const t0 = 0.25 - 0.01;
+    const all = win(s, 'all').longestGap!;
+    expect(all.startS).toBeCloseTo(8 - t0, 3);
+    expect(all.endS).toBeCloseTo(14.5 - t0, 3);
+    expect(all.seconds).toBeCloseTo(6.5, 3);
+    expect(win(s, 'baseline').longestGap!.seconds).toBeCloseTo(10 - (8 - t0), 3);
+    expect(win(s, 'fault').longestGap!.seconds).toBeCloseTo(14.5 - t0 - 10, 3);
+    expect(win(s, 'recovery').longestGap!.seconds).toBeLessThan(0.5);
+  });
+
+  it('counts a window without any success as one gap of its whole length', () => {
+    const reqs: Req[] = [{ at: 0.01, ms: 10 }];
+    for (let at = 10.5; at < 20; at += 1) reqs.push({ at, window: 'fault', status: 0 });
+    reqs.push({ at: 25, window: 'recovery' });
+    const s = ingestAll(ndjson(reqs), { windows: WINDOWS });
+    expect(win(s, 'fault').longestGap).toEqual({ startS: 10, endS: 20, seconds: 10 });
+    expect(win(s, 'fault').statusCounts).toEqual({ '0': 10 });
+    expect(win(s, 'all').longestGap!.seconds).toBeCloseTo(24.99, 3);
+  });
+
+  it('is independent of line order', () => {
+    const reqs = standardRun();
+    const a = ingestAll(ndjson(reqs), { windows: WINDOWS });
+    const shuffled = [reqs[0]!, ...reqs.slice(1).reverse()];
+    const b = ingestAll(ndjson(shuffled), { windows: WINDOWS });
+    for (const name of ['baseline', 'fault', 'recovery', 'all']) {
+      expect(win(b, name).longestGap).toEqual(win(a, name).longestGap);
+      expect(win(b, name).requests).toBe(win(a, name).requests);
+    }
+  });
+});
+
+describe('K6Ingest latency', () => {
+  it('interpolates percentiles like k6 does', () => {
+    const reqs: Req[] = [];
+    for (let i = 1; i <= 100; i++) reqs.push({ at: 1 + i * 0.01, ms: i });
+    const b = win(ingestAll(ndjson(reqs), { windows: WINDOWS }), 'baseline');
+    // k6: sorted[q·(n−1)] with linear interpolation
+    expect(b.p50Ms).toBeCloseTo(50.5, 1);
+    expect(b.p90Ms).toBeCloseTo(90.1, 1);
+    expect(b.p95Ms).toBeCloseTo(95.05, 1);
+    expect(b.p99Ms).toBeCloseTo(99.01, 1);
+    expect(b.maxMs).toBe(100);
+    expect(b.minMs).toBe(1);
+  });
+
+  it('builds a per-second timeline with requests, errors and percentiles', () => {
+    const s = ingestAll(ndjson(standardRun()), { windows: WINDOWS });
+    expect(s.timeline).toHaveLength(30);
+    expect(s.timeline.reduce((n, p) => n + p.requests, 0)).toBe(300);
+    expect(s.timeline.reduce((n, p) => n + p.errors, 0)).toBe(50);
+    const p = s.timeline[3]!;
+    expect(p.t).toBe(3);
+    expect(p.requests).toBe(10);
+    expect(p.p50Ms).toBeGreaterThanOrEqual(5);
+    expect(p.p99Ms).toBeLessThanOrEqual(14.2);
+    const tl = toTimeline(s);
+    expect(tl[0]).toMatchObject({ t: 0, readyPods: null });
+    expect(s.timeline[15]!.errors).toBe(5);
+  });
+
+  it('still counts latencies that arrive after their second was closed', () => {
+    const early = request({ at: 1, ms: 7 });
+    const lines = [...request({ at: 0.5 }), ...request({ at: 30 }), ...early];
+    const s = ingestAll(lines.join('\n'));
+    expect(s.counters.lateTimelineSamples).toBe(1);
+    expect(s.timeline[0]!.requests).toBe(2);
+    expect(win(s, 'all').requests).toBe(3);
+  });
+
+  it('caps the timeline but not the windows', () => {
+    const s = ingestAll(ndjson([{ at: 1 }, { at: 5 }, { at: 50 }]), { maxTimelineSeconds: 10 });
+    expect(s.counters.timelineTruncated).toBe(true);
+    expect(s.timeline).toHaveLength(5);
+    expect(win(s, 'all').requests).toBe(3);
+  });
+
+  it('reports live progress', () => {
+    const ingest = new K6Ingest({ windows: WINDOWS });
+    expect(ingest.live()).toMatchObject({ requests: 0, rps: 0, p95Ms: null });
+    ingest.write(ndjson(standardRun().slice(0, 120)));
+    const live = ingest.live();
+    expect(live.requests).toBe(120);
+    expect(live.rps).toBeCloseTo(10, 5);
+    expect(live.failed).toBe(10);
+    expect(live.p95Ms).toBeGreaterThan(10);
+  });
+});
+
+describe('result conversion', () => {
+  it('maps to WindowStats', () => {
+    const ws = toWindowStats(ingestAll(ndjson(standardRun()), { windows: WINDOWS }));
+    expect(ws).toHaveLength(4);
+    expect(Object.keys(ws[0]!).sort()).toEqual(
+      [
+        'endOffsetS',
+        'errorRate',
+        'failed',
+        'maxMs',
+        'p50Ms',
+        'p90Ms',
+        'p95Ms',
+        'p99Ms',
+        'requests',
+        'rps',
+        'startOffsetS',
+        'statusCounts',
+        'window',
+      ].sort(),
+    );
+  });
+
+  it('gives empty windows null latencies', () => {
+    const s = ingestAll('', { windows: WINDOWS });
+    expect(s.loadStartMs).toBeNull();
+    expect(win(s, 'fault')).toMatchObject({
+      requests: 0,
+      p95Ms: null,
+      maxMs: null,
+      errorRate: 0,
+      longestGap: null,
+    });
+    expect(s.timeline).toEqual([]);
+  });
+});
+
+describe('windows spec', () => {
+  it('round-trips', () => {
+    expect(parseWindows('baseline:30, fault:60,recovery:30.5')).toEqual([
+      { name: 'baseline', seconds: 30 },
+      { name: 'fault', seconds: 60 },
+      { name: 'recovery', seconds: 30.5 },
+    ]);
+    expect(formatWindows(WINDOWS)).toBe('baseline:10,fault:10,recovery:10');
+  });
+
+  it('rejects bad specs with every problem listed', () => {
+    expect(() => parseWindows('baseline:0,all:3,x')).toThrow(InvalidInputError);
+    try {
+      parseWindows('baseline:0,all:3,x,baseline:2');
+    } catch (e) {
+      expect((e as InvalidInputError).lines).toHaveLength(4);
+    }
+  });
+});
