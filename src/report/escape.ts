@@ -5,8 +5,9 @@
 
 // XML 1.0 forbids these code points even as character references, so a single stray byte from a log line would
 // make the whole junit.xml unparseable; they are replaced rather than encoded.
-// eslint-disable-next-line no-control-regex
-const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const XML_INVALID =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function stripXmlInvalid(text: string): string {
   return text.replace(XML_INVALID, '\uFFFD');
@@ -74,7 +75,12 @@ export function escapeMarkdownInline(text: string, blockStart = true): string {
  */
 export function relativeHref(path: string): string | null {
   const trimmed = path.trim();
-  if (trimmed === '' || trimmed.startsWith('/') || trimmed.startsWith('\\') || /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(trimmed)) {
+  if (
+    trimmed === '' ||
+    trimmed.startsWith('/') ||
+    trimmed.startsWith('\\') ||
+    /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(trimmed)
+  ) {
     return null;
   }
   return trimmed

@@ -128,7 +128,8 @@ export const NOT_TRIAGE = TRIAGE_ORDER.length - 1;
 
 export function orderedArtifacts(artifacts: Record<string, string>): Array<[string, string]> {
   return Object.entries(artifacts).sort(
-    ([ka, pa], [kb, pb]) => triageRank(ka, pa) - triageRank(kb, pb) || ka.localeCompare(kb),
+    ([ka, pa], [kb, pb]) =>
+      triageRank(ka, pa) - triageRank(kb, pb) || pa.localeCompare(pb, 'en', { numeric: true }),
   );
 }
 

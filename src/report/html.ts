@@ -1,4 +1,11 @@
-import type { RunResult, SloResult, TimelinePoint, Verdict, WindowName, WindowStats } from '../verdict/result.js';
+import type {
+  RunResult,
+  SloResult,
+  TimelinePoint,
+  Verdict,
+  WindowName,
+  WindowStats,
+} from '../verdict/result.js';
 import { escapeHtml, relativeHref } from './escape.js';
 import {
   NOT_TRIAGE,
@@ -146,7 +153,11 @@ function kpiSection(result: RunResult): string {
       `${counts.FAIL} failed, ${counts.INCONCLUSIVE} inconclusive`,
       sloTone,
     ],
-    ['Requests', formatCount(requests), all ? `${formatNumber(all.rps, 1)} req/s overall` : 'from the timeline'],
+    [
+      'Requests',
+      formatCount(requests),
+      all ? `${formatNumber(all.rps, 1)} req/s overall` : 'from the timeline',
+    ],
     ['Error rate', formatPercent(errorRate), `${formatCount(errors)} failed requests`],
     latencyCard(result),
     [
@@ -268,7 +279,13 @@ function chartsSection(result: RunResult): string {
     height: 240,
     left: { label: 'ready pods', format: (v) => String(v), integer: true, minMax: 1 },
     series: [
-      { name: 'ready pods', color: SERIES.pods, points: timeline.map((p) => [p.t, p.readyPods]), step: true, width: 2.4 },
+      {
+        name: 'ready pods',
+        color: SERIES.pods,
+        points: timeline.map((p) => [p.t, p.readyPods]),
+        step: true,
+        width: 2.4,
+      },
     ],
     thresholds: thresholds.pods,
   });
@@ -312,7 +329,11 @@ function sloThresholds(result: RunResult): {
   errorRate: ChartThreshold[];
   pods: ChartThreshold[];
 } {
-  const out = { latency: [] as ChartThreshold[], errorRate: [] as ChartThreshold[], pods: [] as ChartThreshold[] };
+  const out = {
+    latency: [] as ChartThreshold[],
+    errorRate: [] as ChartThreshold[],
+    pods: [] as ChartThreshold[],
+  };
   const seen = new Map<string, ChartThreshold>();
   const add = (list: ChartThreshold[], slo: SloResult, y: number, axis: 'left' | 'right'): void => {
     const win = slo.window === 'all' ? undefined : windowFor(result, slo.window);
@@ -350,8 +371,12 @@ function faultsSection(result: RunResult): string {
       : `<span class="num-inline">${h(formatOffset(offsetOf(iso, start)))}</span><br><span class="muted small">${h(iso)}</span>`;
   const rows = result.faults.map((f) => {
     const status = `<span class="status ${f.confirmed ? (f.revertedAt === null ? 'st-warn' : 'st-ok') : 'st-bad'}">${h(faultStatus(f))}</span>`;
-    const targets = f.targets.length > 0 ? f.targets.map((t) => `<div class="mono">${h(t)}</div>`).join('') : '<span class="muted">none</span>';
-    const notes = f.notes.length > 0 ? `<ul class="notes">${f.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : '';
+    const targets =
+      f.targets.length > 0
+        ? f.targets.map((t) => `<div class="mono">${h(t)}</div>`).join('')
+        : '<span class="muted">none</span>';
+    const notes =
+      f.notes.length > 0 ? `<ul class="notes">${f.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : '';
     return (
       `<tr><td class="mono strong nowrap">${h(f.type)}</td><td>${h(f.description)}${notes}</td>` +
       `<td>${when(f.injectedAt)}</td><td>${when(f.revertedAt)}</td><td>${status}</td><td>${targets}</td></tr>`
@@ -373,7 +398,9 @@ function windowsSection(result: RunResult): string {
       `<td class="num">${h(formatOffset(w.startOffsetS))} to ${h(formatOffset(w.endOffsetS))}</td>` +
       `<td class="num">${h(formatCount(w.requests))}</td><td class="num">${h(formatCount(w.failed))}</td>` +
       `<td class="num">${h(formatPercent(w.errorRate))}</td><td class="num">${h(formatNumber(w.rps, 1))}</td>` +
-      [w.p50Ms, w.p90Ms, w.p95Ms, w.p99Ms, w.maxMs].map((v) => `<td class="num">${h(formatMs(v))}</td>`).join('') +
+      [w.p50Ms, w.p90Ms, w.p95Ms, w.p99Ms, w.maxMs]
+        .map((v) => `<td class="num">${h(formatMs(v))}</td>`)
+        .join('') +
       `<td class="mono small">${h(formatStatusCounts(w.statusCounts))}</td></tr>`,
   );
   return card(
@@ -381,7 +408,20 @@ function windowsSection(result: RunResult): string {
     result.windows.length === 0
       ? '<p class="empty">No load windows were recorded.</p>'
       : table(
-          ['Window', 'Span', 'Requests', 'Failed', 'Error rate', 'RPS', 'p50', 'p90', 'p95', 'p99', 'Max', 'Status codes'],
+          [
+            'Window',
+            'Span',
+            'Requests',
+            'Failed',
+            'Error rate',
+            'RPS',
+            'p50',
+            'p90',
+            'p95',
+            'p99',
+            'Max',
+            'Status codes',
+          ],
           rows,
           'window-table',
         ),
@@ -402,18 +442,23 @@ function eventsSection(result: RunResult): string {
   );
   return card(
     'Event timeline',
-    events.length === 0 ? '<p class="empty">No events were recorded.</p>' : `<ol class="events">${items.join('')}</ol>`,
+    events.length === 0
+      ? '<p class="empty">No events were recorded.</p>'
+      : `<ol class="events">${items.join('')}</ol>`,
     'events',
   );
 }
 
 function artifactsSection(result: RunResult): string {
-  const link = (label: string, path: string): string => {
+  // The path says what a file is (triage/3-pods.txt); the key is often just a counter (triage-3), so it is shown
+  // only when it adds something.
+  const link = (key: string, path: string): string => {
     const href = relativeHref(path);
-    const text = `${h(label)}`;
-    return href === null
-      ? `<span class="strong">${text}</span> <span class="mono muted">${h(path)}</span>`
-      : `<a href="${h(href)}">${text}</a> <span class="mono muted">${h(path)}</span>`;
+    const name =
+      href === null
+        ? `<span class="mono">${h(path)}</span>`
+        : `<a class="mono" href="${h(href)}">${h(path)}</a>`;
+    return key === path ? name : `${name} <span class="muted small">${h(key)}</span>`;
   };
   const artifacts = orderedArtifacts(result.artifacts);
   const triage = artifacts.filter(([k, p]) => triageRank(k, p) < NOT_TRIAGE);
@@ -432,7 +477,10 @@ function artifactsSection(result: RunResult): string {
     [REPORT_FILES.markdown, REPORT_FILES.markdown],
     ...other,
   ];
-  parts.push('<h3>Files</h3>', `<ul class="files">${files.map(([k, p]) => `<li>${link(k, p)}</li>`).join('')}</ul>`);
+  parts.push(
+    '<h3>Files</h3>',
+    `<ul class="files">${files.map(([k, p]) => `<li>${link(k, p)}</li>`).join('')}</ul>`,
+  );
   return card('Artifacts', parts.join('\n'), 'artifacts');
 }
 

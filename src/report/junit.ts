@@ -125,7 +125,8 @@ function runVerdictCase(run: RunResult): Testcase | null {
   if (run.verdict === 'PASS') return null;
   if (run.slos.some((s) => s.verdict === run.verdict)) return null;
   const unconfirmed = run.faults.filter((f) => !f.confirmed).map((f) => `${f.type}: ${f.description}`);
-  const why = run.reasons.length > 0 ? run.reasons : unconfirmed.length > 0 ? unconfirmed : ['no reason recorded'];
+  const why =
+    run.reasons.length > 0 ? run.reasons : unconfirmed.length > 0 ? unconfirmed : ['no reason recorded'];
   return {
     name: 'run-verdict',
     verdict: run.verdict,

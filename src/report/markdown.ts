@@ -59,7 +59,10 @@ export function renderMarkdownSummary(result: RunResult, opts: MarkdownOptions =
   if (result.slos.length === 0) {
     out.push('No SLOs were evaluated.', '');
   } else {
-    out.push('| SLO | Window | Measured | Threshold | Verdict | Evidence |', '| --- | --- | ---: | --- | --- | --- |');
+    out.push(
+      '| SLO | Window | Measured | Threshold | Verdict | Evidence |',
+      '| --- | --- | ---: | --- | --- | --- |',
+    );
     for (const slo of result.slos) {
       out.push(
         row([
@@ -90,7 +93,10 @@ export function renderMarkdownSummary(result: RunResult, opts: MarkdownOptions =
   if (result.faults.length === 0) {
     out.push('No faults were injected.', '');
   } else {
-    out.push('| Fault | Description | Injected | Reverted | Status | Targets |', '| --- | --- | --- | --- | --- | --- |');
+    out.push(
+      '| Fault | Description | Injected | Reverted | Status | Targets |',
+      '| --- | --- | --- | --- | --- | --- |',
+    );
     for (const f of result.faults) {
       const when = (iso: string | null): string =>
         iso === null ? 'never' : `${formatOffset(offsetOf(iso, loadStart))} (${cell(iso)})`;
@@ -142,16 +148,18 @@ export function renderMarkdownSummary(result: RunResult, opts: MarkdownOptions =
   const base = opts.artifactBaseUrl?.replace(/\/+$/, '');
   const link = (text: string, path: string): string => {
     const href = relativeHref(path);
-    if (href === null) return `${md(text)}: ${md(path)}`;
+    if (href === null) return md(path);
     const target = base === undefined ? href : `${base}/${href}`;
     // Angle brackets let the destination hold characters markdown would otherwise end the link on.
     return `[${md(text)}](<${target.replace(/[<>]/g, encodeURIComponent)}>)`;
   };
   out.push(`- ${link(REPORT_FILES.html, REPORT_FILES.html)}: charts, fault markers and the event timeline`);
-  out.push(`- ${link(REPORT_FILES.json, REPORT_FILES.json)}: the full result (schema ${md(result.schemaVersion)})`);
+  out.push(
+    `- ${link(REPORT_FILES.json, REPORT_FILES.json)}: the full result (schema ${md(result.schemaVersion)})`,
+  );
   out.push(`- ${link(REPORT_FILES.junit, REPORT_FILES.junit)}: one test case per SLO`);
   for (const [name, path] of orderedArtifacts(result.artifacts)) {
-    out.push(`- ${link(name, path)}`);
+    out.push(name === path ? `- ${link(path, path)}` : `- ${link(path, path)} (${md(name)})`);
   }
   out.push('');
   return out.join('\n');

@@ -119,7 +119,9 @@ export function renderChart(spec: ChartSpec): string {
   // Grid and y axes.
   for (const tick of leftScale.ticks) {
     const y = r(leftScale.y(tick));
-    parts.push(`<line x1="${plot.x0}" x2="${plot.x1}" y1="${y}" y2="${y}" stroke="#e2e8f0" stroke-width="1"/>`);
+    parts.push(
+      `<line x1="${plot.x0}" x2="${plot.x1}" y1="${y}" y2="${y}" stroke="#e2e8f0" stroke-width="1"/>`,
+    );
     parts.push(
       `<text x="${plot.x0 - 8}" y="${y}" dy="0.32em" text-anchor="end" fill="#64748b">${escapeHtml(spec.left.format(tick))}</text>`,
     );
@@ -323,7 +325,13 @@ function markerParts(markers: readonly ChartMarker[], sx: (t: number) => number,
         ? MARKER_COLORS.inject
         : MARKER_COLORS.revert;
     const dash = marker.kind === 'revert' || !marker.confirmed ? ' stroke-dasharray="5 3"' : '';
-    const text = `${marker.kind === 'inject' ? 'inject' : 'revert'} ${marker.label}`;
+    const text = [
+      marker.kind === 'inject' ? 'inject' : 'revert',
+      marker.label,
+      marker.confirmed ? '' : '(not confirmed)',
+    ]
+      .filter((part) => part !== '')
+      .join(' ');
     const textW = text.length * CHAR_W + 10;
     const anchorEnd = x + textW > plot.x1 + 40;
     const left = anchorEnd ? x - textW : x;
@@ -348,7 +356,11 @@ function markerParts(markers: readonly ChartMarker[], sx: (t: number) => number,
   return parts;
 }
 
-function hoverParts(hover: ReadonlyArray<{ t: number; text: string }>, sx: (t: number) => number, plot: Plot): string[] {
+function hoverParts(
+  hover: ReadonlyArray<{ t: number; text: string }>,
+  sx: (t: number) => number,
+  plot: Plot,
+): string[] {
   if (hover.length === 0) return [];
   const sorted = [...hover].sort((a, b) => a.t - b.t);
   const parts = ['<g class="hover">'];
@@ -372,7 +384,9 @@ function legend(spec: ChartSpec, plot: Plot): string {
   let x = plot.x0;
   const y = 16;
   const add = (label: string, swatch: string): void => {
-    items.push(`<g transform="translate(${r(x)},${y})">${swatch}<text x="22" y="0" dy="0.32em" fill="#334155">${escapeHtml(label)}</text></g>`);
+    items.push(
+      `<g transform="translate(${r(x)},${y})">${swatch}<text x="22" y="0" dy="0.32em" fill="#334155">${escapeHtml(label)}</text></g>`,
+    );
     x += 22 + label.length * CHAR_W + 18;
   };
   for (const s of spec.series) {
@@ -383,11 +397,23 @@ function legend(spec: ChartSpec, plot: Plot): string {
     );
   }
   if ((spec.thresholds ?? []).length > 0) {
-    add('SLO threshold', `<line x1="0" x2="16" y1="0" y2="0" stroke="${THRESHOLD_COLOR}" stroke-width="2" stroke-dasharray="4 3"/>`);
+    add(
+      'SLO threshold',
+      `<line x1="0" x2="16" y1="0" y2="0" stroke="${THRESHOLD_COLOR}" stroke-width="2" stroke-dasharray="4 3"/>`,
+    );
   }
   const markers = spec.markers ?? [];
-  if (markers.some((mk) => mk.kind === 'inject')) {
-    add('fault injected', `<line x1="8" x2="8" y1="-7" y2="7" stroke="${MARKER_COLORS.inject}" stroke-width="2"/>`);
+  if (markers.some((mk) => mk.kind === 'inject' && mk.confirmed)) {
+    add(
+      'fault injected',
+      `<line x1="8" x2="8" y1="-7" y2="7" stroke="${MARKER_COLORS.inject}" stroke-width="2"/>`,
+    );
+  }
+  if (markers.some((mk) => !mk.confirmed)) {
+    add(
+      'not confirmed',
+      `<line x1="8" x2="8" y1="-7" y2="7" stroke="${MARKER_COLORS.unconfirmed}" stroke-width="2" stroke-dasharray="3 2"/>`,
+    );
   }
   if (markers.some((mk) => mk.kind === 'revert')) {
     add(

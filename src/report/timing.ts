@@ -16,7 +16,8 @@ export function loadStartEpochMs(result: Pick<RunResult, 'events' | 'startedAt'>
   if (anchors.length > 0) {
     anchors.sort((a, b) => a - b);
     const mid = Math.floor(anchors.length / 2);
-    const median = anchors.length % 2 === 1 ? anchors[mid] : ((anchors[mid - 1] ?? 0) + (anchors[mid] ?? 0)) / 2;
+    const median =
+      anchors.length % 2 === 1 ? anchors[mid] : ((anchors[mid - 1] ?? 0) + (anchors[mid] ?? 0)) / 2;
     return median ?? null;
   }
   const started = Date.parse(result.startedAt);
@@ -32,7 +33,7 @@ export function offsetOf(iso: string | null, loadStartMs: number | null): number
 export interface FaultMarker {
   t: number;
   kind: 'inject' | 'revert';
-  /** Short text for the chart, e.g. "pod-kill". */
+  /** Short text for the chart, e.g. "pod-kill"; empty when the source names no fault type. */
   label: string;
   /** Full text for the tooltip. */
   detail: string;
@@ -77,7 +78,9 @@ export function faultMarkers(result: Pick<RunResult, 'faults' | 'events' | 'star
     if (t === null) continue;
     const kind = event.kind === 'fault' ? 'inject' : 'revert';
     if (markers.some((m) => m.kind === kind && Math.abs(m.t - t) < SAME_MOMENT_S)) continue;
-    markers.push({ t, kind, label: kind === 'inject' ? 'fault' : 'revert', detail: event.message, confirmed: true });
+    // The orchestrator writes "<type>: <description>"; the type is the useful short label.
+    const label = /^([\w.-]+):\s/.exec(event.message)?.[1] ?? '';
+    markers.push({ t, kind, label, detail: event.message, confirmed: true });
   }
   return markers.sort((a, b) => a.t - b.t || (a.kind === b.kind ? 0 : a.kind === 'inject' ? -1 : 1));
 }

@@ -21,7 +21,11 @@ export function renderResultJson(result: RunResult): string {
   return `${JSON.stringify(result, null, 2)}\n`;
 }
 
-export function renderReport(format: ReportFormat, result: RunResult, opts: WriteReportsOptions = {}): string {
+export function renderReport(
+  format: ReportFormat,
+  result: RunResult,
+  opts: WriteReportsOptions = {},
+): string {
   switch (format) {
     case 'json':
       return renderResultJson(result);
