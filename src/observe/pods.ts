@@ -7,6 +7,7 @@ import type { Pod, WatchEvent } from '../adapters/kube.js';
 export interface PodState {
   name: string;
   node: string | null;
+  /** When the watch first saw the pod (epoch ms). */
   createdAt: number;
   ready: boolean;
   terminating: boolean;
@@ -43,7 +44,9 @@ export class PodObserver {
     const state: PodState = prev ?? {
       name,
       node: null,
-      createdAt: pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp).getTime() : at,
+      // First sight, not creationTimestamp: the API rounds that to the second, which would date a replacement
+      // created 0.9 s after a fault to before it.
+      createdAt: at,
       ready: false,
       terminating: false,
       deleted: false,

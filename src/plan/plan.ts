@@ -35,8 +35,15 @@ export interface Plan {
     /** One entry of k6's `scenarios` option. */
     scenario: Record<string, unknown>;
     thresholds: Record<string, string[]>;
-    /** Non-secret env for the built-in script. */
+    windows: { name: PhaseWindow; seconds: number }[];
+    features: number;
+    rows: number;
+    oversizeRows: number;
+    oversizeEvery: number;
+    /** Extra, non-secret variables for the script. */
     env: Record<string, string>;
+    /** Names of variables taken from the caller's environment and redacted everywhere. */
+    secretEnv: string[];
   };
 }
 
@@ -99,14 +106,16 @@ export function buildPlan(scenario: Scenario, opts: PlanOptions): Plan {
   k6Scenario.gracefulStop = '5s';
 
   const oversize = scenario.faults.find((f) => f.type === 'oversize-batch');
-  const env: Record<string, string> = {
-    ...l.env,
-    TARGET_URL: scenario.target.url,
-    CHAOS_WINDOWS: windows.map((w) => `${w.name}:${(w.endMs - w.startMs) / 1000}`).join(','),
-    CHAOS_FEATURES: String(l.payload.features),
-    CHAOS_ROWS: String(l.payload.rows),
-    CHAOS_OVERSIZE_EVERY: oversize ? String(oversize.every) : '0',
-    CHAOS_OVERSIZE_ROWS: oversize ? String(oversize.rows) : '0',
+  const k6: Plan['k6'] = {
+    scenario: k6Scenario,
+    thresholds: l.thresholds ?? {},
+    windows: windows.map((w) => ({ name: w.name, seconds: (w.endMs - w.startMs) / 1000 })),
+    features: l.payload.features,
+    rows: l.payload.rows,
+    oversizeRows: oversize?.type === 'oversize-batch' ? oversize.rows : 0,
+    oversizeEvery: oversize?.type === 'oversize-batch' ? oversize.every : 0,
+    env: l.env,
+    secretEnv: l.secretEnv,
   };
 
   return {
@@ -118,7 +127,7 @@ export function buildPlan(scenario: Scenario, opts: PlanOptions): Plan {
     windows,
     totalMs,
     faults,
-    k6: { scenario: k6Scenario, thresholds: l.thresholds ?? {}, env },
+    k6,
   };
 }
 

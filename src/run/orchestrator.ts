@@ -152,7 +152,10 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
     ]);
     const t0 = loadStartMs;
     note('phase', `baseline window (${(plan.windows[0]!.endMs - plan.windows[0]!.startMs) / 1000}s)`);
+    // A live line redraws every second on a TTY; logs get a line every 10 s, not a flood.
+    let ticks = 0;
     progress = setInterval(() => {
+      if (!out.isTTY && ticks++ % 10 !== 0) return;
       const live = load?.live();
       const t = Date.now() - t0;
       out.progress(
@@ -291,7 +294,8 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
               slo: budgetSlo,
               requests: all.requests,
               errors: all.failed,
-              consumed: round((budgetSlo - (1 - all.errorRate)) / (1 - budgetSlo)),
+              // The runbook's formula; a run better than its SLO burns nothing (it does not earn budget back).
+              consumed: Math.max(0, round((budgetSlo - (1 - all.errorRate)) / (1 - budgetSlo))),
             }
           : null,
       artifacts: { ...artifacts, ...(outcome ? { k6Raw: 'k6-raw.ndjson' } : {}) },

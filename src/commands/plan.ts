@@ -1,0 +1,56 @@
+/** `chaos plan`: the timeline, and what the faults would touch right now. Never writes to the cluster. */
+import type { PlanCliOptions } from '../cli.js';
+import { Kube } from '../adapters/kube.js';
+import type { Output } from '../adapters/output.js';
+import { ChaosError, InvalidInputError } from '../errors.js';
+import { faultPlugin } from '../faults/registry.js';
+import { buildPlan } from '../plan/plan.js';
+import { seededRandom } from '../run/random.js';
+import { formatDiagnostic, loadScenarioFile } from '../scenario/load.js';
+import { formatDuration } from '../scenario/units.js';
+
+export async function planCommand(file: string, opts: PlanCliOptions, out: Output): Promise<void> {
+  const loaded = await loadScenarioFile(file);
+  if (!loaded.ok) throw new InvalidInputError(loaded.diagnostics.map(formatDiagnostic));
+  const seed = opts.seed ?? 1;
+  const plan = buildPlan(loaded.scenario, { file, namespace: opts.namespace, seed, timeScale: opts.timeScale ?? 1 });
+  const s = plan.scenario;
+  const print = (line = '') => out.stdout(line + '\n');
+  print(`${s.metadata.name}: ${s.metadata.description.trim().split('\n')[0] ?? ''}`);
+  print(`target   ${plan.namespace} ${JSON.stringify(s.target.selector)} → ${s.target.url}`);
+  const k = plan.k6.scenario;
+  print(`load     ${String(k.executor)}${k.rate ? ` ${String(k.rate)}/s` : ''}${k.vus ? ` ${String(k.vus)} VUs` : ''}${Array.isArray(k.stages) ? ` stages ${(k.stages as { duration: string; target: number }[]).map((x) => `${x.duration}→${x.target}`).join(', ')}` : ''}, ${formatDuration(plan.totalMs)} in all`);
+  print('timeline');
+  for (const w of plan.windows) {
+    print(`  ${formatDuration(w.startMs).padStart(6)} – ${formatDuration(w.endMs).padEnd(6)} ${w.name}`);
+    for (const f of plan.faults.filter((x) => x.atMs >= w.startMs && x.atMs < w.endMs)) {
+      print(`  ${formatDuration(f.atMs).padStart(6)}          ↳ ${f.spec.type}${f.spec.type !== 'oversize-batch' ? ` (reverted at ${formatDuration(f.revertAtMs)})` : ''}`);
+    }
+  }
+  print('slos');
+  for (const slo of s.slos) print(`  ${JSON.stringify(slo)}`);
+
+  let kube: Kube;
+  try {
+    kube = Kube.connect({ context: opts.context, readOnly: true });
+    await kube.ping(5000);
+  } catch (error) {
+    print(`targets  (no cluster reachable: ${error instanceof ChaosError ? error.message : String(error)})`);
+    return;
+  }
+  const pods = await kube.listPods(plan.namespace, s.target.selector);
+  print(`targets  ${pods.length} pod(s) now in context ${kube.context}: ${pods.map((p) => p.metadata?.name).join(', ')}`);
+  const random = seededRandom(seed);
+  for (const f of plan.faults) {
+    const lines = await faultPlugin(f.spec).preview(f.spec, {
+      kube,
+      plan,
+      runId: 'plan',
+      namespace: plan.namespace,
+      random,
+      log: () => undefined,
+      signal: new AbortController().signal,
+    });
+    for (const line of lines) print(`  ${f.spec.type}: ${line}`);
+  }
+}

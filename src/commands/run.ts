@@ -1,0 +1,260 @@
+/**
+ * `chaos run`: validate everything first (a typo must never half-run a suite), then for each scenario:
+ * safety checks → plan → run → reports. Returns the exit code; throws only for input/environment errors.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import type { RunCliOptions } from '../cli.js';
+import { fetchProbe, promqlScalar } from '../adapters/http.js';
+import { Kube } from '../adapters/kube.js';
+import type { Output } from '../adapters/output.js';
+import { EnvironmentError, ExitCode, InvalidInputError } from '../errors.js';
+import { faultPlugin } from '../faults/registry.js';
+import { Ledger, ledgerPath, readLedgers } from '../ledger/ledger.js';
+import { findK6, runK6 } from '../load/k6.js';
+import { buildPlan, type Plan } from '../plan/plan.js';
+import { renderConsoleSummary, writeReports } from '../report/index.js';
+import { formatDiagnostic, loadScenarioFile } from '../scenario/load.js';
+import type { Scenario } from '../scenario/schema.js';
+import { PROTECTED_NAMESPACES } from '../scenario/semantic.js';
+import type { RunResult } from '../verdict/result.js';
+import { runPlan, type LoadHandle } from '../run/orchestrator.js';
+import { makeRedactor } from '../run/redact.js';
+import { seededRandom } from '../run/random.js';
+import { formatDuration } from '../scenario/units.js';
+
+export interface RunEnvironment {
+  env: NodeJS.ProcessEnv;
+  /** Installs SIGINT/SIGTERM handling; returns a disposer. */
+  onSignal: (handler: (signal: NodeJS.Signals) => void) => () => void;
+  stdinIsTTY: boolean;
+}
+
+const processEnvironment: RunEnvironment = {
+  env: process.env,
+  onSignal: (handler) => {
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    };
+  },
+  stdinIsTTY: Boolean(process.stdin.isTTY),
+};
+
+export async function runCommand(
+  files: string[],
+  opts: RunCliOptions,
+  out: Output,
+  world: RunEnvironment = processEnvironment,
+): Promise<number> {
+  const scenarios: { file: string; scenario: Scenario }[] = [];
+  const problems: string[] = [];
+  for (const file of files) {
+    const loaded = await loadScenarioFile(file);
+    if (loaded.ok) scenarios.push({ file, scenario: loaded.scenario });
+    else problems.push(...loaded.diagnostics.map(formatDiagnostic));
+  }
+  if (problems.length > 0) throw new InvalidInputError(problems);
+
+  const results: RunResult[] = [];
+  for (const { file, scenario } of scenarios) {
+    results.push(await runOne(file, scenario, opts, out, world));
+    if (results.at(-1)!.exitCode === ExitCode.Interrupted) break;
+  }
+  if (opts.json) out.stdout(JSON.stringify(results.length === 1 ? results[0] : results, null, 2) + '\n');
+  return worstExitCode(results.map((r) => r.exitCode));
+}
+
+/** Interrupted beats everything; a FAIL is worse news for a gate than an INCONCLUSIVE. */
+export function worstExitCode(codes: number[]): number {
+  for (const c of [ExitCode.Interrupted, ExitCode.Environment, ExitCode.Fail, ExitCode.Inconclusive]) if (codes.includes(c)) return c;
+  return ExitCode.Pass;
+}
+
+async function runOne(file: string, scenario: Scenario, opts: RunCliOptions, out: Output, world: RunEnvironment): Promise<RunResult> {
+  const seed = opts.seed ?? randomBytes(4).readUInt32BE(0);
+  const plan = buildPlan(scenario, { file, namespace: opts.namespace, seed, timeScale: opts.timeScale ?? 1 });
+  checkNamespace(plan);
+
+  // Secrets come from the caller's environment; a missing one is a setup problem, caught before any write.
+  const secrets: Record<string, string> = {};
+  for (const name of plan.k6.secretEnv) {
+    const value = world.env[name];
+    if (value === undefined) throw new EnvironmentError(`secret ${name} (load.secretEnv) is not set in the environment`);
+    secrets[name] = value;
+  }
+  const redact = makeRedactor(Object.values(secrets));
+  const k6Bin = findK6(world.env);
+
+  const kube = Kube.connect({ context: opts.context, readOnly: opts.dryRun });
+  await checkContext(plan, kube.context, opts, out, world);
+  const server = kube.config.getCurrentCluster()?.server ?? '';
+  const version = await kube.ping();
+  out.info(`chaos: ${scenario.metadata.name} — context ${kube.context} (${server}, Kubernetes ${version}), namespace ${plan.namespace}, seed ${seed}${plan.timeScale !== 1 ? `, time scale ${plan.timeScale}` : ''}`);
+
+  const unrecovered = (await readLedgers(world.env)).filter((l) => !l.ended && l.open.length > 0 && l.cluster === server);
+  if (unrecovered.length > 0 && !opts.force) {
+    const ids = unrecovered.map((l) => l.runId).join(', ');
+    throw new EnvironmentError(
+      `run ${ids} left ${unrecovered.reduce((a, l) => a + l.open.length, 0)} fault(s) unrecovered on this cluster`,
+      `undo them with \`chaos recover --run ${unrecovered[0]!.runId}\` (or pass --force to run anyway)`,
+    );
+  }
+
+  const random = seededRandom(seed);
+  if (opts.dryRun) return dryRun(plan, kube, out, random);
+
+  const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${scenario.metadata.name}-${randomBytes(3).toString('hex')}`;
+  const reportDir = path.resolve(opts.reportDir ?? path.join('reports', `${runId.slice(0, 15)}Z-${scenario.metadata.name}`));
+  await mkdir(reportDir, { recursive: true });
+  const ledger = await Ledger.create(ledgerPath(runId, world.env));
+  await ledger.append({ kind: 'start', at: new Date().toISOString(), runId, cluster: server, context: kube.context, scenario: file, pid: process.pid });
+
+  const interrupt = new AbortController();
+  let reverting = false;
+  const dispose = world.onSignal((signal) => {
+    if (!interrupt.signal.aborted) {
+      out.info(`\nchaos: ${signal}: stopping the load and reverting every fault (a second signal will not interrupt the revert)`);
+      interrupt.abort();
+      reverting = true;
+    } else if (reverting) {
+      out.info('chaos: still reverting faults; waiting for the revert to finish');
+    }
+  });
+
+  const k6Run = (p: Plan, signal: AbortSignal): LoadHandle => {
+    const run = runK6({
+      targetUrl: p.scenario.target.url,
+      windows: p.k6.windows,
+      scenario: p.k6.scenario,
+      thresholds: Object.keys(p.k6.thresholds).length > 0 ? p.k6.thresholds : undefined,
+      features: p.k6.features,
+      rows: p.k6.rows,
+      oversizeRows: p.k6.oversizeRows || undefined,
+      oversizeEvery: p.k6.oversizeEvery,
+      payloadFile: p.scenario.load.payload.file ? path.resolve(path.dirname(file), p.scenario.load.payload.file) : undefined,
+      seed,
+      requestTimeout: '10s',
+      endpointKey: secrets.ENDPOINT_KEY,
+      extraEnv: { ...p.k6.env, ...secrets },
+      outDir: reportDir,
+      script: p.scenario.load.script ? path.resolve(path.dirname(file), p.scenario.load.script) : undefined,
+      k6Bin,
+      env: world.env,
+      signal,
+    });
+    return {
+      started: run.loadStarted.then((d) => {
+        if (!d) throw new EnvironmentError('k6 ended without sending a request');
+        return d.getTime();
+      }),
+      finished: run.result.then((r) => ({
+        summary: r.summary,
+        exitCode: r.exitCode,
+        thresholdsCrossed: r.thresholdsCrossed,
+        canceled: r.isCanceled,
+        error: r.failure && !r.isCanceled ? `${r.failure}${r.stderrTail ? `: ${r.stderrTail.trim().split('\n').slice(-3).join(' | ')}` : ''}` : null,
+        rawFile: r.files.raw,
+      })),
+      live: () => run.live,
+      stop: () => undefined,
+    };
+  };
+
+  let result: RunResult;
+  try {
+    result = await runPlan(
+      plan,
+      {
+        kube,
+        ledger,
+        out,
+        redact,
+        startLoad: k6Run,
+        http: fetchProbe(),
+        promql: (url, query) => promqlScalar(url, query),
+        random,
+      },
+      { runId, reportDir, interrupt: interrupt.signal },
+    );
+  } finally {
+    dispose();
+  }
+  const written = await writeReports(reportDir, result);
+  await ledger.close(result.verdict);
+  out.info('');
+  out.info(renderConsoleSummary(result));
+  out.info(`reports: ${reportDir} (${written.map((f) => path.basename(f)).join(', ')})`);
+  return result;
+}
+
+function checkNamespace(plan: Plan): void {
+  const ns = plan.namespace;
+  const allowed = plan.scenario.safety.allowedNamespaces;
+  if ((PROTECTED_NAMESPACES as readonly string[]).includes(ns)) {
+    throw new InvalidInputError([`--namespace ${ns}: a system namespace; chaos never runs there`]);
+  }
+  if (allowed && !allowed.includes(ns)) {
+    throw new InvalidInputError([`--namespace ${ns}: not in the scenario's safety.allowedNamespaces (${allowed.join(', ')})`]);
+  }
+}
+
+async function checkContext(plan: Plan, context: string, opts: RunCliOptions, out: Output, world: RunEnvironment): Promise<void> {
+  const allowed = plan.scenario.safety.allowedContexts;
+  if (!allowed || allowed.includes(context) || opts.yes) return;
+  const message = `context "${context}" is not in the scenario's safety.allowedContexts (${allowed.join(', ')})`;
+  if (!world.stdinIsTTY || opts.json) throw new InvalidInputError([`${message}; pass --yes to run against it anyway`]);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${message}. Run against it anyway? [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim())) throw new InvalidInputError([`${message}; refused at the prompt`]);
+  } finally {
+    rl.close();
+  }
+  out.info(`chaos: running against ${context} as confirmed at the prompt`);
+}
+
+async function dryRun(plan: Plan, kube: Kube, out: Output, random: () => number): Promise<RunResult> {
+  out.info(`dry run: ${plan.scenario.metadata.name}, ${formatDuration(plan.totalMs)} of load; no write will be made`);
+  const targets = await kube.listPods(plan.namespace, plan.scenario.target.selector);
+  out.info(`targets now: ${targets.length} pod(s) match ${JSON.stringify(plan.scenario.target.selector)} in ${plan.namespace}`);
+  for (const f of plan.faults) {
+    const lines = await faultPlugin(f.spec).preview(f.spec, {
+      kube,
+      plan,
+      runId: 'dry-run',
+      namespace: plan.namespace,
+      random,
+      log: () => undefined,
+      signal: new AbortController().signal,
+    });
+    for (const line of lines) out.info(`  at ${formatDuration(f.atMs)}: ${line}`);
+  }
+  out.info(`writes made: ${kube.writes}`);
+  const now = new Date().toISOString();
+  return {
+    schemaVersion: 'chaos.result/v1',
+    runId: 'dry-run',
+    scenario: { name: plan.scenario.metadata.name, description: plan.scenario.metadata.description, file: plan.file, labels: plan.scenario.metadata.labels },
+    cluster: { context: kube.context, namespace: plan.namespace },
+    startedAt: now,
+    finishedAt: now,
+    durationS: 0,
+    timeScale: plan.timeScale,
+    seed: plan.seed,
+    verdict: 'INCONCLUSIVE',
+    exitCode: ExitCode.Pass,
+    reasons: ['dry run: nothing was injected and no load was sent'],
+    slos: [],
+    faults: [],
+    windows: [],
+    timeline: [],
+    events: [],
+    errorBudget: null,
+    artifacts: {},
+  };
+}
