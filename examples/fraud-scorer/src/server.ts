@@ -219,7 +219,7 @@ function enrich(row: readonly number[], enrichment: Enrichment): readonly number
 }
 
 /** Requests without an entityId still get enriched, keyed by their first row, so the dependency is always on the hot path. */
-export function deriveEntityId(row: readonly number[]): string {
+function deriveEntityId(row: readonly number[]): string {
   let hash = 0x811c9dc5;
   for (const ch of row.join(',')) {
     hash ^= ch.charCodeAt(0);

@@ -7,6 +7,13 @@ export class PayloadTooLargeError extends Error {
   }
 }
 
+export class ClientAbortedError extends Error {
+  constructor() {
+    super('client went away before sending the whole request body');
+    this.name = 'ClientAbortedError';
+  }
+}
+
 /**
  * Buffers a request body, refusing to hold more than `limitBytes` (no limit when undefined). Once over the
  * limit the rest of the stream is discarded rather than buffered, so an oversized upload costs bandwidth
@@ -28,9 +35,15 @@ export function readBody(req: IncomingMessage, limitBytes: number | undefined): 
       }
       chunks.push(chunk);
     });
+    let ended = false;
     req.once('end', () => {
+      ended = true;
       if (!over) resolve(Buffer.concat(chunks, size));
     });
-    req.once('error', reject);
+    // Either may signal a client disconnect mid-upload; a settled promise ignores the second.
+    req.once('error', () => reject(new ClientAbortedError()));
+    req.once('close', () => {
+      if (!ended) reject(new ClientAbortedError());
+    });
   });
 }

@@ -2,6 +2,7 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { ClientAbortedError } from './body.js';
 import type { Logger } from './logger.js';
 
 export interface HttpServiceOptions {
@@ -57,10 +58,6 @@ export class HttpService {
 
   get isDraining(): boolean {
     return this.draining;
-  }
-
-  get inFlight(): number {
-    return this.activeRequests;
   }
 
   async listen(port: number, host: string): Promise<string> {
@@ -144,6 +141,11 @@ export class HttpService {
     Promise.resolve()
       .then(() => this.options.handle(req, res, route, url))
       .catch((err: unknown) => {
+        if (err instanceof ClientAbortedError) {
+          // Nobody is left to answer; under chaos (killed clients, resets) this is routine, not an error.
+          this.options.logger.debug({ event: 'client_aborted', route }, err.message);
+          return;
+        }
         this.options.logger.error(
           { event: 'request_failed', route, err },
           'unhandled error while serving request',

@@ -1,5 +1,9 @@
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { featuresFor } from '../../../feature-store/src/entity-features.js';
 import {
@@ -196,6 +200,32 @@ describe('service endpoints', () => {
       expect(text).toContain('nodejs_eventloop_lag_seconds');
     } finally {
       await fresh.close();
+    }
+  });
+});
+
+describe('a client that disconnects mid-upload', () => {
+  it('is logged at debug, not as a server error, and leaves the scorer serving', async () => {
+    const lines: { level: number; event?: string }[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const target = await startServer(testConfig(), { logger });
+    try {
+      const { port } = new URL(target.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(
+        'POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n',
+      );
+      socket.write('{"features":[[1,2,');
+      await sleep(50);
+      socket.destroy();
+      await sleep(50);
+
+      expect(lines.filter((l) => l.event === 'client_aborted')).toHaveLength(1);
+      expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+      expect((await postScore(target.url, { features: [LOW_RISK_ROW] })).status).toBe(200);
+    } finally {
+      await target.close();
     }
   });
 });
