@@ -242,6 +242,7 @@ async function dryRun(plan: Plan, kube: Kube, out: Output, random: () => number)
     scenario: { name: plan.scenario.metadata.name, description: plan.scenario.metadata.description, file: plan.file, labels: plan.scenario.metadata.labels },
     cluster: { context: kube.context, namespace: plan.namespace },
     startedAt: now,
+    loadStartedAt: null,
     finishedAt: now,
     durationS: 0,
     timeScale: plan.timeScale,

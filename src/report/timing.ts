@@ -1,12 +1,15 @@
 import type { RunResult, TimelineEvent } from '../verdict/result.js';
 
 /**
- * RunResult carries offsets (seconds since load start) for the timeline, windows and most events, but wall-clock
- * timestamps for faults. It has no explicit load-start timestamp, so the clock is recovered from events that
- * carry both `at` and `t`; the median resists one event whose `at` was taken late. startedAt is only a fallback:
- * it marks the run start, which precedes load start by the preflight and setup time.
+ * Timeline offsets are seconds since load start; faults carry wall-clock times. loadStartedAt converts between
+ * them; results without it (dry runs, load that never started) fall back to events that carry both `at` and
+ * `t`, then to startedAt.
  */
-export function loadStartEpochMs(result: Pick<RunResult, 'events' | 'startedAt'>): number | null {
+export function loadStartEpochMs(result: Pick<RunResult, 'events' | 'startedAt' | 'loadStartedAt'>): number | null {
+  if (result.loadStartedAt) {
+    const at = Date.parse(result.loadStartedAt);
+    if (Number.isFinite(at)) return at;
+  }
   const anchors: number[] = [];
   for (const event of result.events) {
     if (event.t === null || !Number.isFinite(event.t)) continue;
@@ -47,7 +50,7 @@ const SAME_MOMENT_S = 1;
  * Fault start/stop moments from both sources: the fault records (authoritative, wall clock) and the events of kind
  * fault/revert (which cover faults the record list may summarise, e.g. a rollout with several steps).
  */
-export function faultMarkers(result: Pick<RunResult, 'faults' | 'events' | 'startedAt'>): FaultMarker[] {
+export function faultMarkers(result: Pick<RunResult, 'faults' | 'events' | 'startedAt' | 'loadStartedAt'>): FaultMarker[] {
   const start = loadStartEpochMs(result);
   const markers: FaultMarker[] = [];
   for (const fault of result.faults) {

@@ -276,6 +276,7 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
       scenario: { name: s.metadata.name, description: s.metadata.description, file: plan.file, labels: s.metadata.labels },
       cluster: { context: kube.context, namespace: plan.namespace },
       startedAt: startedAt.toISOString(),
+      loadStartedAt: loadStartMs === null ? null : new Date(loadStartMs).toISOString(),
       finishedAt: finishedAt.toISOString(),
       durationS: round((finishedAt.getTime() - startedAt.getTime()) / 1000),
       timeScale: plan.timeScale,
@@ -294,8 +295,9 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
               slo: budgetSlo,
               requests: all.requests,
               errors: all.failed,
-              // The runbook's formula; a run better than its SLO burns nothing (it does not earn budget back).
-              consumed: Math.max(0, round((budgetSlo - (1 - all.errorRate)) / (1 - budgetSlo))),
+              // Share of the allowed errors used: (1 − success) / (1 − SLO). The runbook's code writes
+              // (SLO − success) / (1 − SLO), which its own worked example contradicts; see README.
+              consumed: round(all.errorRate / (1 - budgetSlo)),
             }
           : null,
       artifacts: { ...artifacts, ...(outcome ? { k6Raw: 'k6-raw.ndjson' } : {}) },

@@ -74,6 +74,8 @@ export interface RunResult {
   scenario: { name: string; description: string; file: string; labels: Record<string, string> };
   cluster: { context: string | null; namespace: string };
   startedAt: string;
+  /** When k6 sent its first request: zero of every `t` offset. Null when no load ran. */
+  loadStartedAt: string | null;
   finishedAt: string;
   durationS: number;
   timeScale: number;

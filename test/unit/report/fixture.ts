@@ -100,6 +100,7 @@ export function makeRunResult(overrides: Partial<RunResult> = {}): RunResult {
     },
     cluster: { context: 'kind-chaos', namespace: 'ml-serving' },
     startedAt: '2026-11-23T15:29:42.000Z',
+    loadStartedAt: new Date(LOAD_START).toISOString(),
     finishedAt: '2026-11-23T15:32:05.500Z',
     durationS: 143.5,
     timeScale: 1,

@@ -13,8 +13,13 @@ describe('loadStartEpochMs', () => {
     expect(loadStartEpochMs(run)).toBe(LOAD_START);
   });
 
-  it('falls back to startedAt without anchored events', () => {
+  it('uses loadStartedAt when the result has it', () => {
     const run = makeRunResult({ events: [] });
+    expect(loadStartEpochMs(run)).toBe(Date.parse(run.loadStartedAt!));
+  });
+
+  it('falls back to startedAt without loadStartedAt or anchored events', () => {
+    const run = makeRunResult({ events: [], loadStartedAt: null });
     expect(loadStartEpochMs(run)).toBe(Date.parse(run.startedAt));
   });
 });
