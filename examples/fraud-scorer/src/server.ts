@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { PayloadTooLargeError, readBody } from '../../shared/src/body.js';
+import { DISCARD_FACTOR, PayloadTooLargeError, readBody } from '../../shared/src/body.js';
 import { HttpService } from '../../shared/src/http-service.js';
 import { type Logger, createLogger } from '../../shared/src/logger.js';
 import type { ScorerConfig } from './config.js';
@@ -96,21 +96,22 @@ export async function startServer(config: ScorerConfig, options: StartOptions = 
 
   async function score(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const bodyLimit = config.batchGuard ? config.maxBodyBytes : undefined;
-    const payloadTooLarge = (): void => {
-      // The client may still be uploading; closing the connection stops it instead of reading it all.
-      res.setHeader('Connection', 'close');
+    const payloadTooLarge = (bodyConsumed: boolean): void => {
+      // An upload abandoned part-way leaves unread bytes on the socket: it cannot carry another request.
+      if (!bodyConsumed) res.setHeader('Connection', 'close');
       service.sendJson(res, 413, { error: 'payload_too_large', limitBytes: bodyLimit });
     };
 
-    if (bodyLimit !== undefined && Number(req.headers['content-length']) > bodyLimit) {
-      req.resume();
-      return payloadTooLarge();
+    // A declared length far past the limit is refused without reading; a moderately oversized body is
+    // drained first (unbuffered) so the client gets its 413 instead of a reset mid-upload.
+    if (bodyLimit !== undefined && Number(req.headers['content-length']) > bodyLimit * DISCARD_FACTOR) {
+      return payloadTooLarge(false);
     }
     let body: Buffer;
     try {
       body = await readBody(req, bodyLimit);
     } catch (err) {
-      if (err instanceof PayloadTooLargeError) return payloadTooLarge();
+      if (err instanceof PayloadTooLargeError) return payloadTooLarge(err.bodyConsumed);
       throw err;
     }
 

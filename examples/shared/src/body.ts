@@ -1,7 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 
+/**
+ * How much of an oversized upload is read (and thrown away) so the client can be answered on an intact
+ * connection. Beyond this the connection is closed mid-upload, and the client may see a reset instead.
+ */
+export const DISCARD_FACTOR = 8;
+
 export class PayloadTooLargeError extends Error {
-  constructor(readonly limitBytes: number) {
+  constructor(
+    readonly limitBytes: number,
+    /** false: the upload was abandoned part-way, so the connection cannot be reused. */
+    readonly bodyConsumed: boolean,
+  ) {
     super(`request body exceeds ${limitBytes} bytes`);
     this.name = 'PayloadTooLargeError';
   }
@@ -15,30 +25,33 @@ export class ClientAbortedError extends Error {
 }
 
 /**
- * Buffers a request body, refusing to hold more than `limitBytes` (no limit when undefined). Once over the
- * limit the rest of the stream is discarded rather than buffered, so an oversized upload costs bandwidth
- * but not memory.
+ * Buffers a request body, refusing to hold more than `limitBytes` (no limit when undefined). Past the limit
+ * the stream is drained without buffering, so an oversized upload costs bandwidth but not memory, and is
+ * rejected once it ends (or as soon as it passes DISCARD_FACTOR times the limit).
  */
 export function readBody(req: IncomingMessage, limitBytes: number | undefined): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let size = 0;
     let over = false;
+    let ended = false;
     req.on('data', (chunk: Buffer) => {
-      if (over) return;
       size += chunk.length;
-      if (limitBytes !== undefined && size > limitBytes) {
-        over = true;
-        chunks.length = 0;
-        reject(new PayloadTooLargeError(limitBytes));
+      if (limitBytes === undefined || size <= limitBytes) {
+        chunks.push(chunk);
         return;
       }
-      chunks.push(chunk);
+      over = true;
+      chunks = [];
+      if (size > limitBytes * DISCARD_FACTOR) {
+        req.pause();
+        reject(new PayloadTooLargeError(limitBytes, false));
+      }
     });
-    let ended = false;
     req.once('end', () => {
       ended = true;
-      if (!over) resolve(Buffer.concat(chunks, size));
+      if (over) reject(new PayloadTooLargeError(limitBytes!, true));
+      else resolve(Buffer.concat(chunks, size));
     });
     // Either may signal a client disconnect mid-upload; a settled promise ignores the second.
     req.once('error', () => reject(new ClientAbortedError()));

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -24,6 +26,15 @@ afterEach(async () => {
   for (const s of spawned.splice(0)) if (s.child.exitCode === null) s.child.kill('SIGKILL');
   for (const c of cleanups.splice(0)) await c();
 });
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
 
 function start(env: Record<string, string>): SpawnedScorer {
   const s = spawnScorer(env);
@@ -77,6 +88,24 @@ describe('start-up failures: one error line, exit code 1', () => {
     expect(scorer.logs).toHaveLength(1);
     expect(scorer.logs[0]).toMatchObject({ level: 'error', event: 'invalid_config' });
     expect(String(scorer.logs[0]!.msg)).toContain('BREAKER_ENABLED');
+  });
+});
+
+describe('start-up', () => {
+  it('is live but not ready while the warm-up predictions run', async () => {
+    const port = await freePort();
+    const scorer = start({ PORT: String(port), WARMUP_PREDICTIONS: '150000' });
+    const url = `http://127.0.0.1:${port}`;
+    let health: Response | undefined;
+    while (!health) health = await fetch(`${url}/healthz`).catch(() => sleep(20).then(() => undefined));
+    expect(health.status).toBe(200);
+
+    const readyz = await fetch(`${url}/readyz`);
+    expect(readyz.status).toBe(503);
+    expect(await readyz.json()).toEqual({ status: 'warming_up' });
+
+    expect(await scorer.ready).toBe(url);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
   });
 });
 

@@ -117,13 +117,30 @@ describe('POST /score', () => {
     expect((await postScore(scorer.url, { features: batch(64) })).status).toBe(200);
   });
 
-  it('answers a body over MAX_BODY_BYTES with 413 without reading it', async () => {
+  it('answers a body over MAX_BODY_BYTES with 413, without buffering it', async () => {
     const body = JSON.stringify({ features: batch(100_000) });
     expect(body.length).toBeGreaterThan(2 * 1024 * 1024);
     const { status, headers, json } = await postScore(scorer.url, body);
     expect(status).toBe(413);
-    expect(headers.get('connection')).toBe('close');
+    expect(headers.get('x-model-version')).toBe('v1');
     expect(json).toEqual({ error: 'payload_too_large', limitBytes: 2 * 1024 * 1024 });
+    // The body was drained, so the connection stays usable.
+    expect(headers.get('connection')).toBe('keep-alive');
+  });
+
+  it('refuses a declared length far beyond the limit before reading a byte of it', async () => {
+    const { port } = new URL(scorer.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('POST /score HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n{"features":');
+    let response = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (response += chunk));
+    await once(socket, 'end');
+    socket.destroy();
+    expect(response).toMatch(/^HTTP\/1\.1 413 /);
+    expect(response).toMatch(/^Connection: close\r$/im);
+    expect(response).toMatch(/^X-Model-Version: v1\r$/im);
+    expect(response).toContain('"error":"payload_too_large"');
   });
 });
 
@@ -207,7 +224,10 @@ describe('service endpoints', () => {
 describe('a client that disconnects mid-upload', () => {
   it('is logged at debug, not as a server error, and leaves the scorer serving', async () => {
     const lines: { level: number; event?: string }[] = [];
-    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const logger = pino(
+      { level: 'debug' },
+      { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) },
+    );
     const target = await startServer(testConfig(), { logger });
     try {
       const { port } = new URL(target.url);
