@@ -22,6 +22,7 @@
  *                          instead of generated rows; oversize batches repeat its rows.
  *   CHAOS_SEED             seed of the generated rows (default 1), so runs send identical payloads.
  *   CHAOS_REQUEST_TIMEOUT  optional per-request timeout, k6 duration syntax (default k6's 60s).
+ *   CHAOS_NO_CONNECTION_REUSE  "true": a new TCP connection per request, like many independent clients.
  *
  * Requests carry tags `window` and `payload` ("normal" | "oversize"); each response's model version is counted in
  * the Counter `chaos_model_version` tagged `model_version` (header value or "none") and `window`.
@@ -105,6 +106,9 @@ function buildScenarios() {
 
 export const options = {
   scenarios: buildScenarios(),
+  // Many independent clients open their own connections; one k6 VU reusing a socket would pin its traffic to
+  // one pod and hide how new pods are admitted to the Service.
+  noConnectionReuse: __ENV.CHAOS_NO_CONNECTION_REUSE === 'true',
   thresholds: jsonEnv('CHAOS_THRESHOLDS_JSON') || {},
   // Bodies are never read; discarding them keeps k6's per-request cost and memory flat.
   discardResponseBodies: true,
@@ -149,9 +153,9 @@ function fileRows(path) {
   return Array.isArray(f[0]) ? f : [f];
 }
 
-function repeatRows(rows, count) {
+function repeatRows(rows, count, offset = 0) {
   const out = [];
-  for (let i = 0; i < count; i++) out.push(rows[i % rows.length]);
+  for (let i = 0; i < count; i++) out.push(rows[(offset + i) % rows.length]);
   return out;
 }
 
@@ -159,10 +163,11 @@ function repeatRows(rows, count) {
 const POOL = 16;
 const FILE_ROWS = __ENV.CHAOS_PAYLOAD_FILE ? fileRows(__ENV.CHAOS_PAYLOAD_FILE) : null;
 const NORMAL_BODIES = [];
-if (FILE_ROWS)
-  NORMAL_BODIES.push(
-    JSON.stringify({ features: __ENV.CHAOS_ROWS ? repeatRows(FILE_ROWS, ROWS) : FILE_ROWS }),
-  );
+// With CHAOS_ROWS, successive requests walk through the file's rows instead of resending the first ones.
+if (FILE_ROWS && __ENV.CHAOS_ROWS)
+  for (let i = 0; i < Math.min(POOL, FILE_ROWS.length); i++)
+    NORMAL_BODIES.push(JSON.stringify({ features: repeatRows(FILE_ROWS, ROWS, i * ROWS) }));
+else if (FILE_ROWS) NORMAL_BODIES.push(JSON.stringify({ features: FILE_ROWS }));
 else
   for (let i = 0; i < POOL; i++)
     NORMAL_BODIES.push(JSON.stringify({ features: generatedRows(ROWS, SEED * 7919 + i) }));

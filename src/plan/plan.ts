@@ -114,7 +114,7 @@ export function buildPlan(scenario: Scenario, opts: PlanOptions): Plan {
     rows: l.payload.rows,
     oversizeRows: oversize?.type === 'oversize-batch' ? oversize.rows : 0,
     oversizeEvery: oversize?.type === 'oversize-batch' ? oversize.every : 0,
-    env: l.env,
+    env: { ...l.env, ...(l.newConnectionPerRequest ? { CHAOS_NO_CONNECTION_REUSE: 'true' } : {}) },
     secretEnv: l.secretEnv,
   };
 

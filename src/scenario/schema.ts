@@ -88,6 +88,10 @@ const load = z.strictObject({
     .record(z.string().min(1), z.array(z.string().min(1)).min(1))
     .optional()
     .describe('Extra k6 thresholds, e.g. {"http_req_duration": ["p(95)<250"]}'),
+  newConnectionPerRequest: z
+    .boolean()
+    .default(false)
+    .describe('Open a TCP connection per request, like many independent clients (reused sockets pin one pod)'),
   env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).default({}),
   secretEnv: z
     .array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name'))

@@ -127,7 +127,8 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
       const desired = slo.readyReplicas ?? obs.desiredReplicas;
       if (!desired) return inconclusive(base, 'desired replica count unknown');
       const since = Date.parse(fault.injectedAt!);
-      const replaced = fault.targets.filter((t) => !t.startsWith('node/')).length;
+      // Only pods under test count: a drain also evicts bystanders (other apps) that this SLO does not judge.
+      const replaced = fault.targets.filter((t) => obs.pods.pods.has(t.split('/').pop()!)).length;
       const at = obs.pods.recoveredAt(since, desired, replaced);
       const limit = parseDurationMs(slo.within);
       if (at === null) {
