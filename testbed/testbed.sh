@@ -14,7 +14,7 @@ source "$here/versions.env"
 
 key=$(sha256sum "$here/versions.env" | cut -c1-12)
 # Images also depend on how this script builds them: a change here rebuilds them, a change elsewhere does not.
-recipe=$(cat "$here/versions.env" "$here/testbed.sh" | sha256sum | cut -c1-12)
+recipe=$(cat "$here/versions.env" "$here/testbed.sh" "$here"/agent/* | sha256sum | cut -c1-12)
 cache_root=${CHAOS_TESTBED_CACHE:-$HOME/.cache/chaos-testbed}
 cache=$cache_root/$key
 state=$cache_root/state
@@ -244,8 +244,11 @@ COPY kube-proxy /usr/local/bin/kube-proxy" "$bin/kube-proxy"
   build_image "$node20_image" "FROM $base_image
 COPY node /usr/local/bin/node
 ENTRYPOINT [\"/usr/local/bin/node\"]" "$(command -v node)"
-  build_image "$netem_image" "FROM $base_image
-LABEL org.opencontainers.image.description=\"tc netem agent for chaos latency faults\"" 
+  # The latency agent: tc/iptables/conntrack from the base, node for the proxy fallback on kernels without netem.
+  rebuild_image "$netem_image" "FROM $node20_image
+COPY delay-proxy.mjs /opt/chaos/delay-proxy.mjs
+LABEL chaos.recipe=$recipe
+ENTRYPOINT []" "$here/agent/delay-proxy.mjs"
   check_kubeadm_images
 }
 

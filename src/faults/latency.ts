@@ -1,7 +1,9 @@
 /**
- * Network delay (tc netem) on the egress of selected pods, from an ephemeral container with NET_ADMIN in
- * each pod's network namespace. The container removes its own rule when its TTL ends, so the delay
- * disappears even if chaos dies and nobody runs `chaos recover`.
+ * Network delay on selected pods, from an ephemeral container with NET_ADMIN in each pod's network namespace.
+ * The agent uses tc netem where the kernel has it; otherwise (kernels built without sch_netem, like the VMs
+ * CI runs on) it redirects new connections to the pod's port through a delaying TCP proxy that ships in the
+ * agent image. Either way it removes its own rule when its TTL ends, so the delay disappears even if chaos
+ * dies and nobody runs `chaos recover`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiStatus } from '../adapters/kube.js';
@@ -11,16 +13,36 @@ import { emptyRecord, isReady, isTerminating, mutate, type FaultContext, type Fa
 
 type LatencySpec = Extract<FaultSpec, { type: 'latency' }>;
 
-export function netemScript(iface: string, delayMs: number, jitterMs: number, ttlS: number): string {
-  const jitter = jitterMs > 0 ? ` ${jitterMs}ms distribution normal` : '';
+export const AGENT_STATE_FILE = '/tmp/chaos-agent.state';
+const PROXY_PORT = 15999;
+
+export interface AgentOptions {
+  iface: string;
+  /** The pod port the proxy fallback intercepts. */
+  port: number;
+  delayMs: number;
+  jitterMs: number;
+  ttlS: number;
+}
+
+/** The agent's whole life in one shell script: apply, report, sleep the TTL (or until SIGTERM), clean up. */
+export function agentScript(o: AgentOptions): string {
+  const jitter = o.jitterMs > 0 ? ` ${o.jitterMs}ms distribution normal` : '';
+  const redirect = `PREROUTING -p tcp --dport ${o.port} -j REDIRECT --to-ports ${PROXY_PORT}`;
   return [
-    `tc qdisc replace dev ${iface} root netem delay ${delayMs}ms${jitter}`,
-    `echo chaos-netem applied`,
-    `trap 'tc qdisc del dev ${iface} root 2>/dev/null; echo chaos-netem removed; exit 0' TERM INT`,
-    `sleep ${ttlS} & wait $!`,
-    `tc qdisc del dev ${iface} root 2>/dev/null`,
-    `echo chaos-netem expired`,
-  ].join('; ');
+    `state=${AGENT_STATE_FILE}; proxy=''`,
+    `cleanup() { tc qdisc del dev ${o.iface} root 2>/dev/null; iptables -t nat -D ${redirect} 2>/dev/null; [ -n "$proxy" ] && kill $proxy 2>/dev/null; echo removed > $state; }`,
+    `trap 'cleanup; echo chaos-agent removed; exit 0' TERM INT`,
+    `if tc qdisc replace dev ${o.iface} root netem delay ${o.delayMs}ms${jitter} 2>/dev/null; then echo netem > $state; else`,
+    `  node /opt/chaos/delay-proxy.mjs ${PROXY_PORT} ${o.port} ${o.delayMs} ${o.jitterMs} & proxy=$!; sleep 0.5`,
+    `  iptables -t nat -I ${redirect} && echo proxy > $state || echo failed > $state`,
+    // Established connections keep their old path; dropping their conntrack entries moves them to the proxy.
+    `  conntrack -D -p tcp --dport ${o.port} >/dev/null 2>&1 || true`,
+    `fi`,
+    `echo "chaos-agent applied: $(cat $state) ${o.delayMs}ms for ${o.ttlS}s"`,
+    `sleep ${o.ttlS} & wait $!`,
+    `cleanup; echo chaos-agent expired`,
+  ].join('\n');
 }
 
 function ttlMs(spec: LatencySpec, ctx: Omit<FaultContext, 'ledger'>): number {
@@ -33,7 +55,8 @@ async function victims(spec: LatencySpec, ctx: Omit<FaultContext, 'ledger'>) {
   const ns = spec.namespace ?? ctx.namespace;
   const pods = (await ctx.kube.listPods(ns, spec.selector)).filter((p) => !isTerminating(p) && isReady(p));
   const cap = ctx.plan.scenario.safety.maxPods ?? pods.length;
-  return { ns, names: pods.map((p) => p.metadata!.name!).sort().slice(0, cap) };
+  const port = spec.port ?? pods[0]?.spec?.containers[0]?.ports?.[0]?.containerPort ?? 8080;
+  return { ns, port, names: pods.map((p) => p.metadata!.name!).sort().slice(0, cap) };
 }
 
 export const latency: FaultPlugin<LatencySpec> = {
@@ -47,7 +70,7 @@ export const latency: FaultPlugin<LatencySpec> = {
 
   async inject(spec, ctx): Promise<Injection> {
     const record = emptyRecord('latency');
-    const { ns, names } = await victims(spec, ctx);
+    const { ns, names, port } = await victims(spec, ctx);
     const delayMs = parseDurationMs(spec.delay);
     const jitterMs = spec.jitter ? parseDurationMs(spec.jitter) : 0;
     const ttlS = Math.max(1, Math.round(ttlMs(spec, ctx) / 1000));
@@ -56,7 +79,7 @@ export const latency: FaultPlugin<LatencySpec> = {
       record.description = 'delayed nothing: the selector matches no ready pod';
       return { record, mutations };
     }
-    const container = `chaos-netem-${ctx.runId.slice(-8)}-${Date.now().toString(36)}`;
+    const container = `chaos-latency-${ctx.runId.slice(-6)}-${Date.now().toString(36)}`;
     for (const pod of names) {
       const expiresAt = new Date(Date.now() + ttlS * 1000).toISOString();
       try {
@@ -64,14 +87,14 @@ export const latency: FaultPlugin<LatencySpec> = {
           await mutate(
             ctx,
             'latency',
-            `netem ${spec.delay} on ${ns}/${pod} until ${expiresAt}`,
-            { kind: 'removeNetem', namespace: ns, pod, container, iface: spec.interface, expiresAt },
+            `latency agent (${spec.delay}) in ${ns}/${pod} until ${expiresAt}`,
+            { kind: 'stopLatencyAgent', namespace: ns, pod, container, expiresAt },
             () =>
               ctx.kube.addEphemeralContainer(ns, pod, {
                 name: container,
                 image: spec.image,
                 imagePullPolicy: 'IfNotPresent',
-                command: ['sh', '-c', netemScript(spec.interface, delayMs, jitterMs, ttlS)],
+                command: ['sh', '-c', agentScript({ iface: spec.interface, port, delayMs, jitterMs, ttlS })],
                 securityContext: { capabilities: { add: ['NET_ADMIN'] } },
               }),
           ),
@@ -81,36 +104,35 @@ export const latency: FaultPlugin<LatencySpec> = {
         record.notes.push(`adding the netem agent to ${ns}/${pod} refused (${code ?? 'no status'}): ${message}`);
       }
     }
-    // Confirm from the cluster, not from our intent: the agent must be running with the rule in place.
+    // Confirm from inside the pod, not from our intent: the agent reports which mechanism took effect.
     const confirmed: string[] = [];
+    const mechanisms = new Set<string>();
     const deadline = Date.now() + 30_000;
-    for (const pod of names) {
+    for (const m of mutations) {
+      const pod = (m.undo as { pod: string }).pod;
+      let last = 'no answer';
       for (;;) {
-        const p = (await ctx.kube.listPods(ns, spec.selector)).find((x) => x.metadata?.name === pod);
-        const status = p?.status?.ephemeralContainerStatuses?.find((s) => s.name === container);
-        if (status?.state?.running) {
-          try {
-            const qdisc = await ctx.kube.exec(ns, pod, container, ['tc', 'qdisc', 'show', 'dev', spec.interface]);
-            if (qdisc.includes('netem')) {
-              confirmed.push(`${ns}/${pod}`);
-              break;
-            }
-          } catch {
-            // The agent may still be applying its rule.
+        try {
+          last = (await ctx.kube.exec(ns, pod, container, ['cat', AGENT_STATE_FILE])).trim();
+          if (last === 'netem' || last === 'proxy') {
+            confirmed.push(`${ns}/${pod}`);
+            mechanisms.add(last);
+            break;
           }
+          if (last === 'failed') break;
+        } catch (error) {
+          last = (error as Error).message.split('\n')[0] ?? 'exec failed';
         }
-        const waiting = status?.state?.waiting ?? status?.state?.terminated;
-        if (status?.state?.terminated || Date.now() > deadline || ctx.signal.aborted) {
-          record.notes.push(`netem agent in ${ns}/${pod} not confirmed: ${JSON.stringify(waiting ?? 'no status')}`);
-          break;
-        }
+        if (Date.now() > deadline || ctx.signal.aborted) break;
         await sleep(500);
       }
+      if (!confirmed.includes(`${ns}/${pod}`)) record.notes.push(`latency agent in ${ns}/${pod} not confirmed: ${last}`);
     }
     record.targets = confirmed;
     record.injectedAt = confirmed.length > 0 ? new Date().toISOString() : null;
     record.confirmed = confirmed.length > 0;
-    record.description = `${spec.delay}${jitterMs ? ` ±${spec.jitter}` : ''} egress delay on ${confirmed.length}/${names.length} pod(s) matching ${JSON.stringify(spec.selector)}, self-expiring after ${ttlS}s`;
+    const how = [...mechanisms].map((m) => (m === 'netem' ? 'tc netem' : `delay proxy on port ${port} (kernel has no netem)`)).join(', ');
+    record.description = `${spec.delay}${jitterMs ? ` ±${spec.jitter}` : ''} delay on ${confirmed.length}/${names.length} pod(s) matching ${JSON.stringify(spec.selector)}${how ? ` via ${how}` : ''}, self-expiring after ${ttlS}s`;
     ctx.log(`fault latency: ${record.description}`);
     return { record, mutations };
   },

@@ -15,7 +15,7 @@ export type UndoAction =
       /** The whole pod template as it was before the fault. */
       template: object;
     }
-  | { kind: 'removeNetem'; namespace: string; pod: string; container: string; iface: string; expiresAt: string };
+  | { kind: 'stopLatencyAgent'; namespace: string; pod: string; container: string; expiresAt: string };
 
 export async function runUndo(kube: Kube, undo: UndoAction): Promise<string> {
   switch (undo.kind) {
@@ -45,18 +45,19 @@ export async function runUndo(kube: Kube, undo: UndoAction): Promise<string> {
       }
       return `restored the pod template of deployment ${undo.namespace}/${undo.name}`;
     }
-    case 'removeNetem': {
+    case 'stopLatencyAgent': {
       try {
-        await kube.exec(undo.namespace, undo.pod, undo.container, ['tc', 'qdisc', 'del', 'dev', undo.iface, 'root']);
+        // SIGTERM to the agent's shell runs its cleanup trap: the rule goes, whichever mechanism it used.
+        await kube.exec(undo.namespace, undo.pod, undo.container, ['sh', '-c', 'kill -TERM 1']);
       } catch (error) {
         const { code, message } = apiStatus(error);
-        // Gone pod, finished agent, or a rule that already expired: each means the delay is no longer there.
-        if (code === 404 || /not found|No such file|Cannot delete qdisc|container not found|not running|completed/i.test(message)) {
-          return `netem on ${undo.namespace}/${undo.pod} already gone (${message.split('\n')[0]})`;
+        // A gone pod or an agent that already exited (TTL over) means the delay is already gone.
+        if (code === 404 || /not found|container not running|cannot exec|cgroup|completed|terminated/i.test(message)) {
+          return `latency agent in ${undo.namespace}/${undo.pod} already gone (${message.split('\n')[0]})`;
         }
         throw error;
       }
-      return `removed netem from ${undo.namespace}/${undo.pod} (${undo.iface})`;
+      return `stopped the latency agent in ${undo.namespace}/${undo.pod}`;
     }
   }
 }

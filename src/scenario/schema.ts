@@ -129,8 +129,9 @@ const latency = z.strictObject({
   delay: duration,
   jitter: duration.optional(),
   duration: duration.optional().describe('How long the rule lives (self-expiring); default: the fault window'),
-  image: z.string().min(1).default('chaos-testbed/netem:bookworm'),
+  image: z.string().min(1).default('chaos-testbed/netem:bookworm').describe('Agent image: sh, tc, iptables, conntrack, node'),
   interface: z.string().regex(/^[a-z0-9]{1,15}$/).default('eth0'),
+  port: z.number().int().min(1).max(65535).optional().describe('Port the proxy fallback delays; default: the first container port'),
 });
 
 const modelVersion = z.strictObject({
