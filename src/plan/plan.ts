@@ -80,13 +80,18 @@ export function buildPlan(scenario: Scenario, opts: PlanOptions): Plan {
   const l = scenario.load;
   const vus = l.vus ?? Math.max(10, Math.ceil((l.rate ?? 10) / 2));
   const maxVUs = l.maxVUs ?? Math.max(vus * 4, 50);
-  const stages = (l.stages ?? []).map((s) => ({ duration: `${scale(s.duration) / 1000}s`, target: s.target }));
-  // Scaling rounds each stage to whole seconds; stretch the last one so stages and windows still line up.
-  if (stages.length > 0) {
-    const sum = stages.reduce((a, s) => a + parseDurationMs(s.duration), 0);
-    const last = stages[stages.length - 1]!;
-    last.duration = `${Math.max(1, (parseDurationMs(last.duration) + totalMs - sum) / 1000)}s`;
+  const stageMs = (l.stages ?? []).map((st) => scale(st.duration));
+  // Scaling rounds each stage to whole seconds (at least one): make the stages add up to the windows again, so
+  // every request still falls in a window. A shortfall goes to the last stage; an excess comes off the last
+  // stages first, none going below a second.
+  let excess = stageMs.reduce((a, ms) => a + ms, 0) - totalMs;
+  if (excess < 0 && stageMs.length > 0) stageMs[stageMs.length - 1]! -= excess;
+  for (let i = stageMs.length - 1; i >= 0 && excess > 0; i--) {
+    const take = Math.min(excess, stageMs[i]! - MIN_WINDOW_MS);
+    stageMs[i]! -= take;
+    excess -= take;
   }
+  const stages = (l.stages ?? []).map((st, i) => ({ duration: `${stageMs[i]! / 1000}s`, target: st.target }));
   const duration = `${totalMs / 1000}s`;
   let k6Scenario: Record<string, unknown>;
   switch (l.executor) {

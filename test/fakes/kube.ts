@@ -1,0 +1,638 @@
+/**
+ * An in-memory stand-in for the `Kube` adapter: the surface faults, undo, steady-state checks, triage and the
+ * orchestrator use, with just enough API-server behaviour to be honest about it — read-only mode, a write
+ * counter, PodDisruptionBudgets that answer 429 like the Eviction API, 404s for missing objects, and a
+ * netem state per pod so `tc qdisc del` fails the way it does on a node when the rule already expired.
+ *
+ * Every call is journaled in `calls`; any method can be made to fail with `fail()`.
+ */
+import * as k8s from '@kubernetes/client-node';
+import type { CoreEvent, Deployment, Kube, Node, Pod, WatchEvent } from '../../src/adapters/kube.js';
+import { ReadOnlyViolation } from '../../src/adapters/kube.js';
+
+type KubeSurface = Pick<
+  Kube,
+  | 'context'
+  | 'readOnly'
+  | 'writes'
+  | 'ping'
+  | 'listPods'
+  | 'listPodsOnNode'
+  | 'readDeployment'
+  | 'listNodes'
+  | 'readNode'
+  | 'readyEndpoints'
+  | 'listEvents'
+  | 'readService'
+  | 'podLog'
+  | 'deletePod'
+  | 'evictPod'
+  | 'setUnschedulable'
+  | 'patchDeployment'
+  | 'addEphemeralContainer'
+  | 'exec'
+  | 'watch'
+>;
+
+export type FakeMethod = Exclude<keyof KubeSurface, 'context' | 'readOnly' | 'writes'>;
+
+export interface Call {
+  method: FakeMethod;
+  args: unknown[];
+}
+
+/** An error as the client library throws it for a non-2xx answer, with a Status body like the API server's. */
+export function apiError(code: number, message: string): k8s.ApiException<string> {
+  const reason = {
+    403: 'Forbidden',
+    404: 'NotFound',
+    409: 'Conflict',
+    422: 'Invalid',
+    429: 'TooManyRequests',
+  }[code];
+  return new k8s.ApiException(
+    code,
+    message,
+    JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', message, reason, code }),
+    {},
+  );
+}
+
+export interface PodOptions {
+  name: string;
+  namespace?: string;
+  labels?: Record<string, string>;
+  node?: string;
+  ready?: boolean;
+  phase?: string;
+  terminating?: boolean;
+  restarts?: number;
+  /** `kind` of the first owner reference, e.g. ReplicaSet or DaemonSet. */
+  owner?: string;
+  /** A static (mirror) pod. */
+  mirror?: boolean;
+  image?: string;
+  env?: k8s.V1EnvVar[];
+  ip?: string;
+  uid?: string;
+  waiting?: string;
+  lastTerminated?: { reason: string; exitCode?: number; finishedAt?: string };
+  terminated?: string;
+}
+
+let podIp = 10;
+
+/** A pod as the API server returns it, from the few facts a test cares about. */
+export function makePod(o: PodOptions): Pod {
+  const ready = o.ready ?? true;
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: o.name,
+      namespace: o.namespace ?? 'ml-serving',
+      uid: o.uid ?? `uid-${o.name}`,
+      labels: o.labels ?? { app: 'fraud-scorer' },
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          kind: o.owner ?? 'ReplicaSet',
+          name: `${o.name}-owner`,
+          uid: `owner-${o.name}`,
+        },
+      ],
+      annotations: o.mirror ? { 'kubernetes.io/config.mirror': 'abc123' } : {},
+      ...(o.terminating ? { deletionTimestamp: new Date('2026-01-01T00:00:00Z') } : {}),
+    },
+    spec: {
+      nodeName: o.node ?? 'worker-1',
+      containers: [{ name: 'scorer', image: o.image ?? 'fraud-scorer:1.0', env: o.env ?? [] }],
+    },
+    status: {
+      phase: o.phase ?? (ready ? 'Running' : 'Pending'),
+      podIP: o.ip ?? `10.244.0.${podIp++}`,
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+      containerStatuses: [
+        {
+          name: 'scorer',
+          image: o.image ?? 'fraud-scorer:1.0',
+          imageID: '',
+          ready,
+          restartCount: o.restarts ?? 0,
+          state: o.waiting
+            ? { waiting: { reason: o.waiting } }
+            : o.terminated
+              ? { terminated: { reason: o.terminated, exitCode: 1 } }
+              : { running: { startedAt: new Date('2026-01-01T00:00:00Z') } },
+          ...(o.lastTerminated
+            ? {
+                lastState: {
+                  terminated: {
+                    reason: o.lastTerminated.reason,
+                    exitCode: o.lastTerminated.exitCode ?? 137,
+                    finishedAt: new Date(o.lastTerminated.finishedAt ?? '2026-01-01T00:00:00Z'),
+                  },
+                },
+              }
+            : {}),
+        },
+      ],
+    },
+  };
+}
+
+export function makeDeployment(o: {
+  name: string;
+  namespace?: string;
+  replicas?: number;
+  readyReplicas?: number;
+  env?: k8s.V1EnvVar[] | undefined;
+  containers?: k8s.V1Container[];
+  generation?: number;
+}): Deployment {
+  const replicas = o.replicas ?? 3;
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: o.name, namespace: o.namespace ?? 'ml-serving', generation: o.generation ?? 4 },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: o.name } },
+      template: {
+        metadata: { labels: { app: o.name } },
+        spec: {
+          containers: o.containers ?? [
+            { name: 'scorer', image: 'fraud-scorer:1.0', ...(o.env === undefined ? {} : { env: o.env }) },
+          ],
+        },
+      },
+    },
+    status: {
+      observedGeneration: o.generation ?? 4,
+      replicas,
+      readyReplicas: o.readyReplicas ?? replicas,
+      updatedReplicas: replicas,
+    },
+  };
+}
+
+export function makeNode(name: string, unschedulable = false): Node {
+  return { apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: { unschedulable } };
+}
+
+export interface FakePdb {
+  namespace: string;
+  selector: Record<string, string>;
+  minAvailable: number;
+  /** Called on every eviction this budget blocks, with the count so far; a test can heal the cluster here. */
+  onBlocked?: (blockedSoFar: number, pod: Pod) => void;
+  blocked: number;
+}
+
+export type ExecHandler = (
+  namespace: string,
+  pod: string,
+  container: string,
+  command: string[],
+) => string | Error;
+
+const clone = <T>(value: T): T => structuredClone(value);
+
+function labelsMatch(pod: Pod, selector: Record<string, string>): boolean {
+  return Object.entries(selector).every(([k, v]) => pod.metadata?.labels?.[k] === v);
+}
+
+export function podKey(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+export class FakeKube implements KubeSurface {
+  readonly context: string = 'kind-chaos';
+  writes = 0;
+  readonly calls: Call[] = [];
+  readonly pods = new Map<string, Pod>();
+  readonly deployments = new Map<string, Deployment>();
+  readonly nodes = new Map<string, Node>();
+  readonly services = new Map<string, k8s.V1Service>();
+  readonly events: CoreEvent[] = [];
+  /** `ns/pod/container[/previous]` → log text. */
+  readonly logs = new Map<string, string>();
+  readonly pdbs: FakePdb[] = [];
+  /** Pods whose egress currently has a netem qdisc (the fake's stand-in for the kernel). */
+  readonly netem = new Set<string>();
+  /**
+   * What the Deployment controller does after a template change: `rollout` bumps observedGeneration and starts
+   * one pod from the new template at once; `stuck` never observes the change.
+   */
+  deploymentController: 'rollout' | 'stuck' = 'rollout';
+  /** State of a newly added ephemeral container: the kubelet starting it, or failing to pull its image. */
+  ephemeralState: 'running' | 'waiting' = 'running';
+  /** Replaces the default exec behaviour (a tiny `tc` emulation over `netem`). */
+  execHandler?: ExecHandler;
+  private readonly failures = new Map<FakeMethod, (args: unknown[]) => Error | undefined>();
+  private readonly watchers: { path: string; onEvent: (e: WatchEvent<unknown>) => void; stopped: boolean }[] =
+    [];
+
+  constructor(readonly readOnly = false) {}
+
+  /** As the code under test sees it. */
+  asKube(): Kube {
+    return this as unknown as Kube;
+  }
+
+  // ----- test set-up -----
+
+  addPod(pod: Pod): Pod {
+    this.pods.set(podKey(pod.metadata!.namespace!, pod.metadata!.name!), pod);
+    if (pod.spec?.nodeName && !this.nodes.has(pod.spec.nodeName)) this.addNode(makeNode(pod.spec.nodeName));
+    return pod;
+  }
+
+  addPods(...pods: PodOptions[]): Pod[] {
+    return pods.map((p) => this.addPod(makePod(p)));
+  }
+
+  addNode(node: Node): void {
+    this.nodes.set(node.metadata!.name!, node);
+  }
+
+  addDeployment(d: Deployment): void {
+    this.deployments.set(podKey(d.metadata!.namespace!, d.metadata!.name!), d);
+  }
+
+  addService(namespace: string, name: string, selector: Record<string, string>): void {
+    this.services.set(podKey(namespace, name), {
+      metadata: { name, namespace },
+      spec: {
+        type: 'NodePort',
+        clusterIP: '10.96.0.10',
+        selector,
+        ports: [{ port: 80, targetPort: 8080, nodePort: 30080 }],
+      },
+    });
+  }
+
+  addPdb(pdb: Omit<FakePdb, 'blocked'>): FakePdb {
+    const p = { ...pdb, blocked: 0 };
+    this.pdbs.push(p);
+    return p;
+  }
+
+  /**
+   * Makes a method fail: with a fixed error, or with whatever `when(args)` returns (undefined = proceed).
+   * `times` limits how often it fails before the method behaves again.
+   */
+  fail(method: FakeMethod, error: Error | ((args: unknown[]) => Error | undefined), times = Infinity): void {
+    let left = times;
+    this.failures.set(method, (args) => {
+      if (left <= 0) return undefined;
+      const e = error instanceof Error ? error : error(args);
+      if (e !== undefined) left--;
+      return e;
+    });
+  }
+
+  heal(method: FakeMethod): void {
+    this.failures.delete(method);
+  }
+
+  callsTo(method: FakeMethod): unknown[][] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+
+  /** Delivers a watch event to every live watcher, as the API server's watch stream would. */
+  emit(type: WatchEvent<Pod>['type'], pod: Pod, receivedAt: Date | number): void {
+    const at = typeof receivedAt === 'number' ? new Date(receivedAt) : receivedAt;
+    for (const w of this.watchers) if (!w.stopped) w.onEvent({ type, object: clone(pod), receivedAt: at });
+  }
+
+  get activeWatches(): number {
+    return this.watchers.filter((w) => !w.stopped).length;
+  }
+
+  // ----- the Kube surface -----
+
+  private enter(method: FakeMethod, args: unknown[], write?: string): void {
+    this.calls.push({ method, args });
+    if (write !== undefined) {
+      if (this.readOnly) throw new ReadOnlyViolation(write);
+      this.writes++;
+    }
+    const error = this.failures.get(method)?.(args);
+    if (error !== undefined) throw error;
+  }
+
+  ping(): Promise<string> {
+    return this.run('ping', [], undefined, () => 'v1.31.0');
+  }
+
+  listPods(namespace: string, selector: Record<string, string>): Promise<Pod[]> {
+    return this.run('listPods', [namespace, selector], undefined, () =>
+      [...this.pods.values()]
+        .filter((p) => p.metadata?.namespace === namespace && labelsMatch(p, selector))
+        .map(clone),
+    );
+  }
+
+  listPodsOnNode(node: string): Promise<Pod[]> {
+    return this.run('listPodsOnNode', [node], undefined, () =>
+      [...this.pods.values()].filter((p) => p.spec?.nodeName === node).map(clone),
+    );
+  }
+
+  readDeployment(namespace: string, name: string): Promise<Deployment> {
+    return this.run('readDeployment', [namespace, name], undefined, () =>
+      clone(this.deployment(namespace, name)),
+    );
+  }
+
+  listNodes(): Promise<Node[]> {
+    return this.run('listNodes', [], undefined, () => [...this.nodes.values()].map(clone));
+  }
+
+  readNode(name: string): Promise<Node> {
+    return this.run('readNode', [name], undefined, () => clone(this.node(name)));
+  }
+
+  readyEndpoints(namespace: string, service: string): Promise<string[]> {
+    return this.run('readyEndpoints', [namespace, service], undefined, () => {
+      const svc = this.services.get(podKey(namespace, service));
+      if (!svc) return [];
+      return [...this.pods.values()]
+        .filter(
+          (p) =>
+            p.metadata?.namespace === namespace &&
+            labelsMatch(p, svc.spec?.selector ?? {}) &&
+            !p.metadata?.deletionTimestamp &&
+            isPodReady(p),
+        )
+        .map((p) => p.status!.podIP!);
+    });
+  }
+
+  listEvents(namespace: string): Promise<CoreEvent[]> {
+    return this.run('listEvents', [namespace], undefined, () =>
+      this.events.filter((e) => e.metadata.namespace === namespace).map(clone),
+    );
+  }
+
+  readService(namespace: string, name: string): Promise<k8s.V1Service> {
+    return this.run('readService', [namespace, name], undefined, () => {
+      const svc = this.services.get(podKey(namespace, name));
+      if (!svc) throw apiError(404, `services "${name}" not found`);
+      return clone(svc);
+    });
+  }
+
+  podLog(
+    namespace: string,
+    name: string,
+    opts: { container?: string; previous?: boolean; limitBytes?: number },
+  ): Promise<string> {
+    return this.run('podLog', [namespace, name, opts], undefined, () => {
+      const key = `${namespace}/${name}/${opts.container ?? 'scorer'}${opts.previous ? '/previous' : ''}`;
+      const text = this.logs.get(key);
+      if (text === undefined) {
+        throw apiError(
+          400,
+          opts.previous
+            ? `previous terminated container "${opts.container}" in pod "${name}" not found`
+            : `pod "${name}" not found`,
+        );
+      }
+      return opts.limitBytes === undefined ? text : text.slice(0, opts.limitBytes);
+    });
+  }
+
+  deletePod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<void> {
+    return this.run(
+      'deletePod',
+      [namespace, name, gracePeriodSeconds],
+      `delete pod ${namespace}/${name}`,
+      () => {
+        const pod = this.pod(namespace, name);
+        if (gracePeriodSeconds === 0) this.pods.delete(podKey(namespace, name));
+        else pod.metadata!.deletionTimestamp = new Date();
+      },
+    );
+  }
+
+  evictPod(namespace: string, name: string): Promise<void> {
+    return this.run('evictPod', [namespace, name], `evict pod ${namespace}/${name}`, () => {
+      const pod = this.pod(namespace, name);
+      for (const pdb of this.pdbs) {
+        if (pdb.namespace !== namespace || !labelsMatch(pod, pdb.selector)) continue;
+        const healthy = [...this.pods.values()].filter(
+          (p) =>
+            p.metadata?.namespace === namespace &&
+            labelsMatch(p, pdb.selector) &&
+            !p.metadata?.deletionTimestamp &&
+            isPodReady(p),
+        ).length;
+        const disrupted = isPodReady(pod) && !pod.metadata?.deletionTimestamp ? 1 : 0;
+        if (healthy - disrupted < pdb.minAvailable) {
+          pdb.blocked++;
+          pdb.onBlocked?.(pdb.blocked, clone(pod));
+          throw apiError(429, "Cannot evict pod as it would violate the pod's disruption budget.");
+        }
+      }
+      pod.metadata!.deletionTimestamp = new Date();
+    });
+  }
+
+  setUnschedulable(node: string, unschedulable: boolean): Promise<void> {
+    return this.run(
+      'setUnschedulable',
+      [node, unschedulable],
+      `${unschedulable ? 'cordon' : 'uncordon'} node ${node}`,
+      () => {
+        this.node(node).spec = { ...this.node(node).spec, unschedulable };
+      },
+    );
+  }
+
+  patchDeployment(
+    namespace: string,
+    name: string,
+    patch: object,
+    strategy: k8s.PatchStrategy,
+  ): Promise<Deployment> {
+    return this.run(
+      'patchDeployment',
+      [namespace, name, clone(patch), strategy],
+      `patch deployment ${namespace}/${name}`,
+      () => {
+        if (strategy !== k8s.PatchStrategy.JsonPatch)
+          throw new Error(`the fake only speaks JSON patch, not ${strategy}`);
+        const d = this.deployment(namespace, name);
+        const patched = applyJsonPatch(d, patch as JsonPatchOp[]);
+        patched.metadata!.generation = (patched.metadata!.generation ?? 0) + 1;
+        if (this.deploymentController === 'rollout') {
+          patched.status = {
+            ...patched.status,
+            observedGeneration: patched.metadata!.generation,
+            updatedReplicas: 1,
+          };
+        }
+        this.deployments.set(podKey(namespace, name), patched);
+        return clone(patched);
+      },
+    );
+  }
+
+  addEphemeralContainer(namespace: string, pod: string, container: k8s.V1EphemeralContainer): Promise<void> {
+    return this.run(
+      'addEphemeralContainer',
+      [namespace, pod, clone(container)],
+      `add ephemeral container ${container.name} to ${namespace}/${pod}`,
+      () => {
+        const p = this.pod(namespace, pod);
+        p.spec!.ephemeralContainers = [...(p.spec!.ephemeralContainers ?? []), container];
+        const state: k8s.V1ContainerState =
+          this.ephemeralState === 'running'
+            ? { running: { startedAt: new Date() } }
+            : { waiting: { reason: 'ErrImagePull', message: `pull ${container.image}: not found` } };
+        p.status!.ephemeralContainerStatuses = [
+          ...(p.status!.ephemeralContainerStatuses ?? []),
+          {
+            name: container.name,
+            image: container.image ?? '',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state,
+          },
+        ];
+        const script = container.command?.join(' ') ?? '';
+        if (this.ephemeralState === 'running' && /tc qdisc (replace|add) dev \S+ root netem/.test(script)) {
+          this.netem.add(podKey(namespace, pod));
+        }
+      },
+    );
+  }
+
+  exec(namespace: string, pod: string, container: string, command: string[]): Promise<string> {
+    return this.run(
+      'exec',
+      [namespace, pod, container, command],
+      `exec in ${namespace}/${pod}/${container}: ${command.join(' ')}`,
+      () => {
+        if (this.execHandler) {
+          const r = this.execHandler(namespace, pod, container, command);
+          if (r instanceof Error) throw r;
+          return r;
+        }
+        const p = this.pods.get(podKey(namespace, pod));
+        if (!p) throw apiError(404, `pods "${pod}" not found`);
+        const known = [...(p.spec?.containers ?? []), ...(p.spec?.ephemeralContainers ?? [])].some(
+          (c) => c.name === container,
+        );
+        if (!known) throw new Error(`${command.join(' ')} failed: container not found ("${container}")`);
+        const key = podKey(namespace, pod);
+        const [bin, , verb, , iface] = command;
+        if (bin === 'tc' && verb === 'show') {
+          return this.netem.has(key)
+            ? `qdisc netem 8001: root refcnt 2 limit 1000 delay 300ms\n`
+            : `qdisc noqueue 0: dev ${iface} root refcnt 2\n`;
+        }
+        if (bin === 'tc' && verb === 'del') {
+          if (!this.netem.delete(key)) {
+            throw new Error(
+              `${command.join(' ')} failed: command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code 2 Error: Cannot delete qdisc with handle of zero.`,
+            );
+          }
+          return '';
+        }
+        return '';
+      },
+    );
+  }
+
+  watch<T>(
+    path: string,
+    _query: Record<string, string>,
+    onEvent: (e: WatchEvent<T>) => void,
+  ): { stop(): void } {
+    this.calls.push({ method: 'watch', args: [path, _query] });
+    const w = { path, onEvent: onEvent as (e: WatchEvent<unknown>) => void, stopped: false };
+    this.watchers.push(w);
+    return { stop: () => (w.stopped = true) };
+  }
+
+  // ----- internals -----
+
+  private async run<T>(
+    method: FakeMethod,
+    args: unknown[],
+    write: string | undefined,
+    body: () => T,
+  ): Promise<T> {
+    // Like the real client: an answer is never synchronous.
+    await Promise.resolve();
+    this.enter(method, args, write);
+    return body();
+  }
+
+  private pod(namespace: string, name: string): Pod {
+    const p = this.pods.get(podKey(namespace, name));
+    if (!p) throw apiError(404, `pods "${name}" not found`);
+    return p;
+  }
+
+  private node(name: string): Node {
+    const n = this.nodes.get(name);
+    if (!n) throw apiError(404, `nodes "${name}" not found`);
+    return n;
+  }
+
+  private deployment(namespace: string, name: string): Deployment {
+    const d = this.deployments.get(podKey(namespace, name));
+    if (!d) throw apiError(404, `deployments.apps "${name}" not found`);
+    return d;
+  }
+}
+
+export function isPodReady(p: Pod): boolean {
+  return p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+export interface JsonPatchOp {
+  op: 'add' | 'replace' | 'remove';
+  path: string;
+  value?: unknown;
+}
+
+/** RFC 6902 add/replace/remove, strict like the API server: a replace of a missing member is a 422. */
+export function applyJsonPatch<T>(doc: T, ops: JsonPatchOp[]): T {
+  const out = clone(doc);
+  for (const op of ops) {
+    const parts = op.path
+      .split('/')
+      .slice(1)
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const last = parts.pop();
+    if (last === undefined) throw apiError(422, `invalid path ${op.path}`);
+    let parent: unknown = out;
+    for (const p of parts) {
+      const next: unknown = (parent as Record<string, unknown> | undefined)?.[p];
+      if (next === undefined || next === null)
+        throw apiError(422, `the server rejected our request: path ${op.path} does not exist`);
+      parent = next;
+    }
+    if (Array.isArray(parent)) {
+      const i = last === '-' ? parent.length : Number(last);
+      if (!Number.isInteger(i) || i < 0 || i > parent.length || (op.op !== 'add' && i >= parent.length)) {
+        throw apiError(422, `index ${last} out of range at ${op.path}`);
+      }
+      if (op.op === 'add') parent.splice(i, 0, clone(op.value));
+      else if (op.op === 'replace') parent[i] = clone(op.value);
+      else parent.splice(i, 1);
+    } else {
+      const obj = parent as Record<string, unknown>;
+      if (op.op !== 'add' && !(last in obj)) throw apiError(422, `path ${op.path} does not exist`);
+      if (op.op === 'remove') delete obj[last];
+      else obj[last] = clone(op.value);
+    }
+  }
+  return out;
+}
