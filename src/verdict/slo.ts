@@ -33,13 +33,15 @@ const POD_FAULTS = new Set(['pod-kill', 'node-drain']);
 
 export async function judgeSlos(plan: Plan, obs: Observations): Promise<SloResult[]> {
   const results: SloResult[] = [];
-  const ids = new Map<string, number>();
+  const used = new Set<string>();
   for (const slo of plan.scenario.slos) {
     const r = await judge(slo, plan, obs);
     // Ids must be unique: they are junit testcase names.
-    const n = (ids.get(r.id) ?? 0) + 1;
-    ids.set(r.id, n);
-    if (n > 1) r.id = `${r.id}-${n}`;
+    // A suffixed id may itself be taken ("up" twice, then "up 2"): count on until one is free.
+    let id = r.id;
+    for (let n = 2; used.has(id); n++) id = `${r.id}-${n}`;
+    used.add(id);
+    r.id = id;
     results.push(r);
   }
   return results;
@@ -69,7 +71,7 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
     case 'latency': {
       const base = { id: `latency-p${slo.percentile}-${slo.window}`, kind: 'latency', window: slo.window, threshold: `≤ ${slo.max}` };
       const w = obs.load[slo.window];
-      const key = `p${slo.percentile}Ms` as 'p50Ms' | 'p90Ms' | 'p95Ms' | 'p99Ms';
+      const key = `p${slo.percentile}Ms` as const;
       const value = w?.[key];
       if (!w || w.requests === 0 || value === null || value === undefined) return inconclusive(base, `no requests measured in the ${slo.window} window`);
       const ok = value <= parseDurationMs(slo.max);
@@ -85,7 +87,9 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
       const w = obs.load[slo.window];
       if (!w || w.requests === 0) return inconclusive(base, `no requests measured in the ${slo.window} window`);
       const max = parsePercent(slo.max);
-      const ok = max === 0 ? w.failed === 0 : w.errorRate < max;
+      // "< 2 %" on integer counts: failed < max × requests, with a tolerance for the binary rounding of the
+      // percentage (1.1 / 100 = 0.011000000000000001) so a rate exactly at the limit always fails.
+      const ok = max === 0 ? w.failed === 0 : w.failed < max * w.requests * (1 - 1e-9);
       const statuses = Object.entries(w.statusCounts)
         .filter(([s]) => !s.startsWith('2'))
         .map(([s, n]) => `${s === '0' ? 'no response' : s}×${n}`)
@@ -113,6 +117,8 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
       const base = { id: `throughput-${slo.window}`, kind: 'throughput', window: slo.window, threshold: `≥ ${slo.min} req/s` };
       const w = obs.load[slo.window];
       if (!w) return inconclusive(base, `no load measured in the ${slo.window} window`);
+      // Zero requests says nothing about the endpoint: the load generator may not have sent any.
+      if (w.requests === 0) return inconclusive(base, `no requests measured in the ${slo.window} window`);
       return {
         ...base,
         verdict: verdictOf(w.rps >= slo.min),
@@ -128,7 +134,10 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
       if (!desired) return inconclusive(base, 'desired replica count unknown');
       const since = Date.parse(fault.injectedAt!);
       // Only pods under test count: a drain also evicts bystanders (other apps) that this SLO does not judge.
-      const replaced = fault.targets.filter((t) => obs.pods.pods.has(t.split('/').pop()!)).length;
+      const replaced = fault.targets.filter((t) => {
+        const [ns, name] = t.replace(/^pod\//, '').split('/');
+        return ns === plan.namespace && name !== undefined && obs.pods.pods.has(name);
+      }).length;
       const at = obs.pods.recoveredAt(since, desired, replaced);
       const limit = parseDurationMs(slo.within);
       if (at === null) {
@@ -165,6 +174,7 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
     }
     case 'restarts': {
       const base = { id: 'restarts', kind: 'restarts', window: 'all' as const, threshold: `≤ ${slo.max}` };
+      if (obs.pods.pods.size === 0) return inconclusive(base, 'no pod under test was observed');
       const restarts = obs.pods.restartsDuringRun();
       const total = restarts.reduce((a, r) => a + r.restarts, 0);
       return {
@@ -176,6 +186,7 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
     }
     case 'oomKilled': {
       const base = { id: 'oom-killed', kind: 'oomKilled', window: 'all' as const, threshold: `≤ ${slo.max}` };
+      if (obs.pods.pods.size === 0) return inconclusive(base, 'no pod under test was observed');
       const killed = obs.pods.oomKilled();
       return {
         ...base,
@@ -189,6 +200,7 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
       const fault = obs.faults.find((f) => f.confirmed && f.injectedAt);
       if (slo.pods === 'new' && !fault) return inconclusive(base, 'no confirmed fault: no "new" pods to judge');
       const pods = slo.pods === 'new' ? obs.pods.podsCreatedAfter(Date.parse(fault!.injectedAt!)) : [...obs.pods.pods.values()];
+      if (pods.length === 0 && slo.pods === 'any') return inconclusive(base, 'no pod under test was observed');
       if (pods.length === 0) return { ...base, verdict: 'FAIL', measured: 0, evidence: 'no pod was created after the fault' };
       const hit = pods.filter((p) => p.waitingReasons.has(slo.reason) || p.terminatedReasons.has(slo.reason));
       let evidence = `${hit.length} of ${pods.length} ${slo.pods} pod(s) reached ${slo.reason}: ${hit.map((p) => p.name).join(', ') || 'none'}`;
