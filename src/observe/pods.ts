@@ -6,6 +6,8 @@ import type { Pod, WatchEvent } from '../adapters/kube.js';
 
 export interface PodState {
   name: string;
+  /** metadata.uid: a StatefulSet replacement keeps the name but not the uid. */
+  uid: string | null;
   node: string | null;
   /** When the watch first saw the pod (epoch ms). */
   createdAt: number;
@@ -29,6 +31,8 @@ export class PodObserver {
   readonly pods = new Map<string, PodState>();
   readonly readyTimeline: ReadySample[] = [];
   private lastReady = -1;
+  /** Per pod, per container: what had already happened when the watch first saw it. */
+  private readonly before = new Map<string, Map<string, { restarts: number; terminations: Set<string> }>>();
 
   constructor(private readonly onChange?: (ready: number) => void) {}
 
@@ -38,11 +42,29 @@ export class PodObserver {
     const name = pod.metadata?.name;
     if (!name) return;
     const at = event.receivedAt.getTime();
-    const prev = this.pods.get(name);
+    const uid = pod.metadata?.uid ?? null;
+    const known = this.pods.get(name);
+    // Same name, other uid: a new pod (StatefulSet replacement), seen for the first time.
+    const prev = known && !(uid && known.uid && uid !== known.uid) ? known : undefined;
     const statuses = pod.status?.containerStatuses ?? [];
     const restarts = statuses.reduce((sum, c) => sum + (c.restartCount ?? 0), 0);
+    if (!prev) {
+      this.before.set(
+        name,
+        new Map(
+          statuses.map((c) => [
+            c.name,
+            {
+              restarts: c.restartCount ?? 0,
+              terminations: new Set([c.state?.terminated, c.lastState?.terminated].filter((t) => t !== undefined).map((t) => terminationId(t))),
+            },
+          ]),
+        ),
+      );
+    }
     const state: PodState = prev ?? {
       name,
+      uid,
       node: null,
       // First sight, not creationTimestamp: the API rounds that to the second, which would date a replacement
       // created 0.9 s after a fault to before it.
@@ -62,10 +84,19 @@ export class PodObserver {
     state.terminating = Boolean(pod.metadata?.deletionTimestamp);
     state.deleted = event.type === 'DELETED';
     state.restarts = restarts;
+    const before = this.before.get(name);
     for (const c of statuses) {
       if (c.state?.waiting?.reason) state.waitingReasons.add(c.state.waiting.reason);
-      if (c.lastState?.terminated?.reason) state.terminatedReasons.add(c.lastState.terminated.reason);
-      if (c.state?.terminated?.reason) state.terminatedReasons.add(c.state.terminated.reason);
+      // Only terminations during the run: a container OOMKilled yesterday still shows it in lastState.
+      const seen = before?.get(c.name);
+      const restarted = (c.restartCount ?? 0) > (seen?.restarts ?? 0);
+      for (const t of [c.lastState?.terminated, c.state?.terminated]) {
+        if (!t?.reason) continue;
+        const id = terminationId(t);
+        // Without a container id or a finish time to tell terminations apart, a restart since first sight is the sign.
+        const fresh = !seen?.terminations.has(id) || (restarted && !t.containerID && !t.finishedAt);
+        if (fresh) state.terminatedReasons.add(t.reason);
+      }
     }
     this.pods.set(name, state);
     this.sample(at);
@@ -151,4 +182,9 @@ export class PodObserver {
   podsCreatedAfter(t: number): PodState[] {
     return [...this.pods.values()].filter((p) => p.createdAt >= t);
   }
+}
+
+function terminationId(t: { reason?: string; containerID?: string; startedAt?: Date | string; finishedAt?: Date | string }): string {
+  const time = (d: Date | string | undefined) => (d === undefined ? '' : String(new Date(d).getTime()));
+  return [t.reason ?? '', t.containerID ?? '', time(t.startedAt), time(t.finishedAt)].join('|');
 }
