@@ -2,7 +2,7 @@
  * The fault plugin interface. A fault injects, confirms it took effect, and knows how to undo itself; the
  * orchestrator owns the timing and the ledger owns crash-safety.
  */
-import type { Kube } from '../adapters/kube.js';
+import { apiStatus, ReadOnlyViolation, type Kube } from '../adapters/kube.js';
 import type { Ledger } from '../ledger/ledger.js';
 import type { UndoAction } from '../ledger/undo.js';
 import type { Plan } from '../plan/plan.js';
@@ -45,7 +45,13 @@ export interface FaultPlugin<S extends FaultSpec = FaultSpec> {
   preview(spec: S, ctx: Omit<FaultContext, 'ledger'>): Promise<string[]>;
 }
 
-/** Records an undo in the ledger, then performs the mutation; the ledger entry stays open until reverted. */
+/**
+ * Records an undo in the ledger, then performs the mutation; the ledger entry stays open until reverted. When
+ * the API server refuses the mutation (a 4xx answer), it never happened and the entry is closed: otherwise
+ * `chaos recover` would later "undo" something chaos never did, e.g. uncordon a node an operator cordoned or
+ * roll a Deployment back over a newer release. Any other error leaves the entry open: the mutation may have
+ * happened.
+ */
 export async function mutate(
   ctx: FaultContext,
   fault: string,
@@ -54,7 +60,15 @@ export async function mutate(
   act: () => Promise<void>,
 ): Promise<Mutation> {
   const ledgerId = await ctx.ledger.intend(fault, description, undo);
-  await act();
+  try {
+    await act();
+  } catch (error) {
+    const { code, message } = apiStatus(error);
+    const refused = (code !== null && code >= 400 && code < 500 && code !== 408) || error instanceof ReadOnlyViolation;
+    // If even that write fails, the entry stays open: the safe side, recover's undo is idempotent.
+    if (refused) await ctx.ledger.failed(ledgerId, `${code ?? 'read-only'}: ${message}`).catch(() => undefined);
+    throw error;
+  }
   await ctx.ledger.applied(ledgerId);
   return { ledgerId, undo, description };
 }

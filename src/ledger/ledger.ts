@@ -13,6 +13,8 @@ export type LedgerRecord =
   | { kind: 'intent'; at: string; id: number; fault: string; description: string; undo: UndoAction }
   | { kind: 'applied'; at: string; id: number }
   | { kind: 'reverted'; at: string; id: number; by: 'run' | 'recover' }
+  /** The API server refused the mutation: it never happened, so there is nothing to undo. */
+  | { kind: 'failed'; at: string; id: number; error: string }
   | { kind: 'end'; at: string; outcome: string };
 
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -55,6 +57,10 @@ export class Ledger {
     await this.append({ kind: 'reverted', at: new Date().toISOString(), id, by });
   }
 
+  async failed(id: number, error: string): Promise<void> {
+    await this.append({ kind: 'failed', at: new Date().toISOString(), id, error });
+  }
+
   async close(outcome?: string): Promise<void> {
     if (outcome) await this.append({ kind: 'end', at: new Date().toISOString(), outcome });
     await this.handle.close();
@@ -86,7 +92,7 @@ export function replayLedger(file: string, text: string): LedgerState {
     }
     if (record.kind === 'start') Object.assign(state, { runId: record.runId, cluster: record.cluster, context: record.context, scenario: record.scenario });
     else if (record.kind === 'intent') intents.set(record.id, record);
-    else if (record.kind === 'reverted') intents.delete(record.id);
+    else if (record.kind === 'reverted' || record.kind === 'failed') intents.delete(record.id);
     else if (record.kind === 'end') state.ended = true;
   }
   state.open = [...intents.values()].filter((i) => i.undo.kind !== 'none');

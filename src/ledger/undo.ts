@@ -51,8 +51,10 @@ export async function runUndo(kube: Kube, undo: UndoAction): Promise<string> {
         await kube.exec(undo.namespace, undo.pod, undo.container, ['sh', '-c', 'kill -TERM 1']);
       } catch (error) {
         const { code, message } = apiStatus(error);
-        // A gone pod or an agent that already exited (TTL over) means the delay is already gone.
-        if (code === 404 || /not found|container not running|cannot exec|cgroup|completed|terminated/i.test(message)) {
+        // A gone pod or an agent that already exited (TTL over) means the delay is already gone. "command
+        // terminated with non-zero exit code" is how every failed exec reads: the kill failed, the agent may run.
+        const gone = /not found|container not running|cannot exec|cgroup|completed|terminated/i.test(message);
+        if (code === 404 || (gone && !/non-zero exit code/i.test(message))) {
           return `latency agent in ${undo.namespace}/${undo.pod} already gone (${message.split('\n')[0]})`;
         }
         throw error;

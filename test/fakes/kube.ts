@@ -2,13 +2,14 @@
  * An in-memory stand-in for the `Kube` adapter: the surface faults, undo, steady-state checks, triage and the
  * orchestrator use, with just enough API-server behaviour to be honest about it — read-only mode, a write
  * counter, PodDisruptionBudgets that answer 429 like the Eviction API, 404s for missing objects, and a
- * netem state per pod so `tc qdisc del` fails the way it does on a node when the rule already expired.
+ * latency agent per pod that reports its state and stops on SIGTERM or when its TTL runs out.
  *
  * Every call is journaled in `calls`; any method can be made to fail with `fail()`.
  */
 import * as k8s from '@kubernetes/client-node';
 import type { CoreEvent, Deployment, Kube, Node, Pod, WatchEvent } from '../../src/adapters/kube.js';
 import { ReadOnlyViolation } from '../../src/adapters/kube.js';
+import { AGENT_STATE_FILE } from '../../src/faults/latency.js';
 
 type KubeSurface = Pick<
   Kube,
@@ -218,8 +219,12 @@ export class FakeKube implements KubeSurface {
   /** `ns/pod/container[/previous]` → log text. */
   readonly logs = new Map<string, string>();
   readonly pdbs: FakePdb[] = [];
-  /** Pods whose egress currently has a netem qdisc (the fake's stand-in for the kernel). */
-  readonly netem = new Set<string>();
+  /** Latency agents by `ns/pod/container`: what they report in their state file, and whether they still run. */
+  readonly agents = new Map<string, { state: 'netem' | 'proxy' | 'failed' | 'removed'; running: boolean }>();
+  /** Pods whose traffic a running agent currently delays (the fake's stand-in for the kernel). */
+  readonly delayed = new Set<string>();
+  /** What a new agent manages to set up: tc netem, the proxy fallback, or nothing. */
+  agentMechanism: 'netem' | 'proxy' | 'failed' = 'netem';
   /**
    * What the Deployment controller does after a template change: `rollout` bumps observedGeneration and starts
    * one pod from the new template at once; `stuck` never observes the change.
@@ -227,7 +232,7 @@ export class FakeKube implements KubeSurface {
   deploymentController: 'rollout' | 'stuck' = 'rollout';
   /** State of a newly added ephemeral container: the kubelet starting it, or failing to pull its image. */
   ephemeralState: 'running' | 'waiting' = 'running';
-  /** Replaces the default exec behaviour (a tiny `tc` emulation over `netem`). */
+  /** Replaces the default exec behaviour (an emulation of the latency agent). */
   execHandler?: ExecHandler;
   private readonly failures = new Map<FakeMethod, (args: unknown[]) => Error | undefined>();
   private readonly watchers: { path: string; onEvent: (e: WatchEvent<unknown>) => void; stopped: boolean }[] =
@@ -503,12 +508,29 @@ export class FakeKube implements KubeSurface {
             state,
           },
         ];
-        const script = container.command?.join(' ') ?? '';
-        if (this.ephemeralState === 'running' && /tc qdisc (replace|add) dev \S+ root netem/.test(script)) {
-          this.netem.add(podKey(namespace, pod));
-        }
+        if (this.ephemeralState !== 'running') return;
+        const key = `${podKey(namespace, pod)}/${container.name}`;
+        this.agents.set(key, { state: this.agentMechanism, running: true });
+        if (this.agentMechanism !== 'failed') this.delayed.add(podKey(namespace, pod));
       },
     );
+  }
+
+  /** The agent's TTL ran out: it cleaned up after itself and exited. */
+  expireAgent(namespace: string, pod: string, container: string): void {
+    this.stopAgent(namespace, pod, container, 'Completed');
+  }
+
+  private stopAgent(namespace: string, pod: string, container: string, reason: string): void {
+    const agent = this.agents.get(`${podKey(namespace, pod)}/${container}`);
+    if (!agent) return;
+    agent.running = false;
+    agent.state = 'removed';
+    this.delayed.delete(podKey(namespace, pod));
+    const status = this.pods
+      .get(podKey(namespace, pod))
+      ?.status?.ephemeralContainerStatuses?.find((c) => c.name === container);
+    if (status) status.state = { terminated: { exitCode: 0, reason } };
   }
 
   exec(namespace: string, pod: string, container: string, command: string[]): Promise<string> {
@@ -527,21 +549,22 @@ export class FakeKube implements KubeSurface {
         const known = [...(p.spec?.containers ?? []), ...(p.spec?.ephemeralContainers ?? [])].some(
           (c) => c.name === container,
         );
-        if (!known) throw new Error(`${command.join(' ')} failed: container not found ("${container}")`);
-        const key = podKey(namespace, pod);
-        const [bin, , verb, , iface] = command;
-        if (bin === 'tc' && verb === 'show') {
-          return this.netem.has(key)
-            ? `qdisc netem 8001: root refcnt 2 limit 1000 delay 300ms\n`
-            : `qdisc noqueue 0: dev ${iface} root refcnt 2\n`;
-        }
-        if (bin === 'tc' && verb === 'del') {
-          if (!this.netem.delete(key)) {
-            throw new Error(
-              `${command.join(' ')} failed: command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code 2 Error: Cannot delete qdisc with handle of zero.`,
-            );
-          }
+        const failed = (why: string) => new Error(`${command.join(' ')} failed: ${why}`);
+        if (!known) throw failed(`container not found ("${container}")`);
+        const agent = this.agents.get(`${podKey(namespace, pod)}/${container}`);
+        const isAgent = p.spec?.ephemeralContainers?.some((c) => c.name === container) ?? false;
+        if (isAgent && !agent) throw failed(`container not found ("${container}")`);
+        if (agent && !agent.running) throw failed('cannot exec in a stopped state: unknown');
+        const line = command.join(' ');
+        if (agent && line === `cat ${AGENT_STATE_FILE}`) return `${agent.state}\n`;
+        if (agent && line === 'sh -c kill -TERM 1') {
+          this.stopAgent(namespace, pod, container, 'Completed');
           return '';
+        }
+        if (command[0] === 'tc' && command[2] === 'show') {
+          return this.delayed.has(podKey(namespace, pod)) && agent?.state === 'netem'
+            ? `qdisc netem 8001: root refcnt 2 limit 1000 delay 300ms\n`
+            : `qdisc noqueue 0: dev ${command[4]} root refcnt 2\n`;
         }
         return '';
       },

@@ -8,7 +8,12 @@ import path from 'node:path';
 import type { FaultContext } from '../../src/faults/fault.js';
 import { Ledger } from '../../src/ledger/ledger.js';
 import { buildPlan, type Plan, type PlanOptions } from '../../src/plan/plan.js';
-import { scenarioSchema, type Scenario, type ScenarioInput } from '../../src/scenario/schema.js';
+import {
+  scenarioSchema,
+  type FaultSpec,
+  type Scenario,
+  type ScenarioInput,
+} from '../../src/scenario/schema.js';
 import { semanticIssues } from '../../src/scenario/semantic.js';
 import { seededRandom } from '../../src/run/random.js';
 import type { FakeKube } from './kube.js';
@@ -44,6 +49,13 @@ export function makeScenario(patch: Partial<ScenarioInput> = {}): Scenario {
 
 export function makePlan(patch: Partial<ScenarioInput> = {}, opts: Partial<PlanOptions> = {}): Plan {
   return buildPlan(makeScenario(patch), { file: 'scenarios/test.yaml', seed: 42, timeScale: 1, ...opts });
+}
+
+/** The plan's first fault of a type, typed for its plugin. */
+export function faultOf<T extends FaultSpec['type']>(plan: Plan, type: T): Extract<FaultSpec, { type: T }> {
+  const f = plan.scenario.faults.find((x): x is Extract<FaultSpec, { type: T }> => x.type === type);
+  if (!f) throw new Error(`the test plan has no ${type} fault`);
+  return f;
 }
 
 /** A temporary directory removed by the returned cleanup. */

@@ -1,0 +1,249 @@
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { mutate } from '../../../src/faults/fault.js';
+import {
+  Ledger,
+  ledgerPath,
+  readLedgers,
+  replayLedger,
+  stateDir,
+  type LedgerRecord,
+} from '../../../src/ledger/ledger.js';
+import type { UndoAction } from '../../../src/ledger/undo.js';
+import { apiError, FakeKube } from '../../fakes/kube.js';
+import { faultContext, makePlan, tempDir } from '../../fakes/scenario.js';
+
+const tmp = tempDir('chaos-ledger-');
+afterAll(() => tmp.cleanup());
+afterEach(() => vi.restoreAllMocks());
+
+let n = 0;
+const file = () => path.join(tmp.dir, 'runs', `run-${++n}.jsonl`);
+const lines = (f: string) =>
+  readFileSync(f, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as LedgerRecord);
+
+const uncordon: UndoAction = { kind: 'uncordon', node: 'worker-2' };
+const restore: UndoAction = {
+  kind: 'restoreDeployment',
+  namespace: 'ml-serving',
+  name: 'fraud-scorer',
+  template: { spec: {} },
+};
+
+describe('Ledger', () => {
+  it('appends one JSON record per line and numbers intents from 1', async () => {
+    const f = file();
+    const ledger = await Ledger.create(f);
+    await ledger.append({
+      kind: 'start',
+      at: 'now',
+      runId: 'r1',
+      cluster: 'https://127.0.0.1:6443',
+      context: 'kind-chaos',
+      scenario: 's.yaml',
+      pid: 1,
+    });
+    expect(await ledger.intend('node-drain', 'cordon node worker-2', uncordon)).toBe(1);
+    expect(await ledger.intend('model-version', 'set MODEL_VERSION=v404', restore)).toBe(2);
+    await ledger.applied(1);
+    await ledger.reverted(1);
+    await ledger.close('PASS');
+    expect(lines(f).map((r) => r.kind)).toEqual(['start', 'intent', 'intent', 'applied', 'reverted', 'end']);
+    expect(lines(f)[1]).toMatchObject({ kind: 'intent', id: 1, fault: 'node-drain', undo: uncordon });
+    expect(lines(f)[4]).toMatchObject({ kind: 'reverted', id: 1, by: 'run' });
+  });
+
+  it('syncs every record to disk before append returns', async () => {
+    const f = file();
+    const ledger = await Ledger.create(f);
+    const proto = Object.getPrototypeOf(await open(f, 'r')) as { datasync: () => Promise<void> };
+    const sync = vi.spyOn(proto, 'datasync');
+    await ledger.intend('node-drain', 'cordon node worker-2', uncordon);
+    await ledger.applied(1);
+    expect(sync).toHaveBeenCalledTimes(2);
+    await ledger.close();
+  });
+});
+
+describe('mutate: the undo is on disk before the mutation', () => {
+  it('writes and syncs the intent before act() runs, and marks it applied after', async () => {
+    const kube = new FakeKube();
+    const ctx = await faultContext(kube, makePlan(), tmp.dir);
+    const order: string[] = [];
+    const proto = Object.getPrototypeOf(await open(ctx.ledger.file, 'r')) as {
+      datasync: () => Promise<void>;
+    };
+    const real = proto.datasync;
+    vi.spyOn(proto, 'datasync').mockImplementation(function (this: unknown) {
+      order.push('sync');
+      return real.call(this);
+    });
+    const m = await mutate(ctx, 'node-drain', 'cordon node worker-2', uncordon, () => {
+      order.push('act');
+      // What a crash right now would leave behind: the intent, already complete on disk.
+      const onDisk = lines(ctx.ledger.file);
+      expect(onDisk).toHaveLength(1);
+      expect(onDisk[0]).toMatchObject({
+        kind: 'intent',
+        id: 1,
+        fault: 'node-drain',
+        description: 'cordon node worker-2',
+        undo: uncordon,
+      });
+      expect(replayLedger(ctx.ledger.file, readFileSync(ctx.ledger.file, 'utf8')).open).toHaveLength(1);
+      return Promise.resolve();
+    });
+    expect(order).toEqual(['sync', 'act', 'sync']);
+    expect(m).toEqual({ ledgerId: 1, undo: uncordon, description: 'cordon node worker-2' });
+    expect(lines(ctx.ledger.file).map((r) => r.kind)).toEqual(['intent', 'applied']);
+    await ctx.ledger.close();
+  });
+
+  it('closes the entry when the API server refuses the mutation: nothing happened, nothing to undo', async () => {
+    const kube = new FakeKube();
+    const ctx = await faultContext(kube, makePlan(), tmp.dir);
+    const refused = apiError(403, 'nodes "worker-2" is forbidden: User "ci" cannot patch resource "nodes"');
+    await expect(
+      mutate(ctx, 'node-drain', 'cordon node worker-2', uncordon, () => Promise.reject(refused)),
+    ).rejects.toBe(refused);
+    const state = replayLedger(ctx.ledger.file, readFileSync(ctx.ledger.file, 'utf8'));
+    expect(state.open).toEqual([]);
+    expect(lines(ctx.ledger.file).at(-1)).toMatchObject({ kind: 'failed', id: 1 });
+    await ctx.ledger.close();
+  });
+
+  it('keeps the entry open when the outcome is unknown (timeout, 5xx): the mutation may have happened', async () => {
+    const kube = new FakeKube();
+    const ctx = await faultContext(kube, makePlan(), tmp.dir);
+    await expect(
+      mutate(ctx, 'model-version', 'patch', restore, () => Promise.reject(new Error('socket hang up'))),
+    ).rejects.toThrow();
+    await expect(
+      mutate(ctx, 'model-version', 'patch', restore, () => Promise.reject(apiError(504, 'timeout'))),
+    ).rejects.toThrow();
+    const state = replayLedger(ctx.ledger.file, readFileSync(ctx.ledger.file, 'utf8'));
+    expect(state.open.map((i) => i.id)).toEqual([1, 2]);
+    await ctx.ledger.close();
+  });
+});
+
+describe('replayLedger', () => {
+  const rec = (r: LedgerRecord) => JSON.stringify(r);
+  const start = rec({
+    kind: 'start',
+    at: '2026-11-23T15:29:40Z',
+    runId: '20261123T152940-node-drain-abc123',
+    cluster: 'https://127.0.0.1:40123',
+    context: 'kind-chaos',
+    scenario: 'scenarios/node-drain.yaml',
+    pid: 4242,
+  });
+  const intent = (id: number, undo: UndoAction) =>
+    rec({
+      kind: 'intent',
+      at: '2026-11-23T15:31:05Z',
+      id,
+      fault: undo.kind,
+      description: `mutation ${id}`,
+      undo,
+    });
+
+  it('reads the run identity from the start record', () => {
+    const s = replayLedger('/state/runs/x.jsonl', start + '\n');
+    expect(s).toMatchObject({
+      runId: '20261123T152940-node-drain-abc123',
+      cluster: 'https://127.0.0.1:40123',
+      context: 'kind-chaos',
+      scenario: 'scenarios/node-drain.yaml',
+      ended: false,
+      open: [],
+    });
+  });
+
+  it('falls back to the file name for the run id', () => {
+    expect(replayLedger('/state/runs/20261123-x.jsonl', '').runId).toBe('20261123-x');
+  });
+
+  it('keeps intents open until reverted, oldest first, and ignores "none" undos', () => {
+    const text = [
+      start,
+      intent(1, { kind: 'none', reason: 'the ReplicaSet replaces a deleted pod' }),
+      intent(2, uncordon),
+      rec({ kind: 'applied', at: 'x', id: 2 }),
+      intent(3, restore),
+      intent(4, {
+        kind: 'stopLatencyAgent',
+        namespace: 'ml-serving',
+        pod: 'feature-store-0',
+        container: 'chaos-latency-a',
+        expiresAt: 'x',
+      }),
+      rec({ kind: 'reverted', at: 'x', id: 3, by: 'run' }),
+    ].join('\n');
+    const s = replayLedger('f.jsonl', text);
+    expect(s.open.map((i) => i.id)).toEqual([2, 4]);
+    expect(s.ended).toBe(false);
+  });
+
+  it('survives a torn last line from a crash mid-write', () => {
+    const full = [start, intent(1, uncordon), intent(2, restore)].join('\n');
+    const torn = full + '\n' + intent(3, uncordon).slice(0, 37);
+    const s = replayLedger('f.jsonl', torn);
+    expect(s.open.map((i) => i.id)).toEqual([1, 2]);
+  });
+
+  it('marks the run ended at an end record, open entries included (a revert that failed)', () => {
+    const s = replayLedger(
+      'f.jsonl',
+      [start, intent(1, uncordon), rec({ kind: 'end', at: 'x', outcome: 'INCONCLUSIVE' })].join('\n') + '\n',
+    );
+    expect(s.ended).toBe(true);
+    expect(s.open.map((i) => i.id)).toEqual([1]);
+  });
+
+  it('closes entries the API server refused', () => {
+    const s = replayLedger(
+      'f.jsonl',
+      [start, intent(1, uncordon), rec({ kind: 'failed', at: 'x', id: 1, error: '403' })].join('\n'),
+    );
+    expect(s.open).toEqual([]);
+  });
+
+  it('tolerates CRLF line endings and blank lines', () => {
+    const s = replayLedger('f.jsonl', [start, '', intent(1, uncordon), ''].join('\r\n'));
+    expect(s.open.map((i) => i.id)).toEqual([1]);
+  });
+});
+
+describe('state directory and readLedgers', () => {
+  it('puts ledgers under CHAOS_STATE_DIR, else XDG_STATE_HOME/chaos', () => {
+    expect(stateDir({ CHAOS_STATE_DIR: '/var/lib/chaos' })).toBe('/var/lib/chaos');
+    expect(stateDir({ XDG_STATE_HOME: '/home/ci/.state' })).toBe('/home/ci/.state/chaos');
+    expect(ledgerPath('r1', { CHAOS_STATE_DIR: '/s' })).toBe('/s/runs/r1.jsonl');
+  });
+
+  it('reads every ledger in the state dir, sorted by name', async () => {
+    const dir = path.join(tmp.dir, 'state');
+    mkdirSync(path.join(dir, 'runs'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'runs', 'b.jsonl'),
+      JSON.stringify({ kind: 'end', at: 'x', outcome: 'PASS' }) + '\n',
+    );
+    writeFileSync(path.join(dir, 'runs', 'a.jsonl'), '');
+    writeFileSync(path.join(dir, 'runs', 'notes.txt'), 'not a ledger');
+    const all = await readLedgers({ CHAOS_STATE_DIR: dir });
+    expect(all.map((l) => [l.runId, l.ended])).toEqual([
+      ['a', false],
+      ['b', true],
+    ]);
+  });
+
+  it('finds nothing, without error, when there is no state dir yet', async () => {
+    expect(await readLedgers({ CHAOS_STATE_DIR: path.join(tmp.dir, 'nope') })).toEqual([]);
+  });
+});

@@ -1,0 +1,220 @@
+import { readFileSync } from 'node:fs';
+import { PatchStrategy } from '@kubernetes/client-node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ReadOnlyViolation } from '../../../src/adapters/kube.js';
+import { modelVersion } from '../../../src/faults/model-version.js';
+import { nodeDrain } from '../../../src/faults/node-drain.js';
+import { replayLedger } from '../../../src/ledger/ledger.js';
+import { runUndo, type UndoAction } from '../../../src/ledger/undo.js';
+import { apiError, FakeKube, makeDeployment, makeNode, podKey } from '../../fakes/kube.js';
+import { faultContext, faultOf, makePlan, tempDir } from '../../fakes/scenario.js';
+
+const tmp = tempDir('chaos-undo-');
+afterAll(() => tmp.cleanup());
+
+const agent = (
+  pod = 'feature-store-0',
+  container = 'chaos-latency-a1b2c3-m3x9',
+): Extract<UndoAction, { kind: 'stopLatencyAgent' }> => ({
+  kind: 'stopLatencyAgent',
+  namespace: 'ml-serving',
+  pod,
+  container,
+  expiresAt: '2026-11-23T15:33:05.000Z',
+});
+
+describe('runUndo', () => {
+  it('"none" touches nothing', async () => {
+    const kube = new FakeKube();
+    expect(
+      await runUndo(kube.asKube(), { kind: 'none', reason: 'the ReplicaSet replaces a deleted pod' }),
+    ).toBe('nothing to undo (the ReplicaSet replaces a deleted pod)');
+    expect(kube.calls).toEqual([]);
+  });
+
+  it('uncordons, and a second run is a no-op that still succeeds', async () => {
+    const kube = new FakeKube();
+    kube.addNode(makeNode('worker-2', true));
+    expect(await runUndo(kube.asKube(), { kind: 'uncordon', node: 'worker-2' })).toBe(
+      'uncordoned node worker-2',
+    );
+    expect(kube.nodes.get('worker-2')?.spec?.unschedulable).toBe(false);
+    expect(await runUndo(kube.asKube(), { kind: 'uncordon', node: 'worker-2' })).toBe(
+      'uncordoned node worker-2',
+    );
+    expect(kube.nodes.get('worker-2')?.spec?.unschedulable).toBe(false);
+  });
+
+  it('a node that no longer exists is already undone (404)', async () => {
+    const kube = new FakeKube();
+    expect(await runUndo(kube.asKube(), { kind: 'uncordon', node: 'worker-9' })).toBe(
+      'node worker-9 no longer exists',
+    );
+  });
+
+  it('other errors propagate so the entry stays open for `chaos recover`', async () => {
+    const kube = new FakeKube();
+    kube.addNode(makeNode('worker-2', true));
+    kube.fail('setUnschedulable', apiError(403, 'nodes "worker-2" is forbidden'));
+    await expect(runUndo(kube.asKube(), { kind: 'uncordon', node: 'worker-2' })).rejects.toThrow(/forbidden/);
+    const readOnly = new FakeKube(true);
+    await expect(runUndo(readOnly.asKube(), { kind: 'uncordon', node: 'worker-2' })).rejects.toBeInstanceOf(
+      ReadOnlyViolation,
+    );
+  });
+
+  it('restores the whole pod template with a JSON patch, removing env the fault added', async () => {
+    const kube = new FakeKube();
+    const before = makeDeployment({ name: 'fraud-scorer', env: [{ name: 'LOG_LEVEL', value: 'info' }] });
+    kube.addDeployment(before);
+    kube.deployments
+      .get('ml-serving/fraud-scorer')!
+      .spec!.template.spec!.containers[0]!.env!.push({ name: 'MODEL_VERSION', value: 'v404' });
+    const undo: UndoAction = {
+      kind: 'restoreDeployment',
+      namespace: 'ml-serving',
+      name: 'fraud-scorer',
+      template: before.spec!.template,
+    };
+    expect(await runUndo(kube.asKube(), undo)).toBe(
+      'restored the pod template of deployment ml-serving/fraud-scorer',
+    );
+    const [, , patch, strategy] = kube.callsTo('patchDeployment')[0]!;
+    expect(strategy).toBe(PatchStrategy.JsonPatch);
+    expect(patch).toEqual([{ op: 'replace', path: '/spec/template', value: before.spec!.template }]);
+    expect(kube.deployments.get('ml-serving/fraud-scorer')!.spec!.template).toEqual(before.spec!.template);
+    // Idempotent: the same template again.
+    await runUndo(kube.asKube(), undo);
+    expect(kube.deployments.get('ml-serving/fraud-scorer')!.spec!.template).toEqual(before.spec!.template);
+  });
+
+  it('a deleted deployment is already undone (404)', async () => {
+    const kube = new FakeKube();
+    const undo: UndoAction = {
+      kind: 'restoreDeployment',
+      namespace: 'ml-serving',
+      name: 'fraud-scorer',
+      template: {},
+    };
+    expect(await runUndo(kube.asKube(), undo)).toBe('deployment ml-serving/fraud-scorer no longer exists');
+  });
+
+  describe('stopLatencyAgent', () => {
+    function withAgent(): FakeKube {
+      const kube = new FakeKube();
+      kube.addPods({ name: 'feature-store-0', labels: { app: 'feature-store' } });
+      return kube;
+    }
+    const inject = (kube: FakeKube) =>
+      kube.addEphemeralContainer('ml-serving', 'feature-store-0', {
+        name: 'chaos-latency-a1b2c3-m3x9',
+        image: 'netem',
+        command: ['sh', '-c', 'agent'],
+      });
+
+    it('stops a running agent, whose trap removes the delay', async () => {
+      const kube = withAgent();
+      await inject(kube);
+      expect(kube.delayed.has(podKey('ml-serving', 'feature-store-0'))).toBe(true);
+      expect(await runUndo(kube.asKube(), agent())).toBe(
+        'stopped the latency agent in ml-serving/feature-store-0',
+      );
+      expect(kube.delayed.size).toBe(0);
+      expect(kube.callsTo('exec')[0]).toEqual([
+        'ml-serving',
+        'feature-store-0',
+        'chaos-latency-a1b2c3-m3x9',
+        ['sh', '-c', 'kill -TERM 1'],
+      ]);
+    });
+
+    it('is idempotent: a second stop finds the agent exited and calls it done', async () => {
+      const kube = withAgent();
+      await inject(kube);
+      await runUndo(kube.asKube(), agent());
+      expect(await runUndo(kube.asKube(), agent())).toMatch(
+        /^latency agent in ml-serving\/feature-store-0 already gone \(.*stopped state/,
+      );
+    });
+
+    it('an agent whose TTL already expired is already undone', async () => {
+      const kube = withAgent();
+      await inject(kube);
+      kube.expireAgent('ml-serving', 'feature-store-0', 'chaos-latency-a1b2c3-m3x9');
+      expect(await runUndo(kube.asKube(), agent())).toMatch(/already gone/);
+    });
+
+    it('a pod that is gone is already undone (404)', async () => {
+      const kube = new FakeKube();
+      expect(await runUndo(kube.asKube(), agent('feature-store-7'))).toMatch(
+        /^latency agent in ml-serving\/feature-store-7 already gone/,
+      );
+    });
+
+    it('an agent that never started (image pull failed) is already undone', async () => {
+      const kube = withAgent();
+      kube.ephemeralState = 'waiting';
+      await inject(kube);
+      expect(await runUndo(kube.asKube(), agent())).toMatch(/already gone \(.*container not found/);
+    });
+
+    it('a kill that fails inside a running agent is NOT taken for "already gone"', async () => {
+      const kube = withAgent();
+      await inject(kube);
+      // How the exec API reports any non-zero exit; the agent is still delaying traffic.
+      kube.execHandler = () =>
+        new Error(
+          "sh -c kill -TERM 1 failed: command terminated with non-zero exit code: error executing command [sh -c kill -TERM 1], exit code 1 sh: can't kill pid 1: Operation not permitted",
+        );
+      await expect(runUndo(kube.asKube(), agent())).rejects.toThrow(/Operation not permitted/);
+    });
+
+    it('a refused exec propagates', async () => {
+      const kube = withAgent();
+      await inject(kube);
+      kube.fail(
+        'exec',
+        apiError(403, 'pods "feature-store-0" is forbidden: cannot create resource "pods/exec"'),
+      );
+      await expect(runUndo(kube.asKube(), agent())).rejects.toThrow(/forbidden/);
+    });
+  });
+});
+
+describe('a crashed run, recovered from its ledger', () => {
+  it('replays the open entries newest first and puts the cluster back', async () => {
+    const kube = new FakeKube();
+    kube.addPods(
+      { name: 'fraud-scorer-a', node: 'worker-1' },
+      { name: 'fraud-scorer-b', node: 'worker-2' },
+      { name: 'fraud-scorer-c', node: 'worker-2' },
+    );
+    const original = makeDeployment({ name: 'fraud-scorer', env: [{ name: 'MODEL_VERSION', value: 'v3' }] });
+    kube.addDeployment(original);
+    const plan = makePlan({
+      faults: [
+        { type: 'node-drain', at: '5s', evictionTimeout: '1s', backoff: '10ms' },
+        { type: 'model-version', version: 'v404' },
+      ],
+    });
+    const ctx = await faultContext(kube, plan, tmp.dir);
+    await nodeDrain.inject(faultOf(plan, 'node-drain'), ctx);
+    await modelVersion.inject(faultOf(plan, 'model-version'), ctx);
+    // The process dies here: no revert, no end record.
+    expect(kube.nodes.get('worker-2')?.spec?.unschedulable).toBe(true);
+    expect(kube.deployments.get('ml-serving/fraud-scorer')!.spec!.template.spec!.containers[0]!.env).toEqual([
+      { name: 'MODEL_VERSION', value: 'v404' },
+    ]);
+
+    const state = replayLedger(ctx.ledger.file, readFileSync(ctx.ledger.file, 'utf8'));
+    expect(state.open.map((i) => i.undo.kind)).toEqual(['uncordon', 'restoreDeployment']);
+    for (const intent of [...state.open].reverse()) {
+      await runUndo(kube.asKube(), intent.undo);
+      await ctx.ledger.reverted(intent.id, 'recover');
+    }
+    expect(kube.nodes.get('worker-2')?.spec?.unschedulable).toBe(false);
+    expect(kube.deployments.get('ml-serving/fraud-scorer')!.spec!.template).toEqual(original.spec!.template);
+    expect(replayLedger(ctx.ledger.file, readFileSync(ctx.ledger.file, 'utf8')).open).toEqual([]);
+    await ctx.ledger.close('recovered');
+  });
+});
