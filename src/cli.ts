@@ -18,15 +18,21 @@ Exit codes:
 function positiveNumber(name: string) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number`);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+      throw new InvalidArgumentError(`${name} must be a positive number, e.g. 0.1`);
+    }
     return n;
   };
 }
 
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('must be a non-negative integer');
-  return n;
+function integer(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isSafeInteger(n) || n < 0) {
+      throw new InvalidArgumentError(`${name} must be a non-negative integer`);
+    }
+    return n;
+  };
 }
 
 export function createCli(out: Output, setExitCode: (code: number) => void): Command {
@@ -48,7 +54,7 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
     .option('--dry-run', 'plan, check the cluster read-only, and stop before any write')
     .option('--yes', 'allow a context the scenario does not list in safety.allowedContexts')
     .option('--force', 'start even though an unrecovered run ledger exists for this cluster')
-    .option('--seed <n>', 'seed for every random choice (default: random, printed)', integer)
+    .option('--seed <n>', 'seed for every random choice (default: random, printed)', integer('--seed'))
     .option('--time-scale <factor>', 'multiply every window and fault time (e.g. 0.1 for CI)', positiveNumber('--time-scale'))
     .option('--json', 'print one result document on stdout (human output goes to stderr)')
     .addHelpText('after', EXIT_CODES_HELP)
@@ -72,7 +78,7 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
     .argument('<file>', 'scenario file')
     .option('--context <name>', 'kubeconfig context')
     .option('--namespace <ns>', 'override target.namespace')
-    .option('--seed <n>', 'seed for random choices', integer)
+    .option('--seed <n>', 'seed for random choices', integer('--seed'))
     .option('--time-scale <factor>', 'multiply every window and fault time', positiveNumber('--time-scale'))
     .action(async (file: string, opts: PlanCliOptions) => {
       const { planCommand } = await import('./commands/plan.js');

@@ -1,22 +1,37 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError, InvalidInputError } from '../errors.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import type { Output } from '../adapters/output.js';
 
+/**
+ * One line per valid scenario on stdout: name, file, first line of the description. Invalid files are
+ * named on stderr (with how to see why) instead of silently disappearing from the list.
+ */
 export async function listCommand(dir: string, out: Output): Promise<void> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort();
+    names = (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => !e.isDirectory() && /\.ya?ml$/.test(e.name))
+      .map((e) => e.name)
+      .sort();
   } catch (error) {
-    throw new EnvironmentError(`cannot list ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InvalidInputError([`chaos: cannot list ${dir}: no such directory`]);
+    if (code === 'ENOTDIR') throw new InvalidInputError([`chaos: cannot list ${dir}: not a directory`]);
+    throw new EnvironmentError(`cannot list ${dir}: ${code ?? String(error)}`);
   }
   const rows: [string, string, string][] = [];
   for (const name of names) {
     const file = path.join(dir, name);
     const result = await loadScenarioFile(file);
-    if (!result.ok) continue;
-    rows.push([result.scenario.metadata.name, file, result.scenario.metadata.description.split('\n')[0] ?? '']);
+    if (!result.ok) {
+      const n = result.diagnostics.length;
+      out.warn(`skipped ${file}: ${n} problem${n === 1 ? '' : 's'} (see: chaos validate ${file})`);
+      continue;
+    }
+    const description = result.scenario.metadata.description.trim().split('\n')[0] ?? '';
+    rows.push([result.scenario.metadata.name, file, description]);
   }
   if (rows.length === 0) {
     out.info(`no valid scenarios in ${dir}`);
@@ -24,5 +39,6 @@ export async function listCommand(dir: string, out: Output): Promise<void> {
   }
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
-  for (const [name, file, desc] of rows) out.stdout(`${name.padEnd(w0)}  ${file.padEnd(w1)}  ${desc}\n`);
+  for (const [name, file, desc] of rows)
+    out.stdout(`${`${name.padEnd(w0)}  ${file.padEnd(w1)}  ${desc}`.trimEnd()}\n`);
 }

@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiStatus } from '../adapters/kube.js';
-import { parseDurationMs } from '../scenario/units.js';
+import { parseDurationMs, parsePercent } from '../scenario/units.js';
 import type { FaultSpec } from '../scenario/schema.js';
 import { emptyRecord, isReady, isTerminating, mutate, type FaultContext, type FaultPlugin, type Injection } from './fault.js';
 
@@ -54,7 +54,10 @@ function ttlMs(spec: LatencySpec, ctx: Omit<FaultContext, 'ledger'>): number {
 async function victims(spec: LatencySpec, ctx: Omit<FaultContext, 'ledger'>) {
   const ns = spec.namespace ?? ctx.namespace;
   const pods = (await ctx.kube.listPods(ns, spec.selector)).filter((p) => !isTerminating(p) && isReady(p));
-  const cap = ctx.plan.scenario.safety.maxPods ?? pods.length;
+  // The safety caps bound the blast radius whatever the selector matches, as for pod-kill.
+  const { maxPods, maxPercent } = ctx.plan.scenario.safety;
+  let cap = maxPods ?? pods.length;
+  if (maxPercent !== undefined) cap = Math.min(cap, Math.floor(pods.length * parsePercent(maxPercent)));
   const port = spec.port ?? pods[0]?.spec?.containers[0]?.ports?.[0]?.containerPort ?? 8080;
   return { ns, port, names: pods.map((p) => p.metadata!.name!).sort().slice(0, cap) };
 }
@@ -70,7 +73,15 @@ export const latency: FaultPlugin<LatencySpec> = {
 
   async inject(spec, ctx): Promise<Injection> {
     const record = emptyRecord('latency');
-    const { ns, names, port } = await victims(spec, ctx);
+    let selected: Awaited<ReturnType<typeof victims>>;
+    try {
+      selected = await victims(spec, ctx);
+    } catch (error) {
+      record.notes.push(`cannot list the pods to delay: ${apiStatus(error).message}`);
+      record.description = 'delayed nothing: the pods could not be listed';
+      return { record, mutations: [] };
+    }
+    const { ns, names, port } = selected;
     const delayMs = parseDurationMs(spec.delay);
     const jitterMs = spec.jitter ? parseDurationMs(spec.jitter) : 0;
     const ttlS = Math.max(1, Math.round(ttlMs(spec, ctx) / 1000));

@@ -68,8 +68,12 @@ export const modelVersion: FaultPlugin<ModelVersionSpec> = {
     // Confirmed once the controller has seen the new template and started at least one pod from it.
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && !ctx.signal.aborted) {
-      const d = await ctx.kube.readDeployment(ctx.namespace, name);
-      if ((d.status?.observedGeneration ?? 0) > before && (d.status?.updatedReplicas ?? 0) > 0) {
+      // The patch is made: from here on nothing may throw, or the run would lose the mutation to revert.
+      const d = await ctx.kube.readDeployment(ctx.namespace, name).catch((error: unknown) => {
+        record.notes.push(`reading the rollout: ${apiStatus(error).message}`);
+        return null;
+      });
+      if (d && (d.status?.observedGeneration ?? 0) > before && (d.status?.updatedReplicas ?? 0) > 0) {
         record.confirmed = true;
         break;
       }

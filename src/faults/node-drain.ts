@@ -38,29 +38,54 @@ export const nodeDrain: FaultPlugin<NodeDrainSpec> = {
 
   async inject(spec, ctx): Promise<Injection> {
     const record = emptyRecord('node-drain');
-    const node = await chooseNode(spec, ctx);
+    let node: string | null;
+    try {
+      node = await chooseNode(spec, ctx);
+    } catch (error) {
+      record.notes.push(`cannot list the target pods: ${apiStatus(error).message}`);
+      record.description = 'drained nothing: the target pods could not be listed';
+      return { record, mutations: [] };
+    }
     if (!node) {
       record.description = 'drained nothing: no target pod runs on any node';
       return { record, mutations: [] };
     }
     const mutations: Injection['mutations'] = [];
-    try {
-      mutations.push(
-        await mutate(ctx, 'node-drain', `cordon node ${node}`, { kind: 'uncordon', node }, () =>
-          ctx.kube.setUnschedulable(node, true),
-        ),
-      );
-    } catch (error) {
-      const { code, message } = apiStatus(error);
-      record.notes.push(`cordon ${node} refused (${code ?? 'no status'}): ${message}`);
-      record.description = `could not cordon ${node}`;
-      return { record, mutations };
+    // A node someone already cordoned (maintenance) stays cordoned: uncordoning it afterwards is not our call.
+    const alreadyCordoned = await ctx.kube.readNode(node).then(
+      (n) => n.spec?.unschedulable === true,
+      () => false,
+    );
+    const at = new Date().toISOString();
+    if (alreadyCordoned) {
+      record.notes.push(`node ${node} was already cordoned; it stays cordoned after the run`);
+    } else {
+      try {
+        mutations.push(
+          await mutate(ctx, 'node-drain', `cordon node ${node}`, { kind: 'uncordon', node }, () =>
+            ctx.kube.setUnschedulable(node, true),
+          ),
+        );
+      } catch (error) {
+        const { code, message } = apiStatus(error);
+        record.notes.push(`cordon ${node} refused (${code ?? 'no status'}): ${message}`);
+        record.description = `could not cordon ${node}`;
+        return { record, mutations };
+      }
     }
-    record.injectedAt = new Date().toISOString();
+    record.injectedAt = at;
     record.targets.push(`node/${node}`);
     ctx.log(`fault node-drain: cordoned ${node}`);
 
-    const pods = (await ctx.kube.listPodsOnNode(node)).filter((p) => !isTerminating(p) && !isFinished(p));
+    let pods: Pod[];
+    try {
+      pods = (await ctx.kube.listPodsOnNode(node)).filter((p) => !isTerminating(p) && !isFinished(p));
+    } catch (error) {
+      // The cordon stays in `mutations`, so the run still reverts it.
+      record.notes.push(`cannot list the pods on ${node}: ${apiStatus(error).message}`);
+      record.description = `cordoned ${node}; evicted nothing: its pods could not be listed`;
+      return { record, mutations };
+    }
     const skipped = pods.filter((p) => isDaemonSetPod(p) || isMirrorPod(p));
     if (skipped.length > 0) record.notes.push(`skipped ${skipped.length} DaemonSet/mirror pod(s)`);
     const toEvict = pods.filter((p) => !isDaemonSetPod(p) && !isMirrorPod(p));

@@ -1,4 +1,5 @@
 /** Deletes pods matching the target selector: a seeded choice, a count or a percentage, optionally repeated. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { apiStatus } from '../adapters/kube.js';
 import { parseDurationMs, parsePercent } from '../scenario/units.js';
 import type { FaultSpec } from '../scenario/schema.js';
@@ -31,14 +32,28 @@ export const podKill: FaultPlugin<PodKillSpec> = {
     const grace = spec.gracePeriod === undefined ? undefined : Math.round(parseDurationMs(spec.gracePeriod) / 1000);
     const interval = spec.interval ? parseDurationMs(spec.interval) * ctx.plan.timeScale : 0;
     for (let round = 0; round < spec.repeat && !ctx.signal.aborted; round++) {
-      if (round > 0) await new Promise((r) => setTimeout(r, interval));
-      const { names, of } = await victims(spec, ctx);
+      if (round > 0) {
+        // An interrupt during the interval must not be followed by one more kill.
+        const slept = await sleep(interval, true, { signal: ctx.signal }).catch(() => false);
+        if (!slept) break;
+      }
+      let names: string[];
+      let of: number;
+      try {
+        ({ names, of } = await victims(spec, ctx));
+      } catch (error) {
+        record.notes.push(`round ${round + 1}: cannot list the target pods: ${apiStatus(error).message}`);
+        continue;
+      }
       if (names.length === 0) {
         record.notes.push(`round ${round + 1}: the selector matched no running pod (${of} matching)`);
         continue;
       }
       for (const name of names) {
         const description = `delete pod ${ctx.namespace}/${name}${grace === undefined ? '' : ` (grace ${grace}s)`}`;
+        // Taken before the call: the ReplicaSet may create the replacement before the delete call returns, and a
+        // replacement dated before the fault would not count as one.
+        const at = new Date().toISOString();
         try {
           mutations.push(
             await mutate(ctx, 'pod-kill', description, { kind: 'none', reason: 'the ReplicaSet replaces a deleted pod' }, () =>
@@ -46,7 +61,7 @@ export const podKill: FaultPlugin<PodKillSpec> = {
             ),
           );
           record.targets.push(`${ctx.namespace}/${name}`);
-          record.injectedAt ??= new Date().toISOString();
+          record.injectedAt ??= at;
           ctx.log(`fault pod-kill: deleted ${ctx.namespace}/${name}`);
         } catch (error) {
           const { code, message } = apiStatus(error);

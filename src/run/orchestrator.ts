@@ -203,7 +203,7 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
         previousLogs = triage.previousLogs;
         triage.files.forEach((f, i) => (artifacts[`triage-${i + 1}`] = f));
       }
-      note('phase', 'revert faults; recovery window');
+      note('phase', plan.faults.length > 0 ? 'revert faults; recovery window' : 'recovery window');
       await revertAll();
     }
     outcome = await finished;

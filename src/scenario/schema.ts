@@ -8,17 +8,27 @@
 import { z } from 'zod';
 import { DURATION_PATTERN, PERCENT_PATTERN } from './units.js';
 
+/** The message for a value of the wrong type; `undefined` keeps the default, which the loader turns into "required". */
+const expecting = (message: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? undefined : message;
+const DURATION_MESSAGE = 'expected a duration like 250ms, 30s, 2m or 1h';
+const PERCENT_MESSAGE = 'expected a percentage like 1% or 0.5%';
+const ENV_NAME_MESSAGE = 'expected an environment variable name (A-Z, 0-9, _; not starting with a digit)';
 const duration = z
-  .string()
-  .regex(DURATION_PATTERN, 'expected a duration like 250ms, 30s, 2m or 1h')
+  .string({ error: expecting(DURATION_MESSAGE) })
+  .regex(DURATION_PATTERN, DURATION_MESSAGE)
   .describe('Duration: 250ms, 30s, 2m, 1h');
 const percent = z
-  .string()
-  .regex(PERCENT_PATTERN, 'expected a percentage like 1% or 0.5%')
+  .string({ error: expecting(PERCENT_MESSAGE) })
+  .regex(PERCENT_PATTERN, PERCENT_MESSAGE)
   .describe('Percentage, e.g. 1%');
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, ENV_NAME_MESSAGE);
 const dnsLabel = z
   .string()
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'expected a lowercase DNS label (a-z, 0-9, -), at most 63 chars');
+  .regex(
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    'expected a lowercase DNS label (a-z, 0-9, -), at most 63 chars',
+  );
 const labelKey = z
   .string()
   .regex(
@@ -81,7 +91,11 @@ const load = z.strictObject({
     .strictObject({
       rows: z.number().int().positive().max(100_000).default(1),
       features: z.number().int().positive().max(1000).default(8),
-      file: z.string().min(1).optional().describe('JSON file with {"features": [[...]]}, relative to the scenario'),
+      file: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('JSON file with {"features": [[...]]}, relative to the scenario'),
     })
     .default({ rows: 1, features: 8 }),
   thresholds: z
@@ -91,10 +105,12 @@ const load = z.strictObject({
   newConnectionPerRequest: z
     .boolean()
     .default(false)
-    .describe('Open a TCP connection per request, like many independent clients (reused sockets pin one pod)'),
-  env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).default({}),
+    .describe(
+      'Open a TCP connection per request, like many independent clients (reused sockets pin one pod)',
+    ),
+  env: z.record(envName, z.string()).default({}),
   secretEnv: z
-    .array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'expected an environment variable name'))
+    .array(envName)
     .default([])
     .describe('Names of environment variables passed to k6 from your environment and redacted everywhere'),
 });
@@ -128,17 +144,35 @@ const latency = z.strictObject({
   namespace: dnsLabel.optional().describe('Default: target.namespace'),
   delay: duration,
   jitter: duration.optional(),
-  duration: duration.optional().describe('How long the rule lives (self-expiring); default: the fault window'),
-  image: z.string().min(1).default('chaos-testbed/netem:bookworm').describe('Agent image: sh, tc, iptables, conntrack, node'),
-  interface: z.string().regex(/^[a-z0-9]{1,15}$/).default('eth0'),
-  port: z.number().int().min(1).max(65535).optional().describe('Port the proxy fallback delays; default: the first container port'),
+  duration: duration
+    .optional()
+    .describe('How long the rule lives (self-expiring); default: the fault window'),
+  image: z
+    .string()
+    .min(1)
+    .default('chaos-testbed/netem:bookworm')
+    .describe('Agent image: sh, tc, iptables, conntrack, node'),
+  interface: z
+    .string()
+    .regex(/^[a-z0-9]{1,15}$/, 'expected a network interface name like eth0 (a-z, 0-9, at most 15 chars)')
+    .default('eth0'),
+  port: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .optional()
+    .describe('Port the proxy fallback delays; default: the first container port'),
 });
 
 const modelVersion = z.strictObject({
   type: z.literal('model-version'),
   at: faultAt,
-  version: z.string().min(1).describe('The model version to roll out (e.g. one whose artifact does not exist)'),
-  env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('MODEL_VERSION'),
+  version: z
+    .string()
+    .min(1)
+    .describe('The model version to roll out (e.g. one whose artifact does not exist)'),
+  env: envName.default('MODEL_VERSION'),
   container: dnsLabel.optional().describe('Default: the first container'),
 });
 
@@ -146,13 +180,21 @@ const oversizeBatch = z.strictObject({
   type: z.literal('oversize-batch'),
   at: faultAt,
   rows: z.number().int().positive().max(1_000_000).default(1000),
-  every: z.number().int().positive().max(10_000).default(10).describe('One oversize request every N iterations'),
+  every: z
+    .number()
+    .int()
+    .positive()
+    .max(10_000)
+    .default(10)
+    .describe('One oversize request every N iterations'),
 });
 
 export const FAULT_TYPES = ['pod-kill', 'node-drain', 'latency', 'model-version', 'oversize-batch'] as const;
 const fault = z.discriminatedUnion('type', [podKill, nodeDrain, latency, modelVersion, oversizeBatch]);
 
-const statusClass = z.string().regex(/^([1-5]xx|[1-5][0-9]{2})$/, 'expected a status like 413 or a class like 5xx');
+const statusClass = z
+  .string()
+  .regex(/^([1-5]xx|[1-5][0-9]{2})$/, 'expected a status like 413 or a class like 5xx');
 
 const slo = z.discriminatedUnion('type', [
   z.strictObject({
@@ -167,7 +209,11 @@ const slo = z.discriminatedUnion('type', [
     maxGap: duration.describe('Longest allowed stretch without a successful response'),
     window,
   }),
-  z.strictObject({ type: z.literal('throughput'), min: z.number().positive().describe('requests/s'), window }),
+  z.strictObject({
+    type: z.literal('throughput'),
+    min: z.number().positive().describe('requests/s'),
+    window,
+  }),
   z.strictObject({
     type: z.literal('recovery'),
     within: duration.describe('Fault → all replicas Ready and endpoints full'),

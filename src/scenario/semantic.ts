@@ -15,12 +15,21 @@ export const PROTECTED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-le
 
 const MAX_RUN_MS = 24 * 3_600_000;
 
+/** A share of pods: more than nothing, at most all. */
+function validShare(percent: string): boolean {
+  const p = parsePercent(percent);
+  return p > 0 && p <= 1;
+}
+
 export function semanticIssues(s: Scenario): SemanticIssue[] {
   const issues: SemanticIssue[] = [];
   const add = (path: (string | number)[], message: string) => issues.push({ path, message });
 
   if (Object.keys(s.target.selector).length === 0) {
-    add(['target', 'selector'], 'empty selector would select every pod in the namespace; name at least one label');
+    add(
+      ['target', 'selector'],
+      'empty selector would select every pod in the namespace; name at least one label',
+    );
   }
   if ((PROTECTED_NAMESPACES as readonly string[]).includes(s.target.namespace)) {
     add(['target', 'namespace'], `${s.target.namespace} is a system namespace; chaos never runs there`);
@@ -28,6 +37,13 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
   if (s.safety.allowedNamespaces && !s.safety.allowedNamespaces.includes(s.target.namespace)) {
     add(['target', 'namespace'], `"${s.target.namespace}" is not in safety.allowedNamespaces`);
   }
+
+  s.steadyState.forEach((c, i) => {
+    if (c.type === 'readyReplicas' && !s.target.deployment)
+      add(['target', 'deployment'], `required by steadyState[${i}] (readyReplicas)`);
+    if (c.type === 'endpoints' && !s.target.service)
+      add(['target', 'service'], `required by steadyState[${i}] (endpoints)`);
+  });
 
   const win = {
     baseline: parseDurationMs(s.windows.baseline),
@@ -43,9 +59,11 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
   const l = s.load;
   const arrival = l.executor.endsWith('arrival-rate');
   const ramping = l.executor.startsWith('ramping');
-  if (l.executor === 'constant-arrival-rate' && l.rate === undefined) add(['load', 'rate'], 'required for constant-arrival-rate');
+  if (l.executor === 'constant-arrival-rate' && l.rate === undefined)
+    add(['load', 'rate'], 'required for constant-arrival-rate');
   if (l.executor === 'constant-vus' && l.vus === undefined) add(['load', 'vus'], 'required for constant-vus');
-  if (!arrival && l.rate !== undefined) add(['load', 'rate'], `${l.executor} has no arrival rate; use vus or stages`);
+  if (!arrival && l.rate !== undefined)
+    add(['load', 'rate'], `${l.executor} has no arrival rate; use vus or stages`);
   if (ramping) {
     if (!l.stages || l.stages.length === 0) {
       add(['load', 'stages'], `required for ${l.executor}`);
@@ -61,9 +79,16 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
   } else if (l.stages) {
     add(['load', 'stages'], `${l.executor} does not take stages`);
   }
-  if (l.maxVUs !== undefined && l.vus !== undefined && l.maxVUs < l.vus) add(['load', 'maxVUs'], 'must be ≥ vus');
-  if (l.payload.file && l.script) add(['load', 'payload', 'file'], 'payload files feed the built-in script only');
+  if (l.maxVUs !== undefined && l.vus !== undefined && l.maxVUs < l.vus)
+    add(['load', 'maxVUs'], 'must be ≥ vus');
+  if (l.payload.file && l.script)
+    add(['load', 'payload', 'file'], 'payload files feed the built-in script only');
 
+  if (s.safety.maxPercent !== undefined && !validShare(s.safety.maxPercent)) {
+    add(['safety', 'maxPercent'], 'must be more than 0% and at most 100%');
+  }
+
+  let oversizeFaults = 0;
   s.faults.forEach((f, i) => {
     const at = parseDurationMs(f.at);
     if (at >= win.fault) {
@@ -74,11 +99,24 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
     }
     switch (f.type) {
       case 'pod-kill':
-        if ((f.count === undefined) === (f.percent === undefined)) add(['faults', i], 'give exactly one of count or percent');
-        if (f.percent !== undefined && (parsePercent(f.percent) <= 0 || parsePercent(f.percent) > 1)) {
-          add(['faults', i, 'percent'], 'must be between 0% and 100%');
+        if ((f.count === undefined) === (f.percent === undefined))
+          add(['faults', i], 'give exactly one of count or percent');
+        if (f.percent !== undefined && !validShare(f.percent))
+          add(['faults', i, 'percent'], 'must be more than 0% and at most 100%');
+        if (
+          f.percent !== undefined &&
+          s.safety.maxPercent !== undefined &&
+          validShare(s.safety.maxPercent) &&
+          parsePercent(f.percent) > parsePercent(s.safety.maxPercent)
+        ) {
+          add(
+            ['faults', i, 'percent'],
+            `kills ${f.percent} of the pods but safety.maxPercent is ${s.safety.maxPercent}`,
+          );
         }
         if (f.repeat > 1 && !f.interval) add(['faults', i, 'interval'], 'required when repeat > 1');
+        if (f.repeat > 1 && f.interval && parseDurationMs(f.interval) === 0)
+          add(['faults', i, 'interval'], 'must be longer than 0s when repeat > 1');
         if (f.interval && at + parseDurationMs(f.interval) * (f.repeat - 1) >= win.fault) {
           add(['faults', i, 'repeat'], 'the repeated kills run past the end of the fault window');
         }
@@ -87,20 +125,28 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
         }
         break;
       case 'latency': {
-        if (Object.keys(f.selector).length === 0) add(['faults', i, 'selector'], 'empty selector would delay every pod');
-        const ns = f.namespace ?? s.target.namespace;
-        if ((PROTECTED_NAMESPACES as readonly string[]).includes(ns)) add(['faults', i, 'namespace'], `${ns} is a system namespace`);
+        if (Object.keys(f.selector).length === 0)
+          add(['faults', i, 'selector'], 'empty selector would delay every pod');
+        // An inherited target.namespace has its own diagnostic.
+        if (f.namespace && (PROTECTED_NAMESPACES as readonly string[]).includes(f.namespace)) {
+          add(['faults', i, 'namespace'], `${f.namespace} is a system namespace; chaos never runs there`);
+        }
         if (f.namespace && s.safety.allowedNamespaces && !s.safety.allowedNamespaces.includes(f.namespace)) {
           add(['faults', i, 'namespace'], `"${f.namespace}" is not in safety.allowedNamespaces`);
         }
-        if (parseDurationMs(f.delay) > 60_000) add(['faults', i, 'delay'], 'delays above 60s are not a latency fault');
+        if (parseDurationMs(f.delay) > 60_000)
+          add(['faults', i, 'delay'], 'delays above 60s are not a latency fault');
         break;
       }
       case 'model-version':
         if (!s.target.deployment) add(['target', 'deployment'], 'required by the model-version fault');
         break;
-      case 'node-drain':
       case 'oversize-batch':
+        oversizeFaults++;
+        if (oversizeFaults > 1)
+          add(['faults', i], 'only one oversize-batch fault per scenario: the load sends one oversize mix');
+        break;
+      case 'node-drain':
         break;
     }
   });
@@ -114,7 +160,8 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
       }
       case 'recovery':
         if (!s.target.deployment) add(['target', 'deployment'], 'required by the recovery SLO');
-        if (s.faults.length === 0) add(['slos', i], 'recovery is measured from a fault; this scenario has none');
+        if (s.faults.length === 0)
+          add(['slos', i], 'recovery is measured from a fault; this scenario has none');
         break;
       case 'minReadyReplicas':
         if (!s.target.deployment) add(['target', 'deployment'], 'required by the minReadyReplicas SLO');
@@ -127,9 +174,16 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
         break;
       case 'modelVersion':
         if (l.script) add(['slos', i], 'the model version is recorded by the built-in script only');
+        if (slo.expect === 'unchanged' && !s.target.versionUrl) {
+          add(
+            ['target', 'versionUrl'],
+            'required by the modelVersion SLO with expect: unchanged (the version before the run)',
+          );
+        }
         break;
       case 'podState':
-        if (slo.pods === 'new' && s.faults.length === 0) add(['slos', i, 'pods'], '"new" pods are those created after a fault; there is none');
+        if (slo.pods === 'new' && s.faults.length === 0)
+          add(['slos', i, 'pods'], '"new" pods are those created after a fault; there is none');
         break;
       case 'promql':
         if (slo.max === undefined && slo.min === undefined) add(['slos', i], 'give max, min, or both');

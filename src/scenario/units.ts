@@ -7,7 +7,9 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 export function parseDurationMs(text: string): number {
   const m = DURATION_PATTERN.exec(text);
   if (!m) throw new RangeError(`not a duration: ${text}`);
-  return Number(m[1]) * UNIT_MS[m[2]!]!;
+  // Rounded to the microsecond: 1.1s must be exactly 1100ms, not 1100.0000000000002, or sums of stages
+  // never equal sums of windows.
+  return Math.round(Number(m[1]) * UNIT_MS[m[2]!]! * 1000) / 1000;
 }
 
 /** `1%` → 0.01 */

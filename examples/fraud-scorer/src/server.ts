@@ -95,6 +95,12 @@ export async function startServer(config: ScorerConfig, options: StartOptions = 
   });
 
   async function score(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Like real model servers: until warm-up is done, inference is refused, not queued behind it. Only a
+    // readiness probe keeps traffic away from a pod in this state.
+    if (!ready) {
+      res.setHeader('Retry-After', '1');
+      return service.sendJson(res, 503, { error: 'model_warming_up' });
+    }
     const bodyLimit = config.batchGuard ? config.maxBodyBytes : undefined;
     const payloadTooLarge = (bodyConsumed: boolean): void => {
       // An upload abandoned part-way leaves unread bytes on the socket: it cannot carry another request.
