@@ -8,5 +8,8 @@ import { generateDataset } from '../examples/fraud-scorer/src/synthetic.js';
 
 const data = generateDataset(42, 64);
 const features = data.rows.map((row) => row.map((v) => Math.round(v * 1000) / 1000));
-writeFileSync(new URL('../scenarios/payloads/transactions.json', import.meta.url), JSON.stringify({ features }) + '\n');
+writeFileSync(
+  new URL('../scenarios/payloads/transactions.json', import.meta.url),
+  JSON.stringify({ features }) + '\n',
+);
 console.log(`wrote ${features.length} rows`);

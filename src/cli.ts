@@ -55,7 +55,11 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
     .option('--yes', 'allow a context the scenario does not list in safety.allowedContexts')
     .option('--force', 'start even though an unrecovered run ledger exists for this cluster')
     .option('--seed <n>', 'seed for every random choice (default: random, printed)', integer('--seed'))
-    .option('--time-scale <factor>', 'multiply every window and fault time (e.g. 0.1 for CI)', positiveNumber('--time-scale'))
+    .option(
+      '--time-scale <factor>',
+      'multiply every window and fault time (e.g. 0.1 for CI)',
+      positiveNumber('--time-scale'),
+    )
     .option('--json', 'print one result document on stdout (human output goes to stderr)')
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (files: string[], opts: RunCliOptions) => {
@@ -74,7 +78,9 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
 
   program
     .command('plan')
-    .description('show the timeline and, if a cluster is reachable, the targets it would select now (read-only)')
+    .description(
+      'show the timeline and, if a cluster is reachable, the targets it would select now (read-only)',
+    )
     .argument('<file>', 'scenario file')
     .option('--context <name>', 'kubeconfig context')
     .option('--namespace <ns>', 'override target.namespace')
@@ -116,7 +122,9 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
   for (const verb of ['up', 'down', 'status'] as const) {
     cluster
       .command(verb)
-      .description(`${verb === 'up' ? 'build (cached) and start' : verb === 'down' ? 'delete' : 'show'} the kind testbed`)
+      .description(
+        `${verb === 'up' ? 'build (cached) and start' : verb === 'down' ? 'delete' : 'show'} the kind testbed`,
+      )
       .action(async () => {
         const { clusterCommand } = await import('./commands/cluster.js');
         setExitCode(await clusterCommand(verb, out));
@@ -160,7 +168,11 @@ export async function main(argv: string[]): Promise<void> {
 function exitCodeFor(error: unknown, out: Output): number {
   if (error instanceof CommanderError) {
     // --help and --version are not errors.
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.exitCode === 0) {
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.exitCode === 0
+    ) {
       return ExitCode.Pass;
     }
     return ExitCode.InvalidInput;

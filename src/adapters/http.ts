@@ -32,7 +32,11 @@ export function fetchProbe(timeoutMs = 5000): HttpProbe {
 }
 
 /** Instant-query a Prometheus server; the first sample's value, or null when the result is empty. */
-export async function promqlScalar(baseUrl: string, query: string, timeoutMs = 10_000): Promise<number | null> {
+export async function promqlScalar(
+  baseUrl: string,
+  query: string,
+  timeoutMs = 10_000,
+): Promise<number | null> {
   const url = new URL('/api/v1/query', baseUrl);
   url.searchParams.set('query', query);
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });

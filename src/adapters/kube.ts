@@ -33,7 +33,8 @@ export function selectorString(selector: Record<string, string>): string {
 /** The API server's answer to a failed call, reduced to what callers branch on. */
 export function apiStatus(error: unknown): { code: number | null; message: string } {
   if (error instanceof k8s.ApiException) {
-    const body = typeof error.body === 'string' ? safeJson(error.body) : (error.body as Record<string, unknown> | null);
+    const body =
+      typeof error.body === 'string' ? safeJson(error.body) : (error.body as Record<string, unknown> | null);
     const message = (body && typeof body.message === 'string' ? body.message : null) ?? error.message;
     return { code: error.code, message };
   }
@@ -77,19 +78,30 @@ export class Kube {
     try {
       config.loadFromDefault();
     } catch (error) {
-      throw new EnvironmentError(`cannot load a kubeconfig: ${(error as Error).message}`, 'set KUBECONFIG or run inside a cluster');
+      throw new EnvironmentError(
+        `cannot load a kubeconfig: ${(error as Error).message}`,
+        'set KUBECONFIG or run inside a cluster',
+      );
     }
     if (opts.context) {
       if (!config.getContexts().some((c) => c.name === opts.context)) {
         throw new EnvironmentError(
           `no context "${opts.context}" in the kubeconfig`,
-          `known contexts: ${config.getContexts().map((c) => c.name).join(', ') || '(none)'}`,
+          `known contexts: ${
+            config
+              .getContexts()
+              .map((c) => c.name)
+              .join(', ') || '(none)'
+          }`,
         );
       }
       config.setCurrentContext(opts.context);
     }
     if (!config.getCurrentCluster()) {
-      throw new EnvironmentError('the kubeconfig has no current cluster', 'run `chaos cluster up` or pass --context');
+      throw new EnvironmentError(
+        'the kubeconfig has no current cluster',
+        'run `chaos cluster up` or pass --context',
+      );
     }
     return new Kube(config, opts.readOnly ?? false);
   }
@@ -196,7 +208,12 @@ export class Kube {
     );
   }
 
-  async patchDeployment(namespace: string, name: string, patch: object, strategy: k8s.PatchStrategy): Promise<Deployment> {
+  async patchDeployment(
+    namespace: string,
+    name: string,
+    patch: object,
+    strategy: k8s.PatchStrategy,
+  ): Promise<Deployment> {
     this.write(`patch deployment ${namespace}/${name}`);
     return this.apps.patchNamespacedDeployment(
       { namespace, name, body: patch },
@@ -204,7 +221,11 @@ export class Kube {
     );
   }
 
-  async addEphemeralContainer(namespace: string, pod: string, container: k8s.V1EphemeralContainer): Promise<void> {
+  async addEphemeralContainer(
+    namespace: string,
+    pod: string,
+    container: k8s.V1EphemeralContainer,
+  ): Promise<void> {
     this.write(`add ephemeral container ${container.name} to ${namespace}/${pod}`);
     await this.core.patchNamespacedPodEphemeralcontainers(
       { namespace, name: pod, body: { spec: { ephemeralContainers: [container] } } },
@@ -213,7 +234,13 @@ export class Kube {
   }
 
   /** Runs a command in a container and returns its output; rejects on a non-zero exit. */
-  async exec(namespace: string, pod: string, container: string, command: string[], timeoutMs = 20_000): Promise<string> {
+  async exec(
+    namespace: string,
+    pod: string,
+    container: string,
+    command: string[],
+    timeoutMs = 20_000,
+  ): Promise<string> {
     this.write(`exec in ${namespace}/${pod}/${container}: ${command.join(' ')}`);
     const exec = new k8s.Exec(this.config);
     const stdout = new PassThrough();
@@ -240,7 +267,11 @@ export class Kube {
    * Streams watch events until `stop()`; re-establishes the watch when the server closes it, so a long run
    * keeps observing.
    */
-  watch<T>(path: string, query: Record<string, string>, onEvent: (e: WatchEvent<T>) => void): { stop(): void } {
+  watch<T>(
+    path: string,
+    query: Record<string, string>,
+    onEvent: (e: WatchEvent<T>) => void,
+  ): { stop(): void } {
     const watcher = new k8s.Watch(this.config);
     let stopped = false;
     let controller: AbortController | undefined;
@@ -250,7 +281,8 @@ export class Kube {
         .watch(
           path,
           { ...query, allowWatchBookmarks: true },
-          (type, object) => onEvent({ type: type as WatchEvent<T>['type'], object: object as T, receivedAt: new Date() }),
+          (type, object) =>
+            onEvent({ type: type as WatchEvent<T>['type'], object: object as T, receivedAt: new Date() }),
           () => {
             if (!stopped) setTimeout(start, 500).unref();
           },

@@ -11,7 +11,9 @@ export interface Output {
   isTTY: boolean;
 }
 
-export function processOutput(streams: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process): Output {
+export function processOutput(
+  streams: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream } = process,
+): Output {
   const tty = Boolean(streams.stderr.isTTY) && process.env.CI !== 'true';
   let live = false;
   const clearLive = () => {

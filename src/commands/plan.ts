@@ -13,18 +13,29 @@ export async function planCommand(file: string, opts: PlanCliOptions, out: Outpu
   const loaded = await loadScenarioFile(file);
   if (!loaded.ok) throw new InvalidInputError(loaded.diagnostics.map(formatDiagnostic));
   const seed = opts.seed ?? 1;
-  const plan = buildPlan(loaded.scenario, { file, namespace: opts.namespace, seed, timeScale: opts.timeScale ?? 1 });
+  const plan = buildPlan(loaded.scenario, {
+    file,
+    namespace: opts.namespace,
+    seed,
+    timeScale: opts.timeScale ?? 1,
+  });
   const s = plan.scenario;
   const print = (line = '') => out.stdout(line + '\n');
   print(`${s.metadata.name}: ${s.metadata.description.trim().split('\n')[0] ?? ''}`);
   print(`target   ${plan.namespace} ${JSON.stringify(s.target.selector)} → ${s.target.url}`);
-  const k = plan.k6.scenario;
-  print(`load     ${String(k.executor)}${k.rate ? ` ${String(k.rate)}/s` : ''}${k.vus ? ` ${String(k.vus)} VUs` : ''}${Array.isArray(k.stages) ? ` stages ${(k.stages as { duration: string; target: number }[]).map((x) => `${x.duration}→${x.target}`).join(', ')}` : ''}, ${formatDuration(plan.totalMs)} in all`);
+  const l = s.load;
+  const stages = (plan.k6.scenario.stages ?? []) as { duration: string; target: number }[];
+  print(
+    `load     ${l.executor}${l.rate ? ` ${l.rate}/s` : ''}${l.vus ? ` ${l.vus} VUs` : ''}` +
+      `${stages.length ? ` stages ${stages.map((x) => `${x.duration}→${x.target}`).join(', ')}` : ''}, ${formatDuration(plan.totalMs)} in all`,
+  );
   print('timeline');
   for (const w of plan.windows) {
     print(`  ${formatDuration(w.startMs).padStart(6)} – ${formatDuration(w.endMs).padEnd(6)} ${w.name}`);
     for (const f of plan.faults.filter((x) => x.atMs >= w.startMs && x.atMs < w.endMs)) {
-      print(`  ${formatDuration(f.atMs).padStart(6)}          ↳ ${f.spec.type}${f.spec.type !== 'oversize-batch' ? ` (reverted at ${formatDuration(f.revertAtMs)})` : ''}`);
+      print(
+        `  ${formatDuration(f.atMs).padStart(6)}          ↳ ${f.spec.type}${f.spec.type !== 'oversize-batch' ? ` (reverted at ${formatDuration(f.revertAtMs)})` : ''}`,
+      );
     }
   }
   print('slos');
@@ -39,7 +50,9 @@ export async function planCommand(file: string, opts: PlanCliOptions, out: Outpu
     return;
   }
   const pods = await kube.listPods(plan.namespace, s.target.selector);
-  print(`targets  ${pods.length} pod(s) now in context ${kube.context}: ${pods.map((p) => p.metadata?.name).join(', ')}`);
+  print(
+    `targets  ${pods.length} pod(s) now in context ${kube.context}: ${pods.map((p) => p.metadata?.name).join(', ')}`,
+  );
   const random = seededRandom(seed);
   for (const f of plan.faults) {
     const lines = await faultPlugin(f.spec).preview(f.spec, {

@@ -10,7 +10,9 @@ export async function recoverCommand(opts: { run?: string; context?: string }, o
   const kube = Kube.connect({ context: opts.context });
   await kube.ping();
   const server = kube.config.getCurrentCluster()?.server ?? '';
-  const ledgers = (await readLedgers()).filter((l) => (opts.run ? l.runId === opts.run : !l.ended || l.open.length > 0));
+  const ledgers = (await readLedgers()).filter((l) =>
+    opts.run ? l.runId === opts.run : !l.ended || l.open.length > 0,
+  );
   if (opts.run && ledgers.length === 0) throw new EnvironmentError(`no ledger for run ${opts.run}`);
   let undone = 0;
   let failed = 0;
@@ -39,5 +41,6 @@ export async function recoverCommand(opts: { run?: string; context?: string }, o
     await ledger.close(failed === 0 ? 'recovered' : undefined);
   }
   out.info(`recover: ${undone} undone, ${failed} failed, ${ledgers.length} run(s) examined`);
-  if (failed > 0) throw new EnvironmentError(`${failed} undo action(s) failed; fix the cause and run chaos recover again`);
+  if (failed > 0)
+    throw new EnvironmentError(`${failed} undo action(s) failed; fix the cause and run chaos recover again`);
 }

@@ -71,11 +71,18 @@ export async function runCommand(
 
 /** Interrupted beats everything; a FAIL is worse news for a gate than an INCONCLUSIVE. */
 export function worstExitCode(codes: number[]): number {
-  for (const c of [ExitCode.Interrupted, ExitCode.Environment, ExitCode.Fail, ExitCode.Inconclusive]) if (codes.includes(c)) return c;
+  for (const c of [ExitCode.Interrupted, ExitCode.Environment, ExitCode.Fail, ExitCode.Inconclusive])
+    if (codes.includes(c)) return c;
   return ExitCode.Pass;
 }
 
-async function runOne(file: string, scenario: Scenario, opts: RunCliOptions, out: Output, world: RunEnvironment): Promise<RunResult> {
+async function runOne(
+  file: string,
+  scenario: Scenario,
+  opts: RunCliOptions,
+  out: Output,
+  world: RunEnvironment,
+): Promise<RunResult> {
   const seed = opts.seed ?? randomBytes(4).readUInt32BE(0);
   const plan = buildPlan(scenario, { file, namespace: opts.namespace, seed, timeScale: opts.timeScale ?? 1 });
   checkNamespace(plan);
@@ -84,7 +91,8 @@ async function runOne(file: string, scenario: Scenario, opts: RunCliOptions, out
   const secrets: Record<string, string> = {};
   for (const name of plan.k6.secretEnv) {
     const value = world.env[name];
-    if (value === undefined) throw new EnvironmentError(`secret ${name} (load.secretEnv) is not set in the environment`);
+    if (value === undefined)
+      throw new EnvironmentError(`secret ${name} (load.secretEnv) is not set in the environment`);
     secrets[name] = value;
   }
   const redact = makeRedactor(Object.values(secrets));
@@ -94,9 +102,13 @@ async function runOne(file: string, scenario: Scenario, opts: RunCliOptions, out
   await checkContext(plan, kube.context, opts, out, world);
   const server = kube.config.getCurrentCluster()?.server ?? '';
   const version = await kube.ping();
-  out.info(`chaos: ${scenario.metadata.name} — context ${kube.context} (${server}, Kubernetes ${version}), namespace ${plan.namespace}, seed ${seed}${plan.timeScale !== 1 ? `, time scale ${plan.timeScale}` : ''}`);
+  out.info(
+    `chaos: ${scenario.metadata.name} — context ${kube.context} (${server}, Kubernetes ${version}), namespace ${plan.namespace}, seed ${seed}${plan.timeScale !== 1 ? `, time scale ${plan.timeScale}` : ''}`,
+  );
 
-  const unrecovered = (await readLedgers(world.env)).filter((l) => !l.ended && l.open.length > 0 && l.cluster === server);
+  const unrecovered = (await readLedgers(world.env)).filter(
+    (l) => !l.ended && l.open.length > 0 && l.cluster === server,
+  );
   if (unrecovered.length > 0 && !opts.force) {
     const ids = unrecovered.map((l) => l.runId).join(', ');
     throw new EnvironmentError(
@@ -109,16 +121,28 @@ async function runOne(file: string, scenario: Scenario, opts: RunCliOptions, out
   if (opts.dryRun) return dryRun(plan, kube, out, random);
 
   const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${scenario.metadata.name}-${randomBytes(3).toString('hex')}`;
-  const reportDir = path.resolve(opts.reportDir ?? path.join('reports', `${runId.slice(0, 15)}Z-${scenario.metadata.name}`));
+  const reportDir = path.resolve(
+    opts.reportDir ?? path.join('reports', `${runId.slice(0, 15)}Z-${scenario.metadata.name}`),
+  );
   await mkdir(reportDir, { recursive: true });
   const ledger = await Ledger.create(ledgerPath(runId, world.env));
-  await ledger.append({ kind: 'start', at: new Date().toISOString(), runId, cluster: server, context: kube.context, scenario: file, pid: process.pid });
+  await ledger.append({
+    kind: 'start',
+    at: new Date().toISOString(),
+    runId,
+    cluster: server,
+    context: kube.context,
+    scenario: file,
+    pid: process.pid,
+  });
 
   const interrupt = new AbortController();
   let reverting = false;
   const dispose = world.onSignal((signal) => {
     if (!interrupt.signal.aborted) {
-      out.info(`\nchaos: ${signal}: stopping the load and reverting every fault (a second signal will not interrupt the revert)`);
+      out.info(
+        `\nchaos: ${signal}: stopping the load and reverting every fault (a second signal will not interrupt the revert)`,
+      );
       interrupt.abort();
       reverting = true;
     } else if (reverting) {
@@ -136,7 +160,9 @@ async function runOne(file: string, scenario: Scenario, opts: RunCliOptions, out
       rows: p.k6.rows,
       oversizeRows: p.k6.oversizeRows || undefined,
       oversizeEvery: p.k6.oversizeEvery,
-      payloadFile: p.scenario.load.payload.file ? path.resolve(path.dirname(file), p.scenario.load.payload.file) : undefined,
+      payloadFile: p.scenario.load.payload.file
+        ? path.resolve(path.dirname(file), p.scenario.load.payload.file)
+        : undefined,
       seed,
       requestTimeout: '10s',
       endpointKey: secrets.ENDPOINT_KEY,
@@ -157,7 +183,10 @@ async function runOne(file: string, scenario: Scenario, opts: RunCliOptions, out
         exitCode: r.exitCode,
         thresholdsCrossed: r.thresholdsCrossed,
         canceled: r.isCanceled,
-        error: r.failure && !r.isCanceled ? `${r.failure}${r.stderrTail ? `: ${r.stderrTail.trim().split('\n').slice(-3).join(' | ')}` : ''}` : null,
+        error:
+          r.failure && !r.isCanceled
+            ? `${r.failure}${r.stderrTail ? `: ${r.stderrTail.trim().split('\n').slice(-3).join(' | ')}` : ''}`
+            : null,
         rawFile: r.files.raw,
       })),
       live: () => run.live,
@@ -199,15 +228,24 @@ function checkNamespace(plan: Plan): void {
     throw new InvalidInputError([`--namespace ${ns}: a system namespace; chaos never runs there`]);
   }
   if (allowed && !allowed.includes(ns)) {
-    throw new InvalidInputError([`--namespace ${ns}: not in the scenario's safety.allowedNamespaces (${allowed.join(', ')})`]);
+    throw new InvalidInputError([
+      `--namespace ${ns}: not in the scenario's safety.allowedNamespaces (${allowed.join(', ')})`,
+    ]);
   }
 }
 
-async function checkContext(plan: Plan, context: string, opts: RunCliOptions, out: Output, world: RunEnvironment): Promise<void> {
+async function checkContext(
+  plan: Plan,
+  context: string,
+  opts: RunCliOptions,
+  out: Output,
+  world: RunEnvironment,
+): Promise<void> {
   const allowed = plan.scenario.safety.allowedContexts;
   if (!allowed || allowed.includes(context) || opts.yes) return;
   const message = `context "${context}" is not in the scenario's safety.allowedContexts (${allowed.join(', ')})`;
-  if (!world.stdinIsTTY || opts.json) throw new InvalidInputError([`${message}; pass --yes to run against it anyway`]);
+  if (!world.stdinIsTTY || opts.json)
+    throw new InvalidInputError([`${message}; pass --yes to run against it anyway`]);
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question(`${message}. Run against it anyway? [y/N] `);
@@ -219,9 +257,13 @@ async function checkContext(plan: Plan, context: string, opts: RunCliOptions, ou
 }
 
 async function dryRun(plan: Plan, kube: Kube, out: Output, random: () => number): Promise<RunResult> {
-  out.info(`dry run: ${plan.scenario.metadata.name}, ${formatDuration(plan.totalMs)} of load; no write will be made`);
+  out.info(
+    `dry run: ${plan.scenario.metadata.name}, ${formatDuration(plan.totalMs)} of load; no write will be made`,
+  );
   const targets = await kube.listPods(plan.namespace, plan.scenario.target.selector);
-  out.info(`targets now: ${targets.length} pod(s) match ${JSON.stringify(plan.scenario.target.selector)} in ${plan.namespace}`);
+  out.info(
+    `targets now: ${targets.length} pod(s) match ${JSON.stringify(plan.scenario.target.selector)} in ${plan.namespace}`,
+  );
   for (const f of plan.faults) {
     const lines = await faultPlugin(f.spec).preview(f.spec, {
       kube,
@@ -239,7 +281,12 @@ async function dryRun(plan: Plan, kube: Kube, out: Output, random: () => number)
   return {
     schemaVersion: 'chaos.result/v1',
     runId: 'dry-run',
-    scenario: { name: plan.scenario.metadata.name, description: plan.scenario.metadata.description, file: plan.file, labels: plan.scenario.metadata.labels },
+    scenario: {
+      name: plan.scenario.metadata.name,
+      description: plan.scenario.metadata.description,
+      file: plan.file,
+      labels: plan.scenario.metadata.labels,
+    },
     cluster: { context: kube.context, namespace: plan.namespace },
     startedAt: now,
     loadStartedAt: null,

@@ -64,9 +64,11 @@ export async function mutate(
     await act();
   } catch (error) {
     const { code, message } = apiStatus(error);
-    const refused = (code !== null && code >= 400 && code < 500 && code !== 408) || error instanceof ReadOnlyViolation;
+    const refused =
+      (code !== null && code >= 400 && code < 500 && code !== 408) || error instanceof ReadOnlyViolation;
     // If even that write fails, the entry stays open: the safe side, recover's undo is idempotent.
-    if (refused) await ctx.ledger.failed(ledgerId, `${code ?? 'read-only'}: ${message}`).catch(() => undefined);
+    if (refused)
+      await ctx.ledger.failed(ledgerId, `${code ?? 'read-only'}: ${message}`).catch(() => undefined);
     throw error;
   }
   await ctx.ledger.applied(ledgerId);
@@ -74,7 +76,15 @@ export async function mutate(
 }
 
 export function emptyRecord(type: string): FaultRecord {
-  return { type, description: '', injectedAt: null, revertedAt: null, confirmed: false, targets: [], notes: [] };
+  return {
+    type,
+    description: '',
+    injectedAt: null,
+    revertedAt: null,
+    confirmed: false,
+    targets: [],
+    notes: [],
+  };
 }
 
 /** Deterministic shuffle-pick for a seeded random source. */

@@ -9,7 +9,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { apiStatus } from '../adapters/kube.js';
 import { parseDurationMs, parsePercent } from '../scenario/units.js';
 import type { FaultSpec } from '../scenario/schema.js';
-import { emptyRecord, isReady, isTerminating, mutate, type FaultContext, type FaultPlugin, type Injection } from './fault.js';
+import {
+  emptyRecord,
+  isReady,
+  isTerminating,
+  mutate,
+  type FaultContext,
+  type FaultPlugin,
+  type Injection,
+} from './fault.js';
 
 type LatencySpec = Extract<FaultSpec, { type: 'latency' }>;
 
@@ -59,7 +67,14 @@ async function victims(spec: LatencySpec, ctx: Omit<FaultContext, 'ledger'>) {
   let cap = maxPods ?? pods.length;
   if (maxPercent !== undefined) cap = Math.min(cap, Math.floor(pods.length * parsePercent(maxPercent)));
   const port = spec.port ?? pods[0]?.spec?.containers[0]?.ports?.[0]?.containerPort ?? 8080;
-  return { ns, port, names: pods.map((p) => p.metadata!.name!).sort().slice(0, cap) };
+  return {
+    ns,
+    port,
+    names: pods
+      .map((p) => p.metadata!.name!)
+      .sort()
+      .slice(0, cap),
+  };
 }
 
 export const latency: FaultPlugin<LatencySpec> = {
@@ -68,7 +83,9 @@ export const latency: FaultPlugin<LatencySpec> = {
   async preview(spec, ctx) {
     const { ns, names } = await victims(spec, ctx);
     if (names.length === 0) return ['would delay nothing: the selector matches no ready pod'];
-    return names.map((n) => `would add ${spec.delay} netem delay to ${ns}/${n} for ${Math.round(ttlMs(spec, ctx) / 1000)}s`);
+    return names.map(
+      (n) => `would add ${spec.delay} netem delay to ${ns}/${n} for ${Math.round(ttlMs(spec, ctx) / 1000)}s`,
+    );
   },
 
   async inject(spec, ctx): Promise<Injection> {
@@ -112,7 +129,9 @@ export const latency: FaultPlugin<LatencySpec> = {
         );
       } catch (error) {
         const { code, message } = apiStatus(error);
-        record.notes.push(`adding the netem agent to ${ns}/${pod} refused (${code ?? 'no status'}): ${message}`);
+        record.notes.push(
+          `adding the netem agent to ${ns}/${pod} refused (${code ?? 'no status'}): ${message}`,
+        );
       }
     }
     // Confirm from inside the pod, not from our intent: the agent reports which mechanism took effect.
@@ -137,12 +156,15 @@ export const latency: FaultPlugin<LatencySpec> = {
         if (Date.now() > deadline || ctx.signal.aborted) break;
         await sleep(500);
       }
-      if (!confirmed.includes(`${ns}/${pod}`)) record.notes.push(`latency agent in ${ns}/${pod} not confirmed: ${last}`);
+      if (!confirmed.includes(`${ns}/${pod}`))
+        record.notes.push(`latency agent in ${ns}/${pod} not confirmed: ${last}`);
     }
     record.targets = confirmed;
     record.injectedAt = confirmed.length > 0 ? new Date().toISOString() : null;
     record.confirmed = confirmed.length > 0;
-    const how = [...mechanisms].map((m) => (m === 'netem' ? 'tc netem' : `delay proxy on port ${port} (kernel has no netem)`)).join(', ');
+    const how = [...mechanisms]
+      .map((m) => (m === 'netem' ? 'tc netem' : `delay proxy on port ${port} (kernel has no netem)`))
+      .join(', ');
     record.description = `${spec.delay}${jitterMs ? ` ±${spec.jitter}` : ''} delay on ${confirmed.length}/${names.length} pod(s) matching ${JSON.stringify(spec.selector)}${how ? ` via ${how}` : ''}, self-expiring after ${ttlS}s`;
     ctx.log(`fault latency: ${record.description}`);
     return { record, mutations };

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PatchStrategy } from '@kubernetes/client-node';
 import { apiStatus } from '../adapters/kube.js';
 import type { FaultSpec } from '../scenario/schema.js';
-import { emptyRecord, mutate, type FaultContext, type FaultPlugin, type Injection } from './fault.js';
+import { emptyRecord, mutate, type FaultPlugin, type Injection } from './fault.js';
 
 type ModelVersionSpec = Extract<FaultSpec, { type: 'model-version' }>;
 
@@ -52,7 +52,12 @@ export const modelVersion: FaultPlugin<ModelVersionSpec> = {
         ctx,
         'model-version',
         description,
-        { kind: 'restoreDeployment', namespace: ctx.namespace, name, template: JSON.parse(JSON.stringify(template)) as object },
+        {
+          kind: 'restoreDeployment',
+          namespace: ctx.namespace,
+          name,
+          template: JSON.parse(JSON.stringify(template)) as object,
+        },
         async () => {
           await ctx.kube.patchDeployment(ctx.namespace, name, patch, PatchStrategy.JsonPatch);
         },
@@ -79,7 +84,8 @@ export const modelVersion: FaultPlugin<ModelVersionSpec> = {
       }
       await sleep(500);
     }
-    if (!record.confirmed) record.notes.push('the rollout did not start a pod from the new template within 30s');
+    if (!record.confirmed)
+      record.notes.push('the rollout did not start a pod from the new template within 30s');
     record.description = description;
     return { record, mutations: [mutation] };
   },

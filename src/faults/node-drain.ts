@@ -5,7 +5,14 @@
 import { apiStatus, type Pod } from '../adapters/kube.js';
 import { parseDurationMs } from '../scenario/units.js';
 import type { FaultSpec } from '../scenario/schema.js';
-import { emptyRecord, isTerminating, mutate, type FaultContext, type FaultPlugin, type Injection } from './fault.js';
+import {
+  emptyRecord,
+  isTerminating,
+  mutate,
+  type FaultContext,
+  type FaultPlugin,
+  type Injection,
+} from './fault.js';
 
 type NodeDrainSpec = Extract<FaultSpec, { type: 'node-drain' }>;
 
@@ -15,7 +22,9 @@ const isFinished = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phas
 
 async function chooseNode(spec: NodeDrainSpec, ctx: Omit<FaultContext, 'ledger'>): Promise<string | null> {
   if (spec.node) return spec.node;
-  const pods = (await ctx.kube.listPods(ctx.namespace, ctx.plan.scenario.target.selector)).filter((p) => !isTerminating(p));
+  const pods = (await ctx.kube.listPods(ctx.namespace, ctx.plan.scenario.target.selector)).filter(
+    (p) => !isTerminating(p),
+  );
   const perNode = new Map<string, number>();
   for (const p of pods) {
     const n = p.spec?.nodeName;
@@ -32,8 +41,12 @@ export const nodeDrain: FaultPlugin<NodeDrainSpec> = {
   async preview(spec, ctx) {
     const node = await chooseNode(spec, ctx);
     if (!node) return ['would drain nothing: no target pod runs on any node'];
-    const pods = (await ctx.kube.listPodsOnNode(node)).filter((p) => !isDaemonSetPod(p) && !isMirrorPod(p) && !isFinished(p));
-    return [`would cordon ${node} and evict ${pods.length} pod(s): ${pods.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`).join(', ')}`];
+    const pods = (await ctx.kube.listPodsOnNode(node)).filter(
+      (p) => !isDaemonSetPod(p) && !isMirrorPod(p) && !isFinished(p),
+    );
+    return [
+      `would cordon ${node} and evict ${pods.length} pod(s): ${pods.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`).join(', ')}`,
+    ];
   },
 
   async inject(spec, ctx): Promise<Injection> {
@@ -109,7 +122,9 @@ export const nodeDrain: FaultPlugin<NodeDrainSpec> = {
             if (code === 404) return;
             if (code === 429) {
               blocked++;
-              record.notes.push(`${new Date().toISOString()} eviction of ${ns}/${name} blocked (429): ${message}`);
+              record.notes.push(
+                `${new Date().toISOString()} eviction of ${ns}/${name} blocked (429): ${message}`,
+              );
               if (Date.now() + backoff > deadline || ctx.signal.aborted) {
                 record.notes.push(`gave up evicting ${ns}/${name} after ${spec.evictionTimeout}`);
                 return;

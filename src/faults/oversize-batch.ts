@@ -9,7 +9,8 @@ type OversizeSpec = Extract<FaultSpec, { type: 'oversize-batch' }>;
 
 export const oversizeBatch: FaultPlugin<OversizeSpec> = {
   type: 'oversize-batch',
-  preview: (spec) => Promise.resolve([`k6 would send a ${spec.rows}-row batch every ${spec.every} iterations`]),
+  preview: (spec) =>
+    Promise.resolve([`k6 would send a ${spec.rows}-row batch every ${spec.every} iterations`]),
   inject: (spec) => {
     const record = emptyRecord('oversize-batch');
     record.injectedAt = new Date().toISOString();

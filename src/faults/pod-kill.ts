@@ -3,17 +3,29 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { apiStatus } from '../adapters/kube.js';
 import { parseDurationMs, parsePercent } from '../scenario/units.js';
 import type { FaultSpec } from '../scenario/schema.js';
-import { emptyRecord, isTerminating, mutate, pick, type FaultContext, type FaultPlugin, type Injection } from './fault.js';
+import {
+  emptyRecord,
+  isTerminating,
+  mutate,
+  pick,
+  type FaultContext,
+  type FaultPlugin,
+  type Injection,
+} from './fault.js';
 
 type PodKillSpec = Extract<FaultSpec, { type: 'pod-kill' }>;
 
-async function victims(spec: PodKillSpec, ctx: Omit<FaultContext, 'ledger'>): Promise<{ names: string[]; of: number }> {
+async function victims(
+  spec: PodKillSpec,
+  ctx: Omit<FaultContext, 'ledger'>,
+): Promise<{ names: string[]; of: number }> {
   const s = ctx.plan.scenario;
   const pods = (await ctx.kube.listPods(ctx.namespace, s.target.selector)).filter((p) => !isTerminating(p));
   let n = spec.count ?? Math.ceil(pods.length * parsePercent(spec.percent ?? '0%'));
   // The safety caps bound the blast radius whatever the fault asks for.
   if (s.safety.maxPods !== undefined) n = Math.min(n, s.safety.maxPods);
-  if (s.safety.maxPercent !== undefined) n = Math.min(n, Math.floor(pods.length * parsePercent(s.safety.maxPercent)));
+  if (s.safety.maxPercent !== undefined)
+    n = Math.min(n, Math.floor(pods.length * parsePercent(s.safety.maxPercent)));
   const names = pods.map((p) => p.metadata!.name!).sort();
   return { names: pick(names, Math.min(n, names.length), ctx.random), of: pods.length };
 }
@@ -29,7 +41,8 @@ export const podKill: FaultPlugin<PodKillSpec> = {
   async inject(spec, ctx): Promise<Injection> {
     const record = emptyRecord('pod-kill');
     const mutations: Injection['mutations'] = [];
-    const grace = spec.gracePeriod === undefined ? undefined : Math.round(parseDurationMs(spec.gracePeriod) / 1000);
+    const grace =
+      spec.gracePeriod === undefined ? undefined : Math.round(parseDurationMs(spec.gracePeriod) / 1000);
     const interval = spec.interval ? parseDurationMs(spec.interval) * ctx.plan.timeScale : 0;
     for (let round = 0; round < spec.repeat && !ctx.signal.aborted; round++) {
       if (round > 0) {
@@ -56,8 +69,12 @@ export const podKill: FaultPlugin<PodKillSpec> = {
         const at = new Date().toISOString();
         try {
           mutations.push(
-            await mutate(ctx, 'pod-kill', description, { kind: 'none', reason: 'the ReplicaSet replaces a deleted pod' }, () =>
-              ctx.kube.deletePod(ctx.namespace, name, grace),
+            await mutate(
+              ctx,
+              'pod-kill',
+              description,
+              { kind: 'none', reason: 'the ReplicaSet replaces a deleted pod' },
+              () => ctx.kube.deletePod(ctx.namespace, name, grace),
             ),
           );
           record.targets.push(`${ctx.namespace}/${name}`);

@@ -6,7 +6,13 @@ import { nodeDrain } from './node-drain.js';
 import { oversizeBatch } from './oversize-batch.js';
 import { podKill } from './pod-kill.js';
 
-const plugins = { 'pod-kill': podKill, 'node-drain': nodeDrain, latency, 'model-version': modelVersion, 'oversize-batch': oversizeBatch };
+const plugins = {
+  'pod-kill': podKill,
+  'node-drain': nodeDrain,
+  latency,
+  'model-version': modelVersion,
+  'oversize-batch': oversizeBatch,
+};
 
 export function faultPlugin<S extends FaultSpec>(spec: S): FaultPlugin<S> {
   return plugins[spec.type] as unknown as FaultPlugin<S>;

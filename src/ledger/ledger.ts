@@ -9,7 +9,15 @@ import path from 'node:path';
 import type { UndoAction } from './undo.js';
 
 export type LedgerRecord =
-  | { kind: 'start'; at: string; runId: string; cluster: string; context: string; scenario: string; pid: number }
+  | {
+      kind: 'start';
+      at: string;
+      runId: string;
+      cluster: string;
+      context: string;
+      scenario: string;
+      pid: number;
+    }
   | { kind: 'intent'; at: string; id: number; fault: string; description: string; undo: UndoAction }
   | { kind: 'applied'; at: string; id: number }
   | { kind: 'reverted'; at: string; id: number; by: 'run' | 'recover' }
@@ -18,7 +26,10 @@ export type LedgerRecord =
   | { kind: 'end'; at: string; outcome: string };
 
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.CHAOS_STATE_DIR ?? path.join(env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state'), 'chaos');
+  return (
+    env.CHAOS_STATE_DIR ??
+    path.join(env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state'), 'chaos')
+  );
 }
 
 export function ledgerPath(runId: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -79,7 +90,15 @@ export interface LedgerState {
 }
 
 export function replayLedger(file: string, text: string): LedgerState {
-  const state: LedgerState = { file, runId: path.basename(file, '.jsonl'), cluster: '', context: '', scenario: '', ended: false, open: [] };
+  const state: LedgerState = {
+    file,
+    runId: path.basename(file, '.jsonl'),
+    cluster: '',
+    context: '',
+    scenario: '',
+    ended: false,
+    open: [],
+  };
   const intents = new Map<number, Extract<LedgerRecord, { kind: 'intent' }>>();
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
@@ -90,7 +109,13 @@ export function replayLedger(file: string, text: string): LedgerState {
       // A torn last line from a crash mid-write: everything before it is intact.
       continue;
     }
-    if (record.kind === 'start') Object.assign(state, { runId: record.runId, cluster: record.cluster, context: record.context, scenario: record.scenario });
+    if (record.kind === 'start')
+      Object.assign(state, {
+        runId: record.runId,
+        cluster: record.cluster,
+        context: record.context,
+        scenario: record.scenario,
+      });
     else if (record.kind === 'intent') intents.set(record.id, record);
     else if (record.kind === 'reverted' || record.kind === 'failed') intents.delete(record.id);
     else if (record.kind === 'end') state.ended = true;

@@ -40,7 +40,8 @@ export async function runUndo(kube: Kube, undo: UndoAction): Promise<string> {
           PatchStrategy.JsonPatch,
         );
       } catch (error) {
-        if (apiStatus(error).code === 404) return `deployment ${undo.namespace}/${undo.name} no longer exists`;
+        if (apiStatus(error).code === 404)
+          return `deployment ${undo.namespace}/${undo.name} no longer exists`;
         throw error;
       }
       return `restored the pod template of deployment ${undo.namespace}/${undo.name}`;

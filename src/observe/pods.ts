@@ -56,7 +56,11 @@ export class PodObserver {
             c.name,
             {
               restarts: c.restartCount ?? 0,
-              terminations: new Set([c.state?.terminated, c.lastState?.terminated].filter((t) => t !== undefined).map((t) => terminationId(t))),
+              terminations: new Set(
+                [c.state?.terminated, c.lastState?.terminated]
+                  .filter((t) => t !== undefined)
+                  .map((t) => terminationId(t)),
+              ),
             },
           ]),
         ),
@@ -77,7 +81,11 @@ export class PodObserver {
       waitingReasons: new Set(),
       terminatedReasons: new Set(),
       image: pod.spec?.containers[0]?.image ?? '',
-      env: Object.fromEntries((pod.spec?.containers[0]?.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!])),
+      env: Object.fromEntries(
+        (pod.spec?.containers[0]?.env ?? [])
+          .filter((e) => e.value !== undefined)
+          .map((e) => [e.name, e.value!]),
+      ),
     };
     state.node = pod.spec?.nodeName ?? state.node;
     state.ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
@@ -120,7 +128,8 @@ export class PodObserver {
 
   minReadyBetween(from: number, to: number): number | null {
     let min = this.readyAt(from);
-    for (const s of this.readyTimeline) if (s.at > from && s.at <= to) min = min === null ? s.ready : Math.min(min, s.ready);
+    for (const s of this.readyTimeline)
+      if (s.at > from && s.at <= to) min = min === null ? s.ready : Math.min(min, s.ready);
     return min;
   }
 
@@ -158,7 +167,8 @@ export class PodObserver {
     for (const p of this.pods.values()) {
       const history = this.readyHistory.get(p.name) ?? [];
       const effective = p.ready && !p.terminating && !p.deleted;
-      if (history.length === 0 || history[history.length - 1]!.ready !== effective) history.push({ at, ready: effective });
+      if (history.length === 0 || history[history.length - 1]!.ready !== effective)
+        history.push({ at, ready: effective });
       this.readyHistory.set(p.name, history);
     }
     const ready = this.readyCount();
@@ -184,7 +194,12 @@ export class PodObserver {
   }
 }
 
-function terminationId(t: { reason?: string; containerID?: string; startedAt?: Date | string; finishedAt?: Date | string }): string {
+function terminationId(t: {
+  reason?: string;
+  containerID?: string;
+  startedAt?: Date | string;
+  finishedAt?: Date | string;
+}): string {
   const time = (d: Date | string | undefined) => (d === undefined ? '' : String(new Date(d).getTime()));
   return [t.reason ?? '', t.containerID ?? '', time(t.startedAt), time(t.finishedAt)].join('|');
 }

@@ -53,7 +53,10 @@ export async function collectTriage(input: TriageInput): Promise<TriageResult> {
         : [
             `service ${namespace}/${input.service}: type ${svc.spec?.type}, clusterIP ${svc.spec?.clusterIP}`,
             `selector: ${JSON.stringify(svc.spec?.selector ?? {})}`,
-            ...(svc.spec?.ports ?? []).map((p) => `port ${p.port} → ${String(p.targetPort)}${p.nodePort ? ` (nodePort ${p.nodePort})` : ''}`),
+            ...(svc.spec?.ports ?? []).map(
+              (p) =>
+                `port ${p.port} → ${String(p.targetPort)}${p.nodePort ? ` (nodePort ${p.nodePort})` : ''}`,
+            ),
           ].join('\n') + '\n',
     );
     const endpoints = await attempt('endpoints', () => kube.readyEndpoints(namespace, input.service!));
@@ -74,25 +77,41 @@ export async function collectTriage(input: TriageInput): Promise<TriageResult> {
     typeof events === 'string'
       ? events
       : events
-          .map((e) => ({ e, t: new Date(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? 0).getTime() }))
+          .map((e) => ({
+            e,
+            t: new Date(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? 0).getTime(),
+          }))
           .sort((a, b) => a.t - b.t)
-          .map(({ e, t }) => `${new Date(t).toISOString()}  ${e.type ?? ''}  ${e.reason ?? ''}  ${e.involvedObject.kind}/${e.involvedObject.name}  ×${e.count ?? 1}  ${e.message ?? ''}`)
+          .map(
+            ({ e, t }) =>
+              `${new Date(t).toISOString()}  ${e.type ?? ''}  ${e.reason ?? ''}  ${e.involvedObject.kind}/${e.involvedObject.name}  ×${e.count ?? 1}  ${e.message ?? ''}`,
+          )
           .join('\n') + '\n',
   );
 
   const previousLogs: Record<string, string> = {};
   if (typeof pods !== 'string') {
     const focus = new Set(input.focus ?? []);
-    const ordered = [...pods].sort((a, b) => Number(focus.has(b.metadata!.name!)) - Number(focus.has(a.metadata!.name!)));
+    const ordered = [...pods].sort(
+      (a, b) => Number(focus.has(b.metadata!.name!)) - Number(focus.has(a.metadata!.name!)),
+    );
     for (const pod of ordered.slice(0, MAX_PODS)) {
       const name = pod.metadata!.name!;
       for (const container of pod.spec?.containers ?? []) {
-        const current = await attempt('log', () => kube.podLog(namespace, name, { container: container.name, limitBytes: LOG_LIMIT_BYTES }));
+        const current = await attempt('log', () =>
+          kube.podLog(namespace, name, { container: container.name, limitBytes: LOG_LIMIT_BYTES }),
+        );
         await write(`logs/${name}.${container.name}.current.log`, current);
-        const restarted = pod.status?.containerStatuses?.some((c) => c.name === container.name && (c.restartCount ?? 0) > 0);
+        const restarted = pod.status?.containerStatuses?.some(
+          (c) => c.name === container.name && (c.restartCount ?? 0) > 0,
+        );
         if (restarted) {
           const previous = await attempt('previous log', () =>
-            kube.podLog(namespace, name, { container: container.name, previous: true, limitBytes: LOG_LIMIT_BYTES }),
+            kube.podLog(namespace, name, {
+              container: container.name,
+              previous: true,
+              limitBytes: LOG_LIMIT_BYTES,
+            }),
           );
           previousLogs[name] = input.redact(previous);
           await write(`logs/${name}.${container.name}.previous.log`, previous);
@@ -108,11 +127,17 @@ export function describePods(pods: Pod[]): string {
     const statuses = p.status?.containerStatuses ?? [];
     const ready = statuses.filter((c) => c.ready).length;
     const restarts = statuses.reduce((a, c) => a + (c.restartCount ?? 0), 0);
-    const waiting = statuses.map((c) => c.state?.waiting?.reason).filter(Boolean).join(',');
+    const waiting = statuses
+      .map((c) => c.state?.waiting?.reason)
+      .filter(Boolean)
+      .join(',');
     const last = statuses
       .map((c) => c.lastState?.terminated)
       .filter(Boolean)
-      .map((t) => `${t!.reason ?? 'Terminated'} (exit ${t!.exitCode}) at ${t!.finishedAt ? new Date(t!.finishedAt).toISOString() : '?'}`)
+      .map(
+        (t) =>
+          `${t!.reason ?? 'Terminated'} (exit ${t!.exitCode}) at ${t!.finishedAt ? new Date(t!.finishedAt).toISOString() : '?'}`,
+      )
       .join(',');
     return [
       p.metadata?.name,

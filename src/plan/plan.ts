@@ -58,7 +58,8 @@ export interface PlanOptions {
 const MIN_WINDOW_MS = 1000;
 
 export function buildPlan(scenario: Scenario, opts: PlanOptions): Plan {
-  const scale = (text: string) => Math.max(MIN_WINDOW_MS, Math.round((parseDurationMs(text) * opts.timeScale) / 1000) * 1000);
+  const scale = (text: string) =>
+    Math.max(MIN_WINDOW_MS, Math.round((parseDurationMs(text) * opts.timeScale) / 1000) * 1000);
   const scaleAt = (text: string) => Math.round(parseDurationMs(text) * opts.timeScale);
   const baseline = scale(scenario.windows.baseline);
   const fault = scale(scenario.windows.fault);
@@ -96,10 +97,24 @@ export function buildPlan(scenario: Scenario, opts: PlanOptions): Plan {
   let k6Scenario: Record<string, unknown>;
   switch (l.executor) {
     case 'constant-arrival-rate':
-      k6Scenario = { executor: l.executor, rate: l.rate, timeUnit: '1s', duration, preAllocatedVUs: vus, maxVUs };
+      k6Scenario = {
+        executor: l.executor,
+        rate: l.rate,
+        timeUnit: '1s',
+        duration,
+        preAllocatedVUs: vus,
+        maxVUs,
+      };
       break;
     case 'ramping-arrival-rate':
-      k6Scenario = { executor: l.executor, startRate: 0, timeUnit: '1s', preAllocatedVUs: vus, maxVUs, stages };
+      k6Scenario = {
+        executor: l.executor,
+        startRate: 0,
+        timeUnit: '1s',
+        preAllocatedVUs: vus,
+        maxVUs,
+        stages,
+      };
       break;
     case 'constant-vus':
       k6Scenario = { executor: l.executor, vus, duration };

@@ -5,7 +5,9 @@ import type { RunResult, TimelineEvent } from '../verdict/result.js';
  * them; results without it (dry runs, load that never started) fall back to events that carry both `at` and
  * `t`, then to startedAt.
  */
-export function loadStartEpochMs(result: Pick<RunResult, 'events' | 'startedAt' | 'loadStartedAt'>): number | null {
+export function loadStartEpochMs(
+  result: Pick<RunResult, 'events' | 'startedAt' | 'loadStartedAt'>,
+): number | null {
   if (result.loadStartedAt) {
     const at = Date.parse(result.loadStartedAt);
     if (Number.isFinite(at)) return at;
@@ -50,7 +52,9 @@ const SAME_MOMENT_S = 1;
  * Fault start/stop moments from both sources: the fault records (authoritative, wall clock) and the events of kind
  * fault/revert (which cover faults the record list may summarise, e.g. a rollout with several steps).
  */
-export function faultMarkers(result: Pick<RunResult, 'faults' | 'events' | 'startedAt' | 'loadStartedAt'>): FaultMarker[] {
+export function faultMarkers(
+  result: Pick<RunResult, 'faults' | 'events' | 'startedAt' | 'loadStartedAt'>,
+): FaultMarker[] {
   const start = loadStartEpochMs(result);
   const markers: FaultMarker[] = [];
   for (const fault of result.faults) {

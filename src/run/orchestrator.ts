@@ -18,7 +18,14 @@ import { PodObserver } from '../observe/pods.js';
 import { collectTriage } from '../observe/triage.js';
 import { windowAt, type Plan } from '../plan/plan.js';
 import { parsePercent } from '../scenario/units.js';
-import { RESULT_SCHEMA_VERSION, type FaultRecord, type RunResult, type TimelineEvent, type Verdict, type WindowName } from '../verdict/result.js';
+import {
+  RESULT_SCHEMA_VERSION,
+  type FaultRecord,
+  type RunResult,
+  type TimelineEvent,
+  type Verdict,
+  type WindowName,
+} from '../verdict/result.js';
 import { judgeSlos, overallVerdict, type WindowEvidence } from '../verdict/slo.js';
 import type { Redactor } from './redact.js';
 import { checkSteadyState } from './steady-state.js';
@@ -66,7 +73,12 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
   let loadStartMs: number | null = null;
   const note = (kind: TimelineEvent['kind'], message: string) => {
     const at = Date.now();
-    events.push({ at: new Date(at).toISOString(), t: loadStartMs === null ? null : round((at - loadStartMs) / 1000), kind, message: deps.redact(message) });
+    events.push({
+      at: new Date(at).toISOString(),
+      t: loadStartMs === null ? null : round((at - loadStartMs) / 1000),
+      kind,
+      message: deps.redact(message),
+    });
     if (kind !== 'pod') out.info(`${new Date(at).toISOString().slice(11, 19)} ${message}`);
   };
   const s = plan.scenario;
@@ -103,7 +115,9 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
         inj.record.revertedAt = new Date().toISOString();
         note('revert', done);
       } catch (error) {
-        reasons.push(`REVERT FAILED for "${m.description}": ${(error as Error).message} — run \`chaos recover --run ${ctx.runId}\``);
+        reasons.push(
+          `REVERT FAILED for "${m.description}": ${(error as Error).message} — run \`chaos recover --run ${ctx.runId}\``,
+        );
         note('revert', `revert failed: ${m.description}: ${(error as Error).message}`);
       }
     }
@@ -120,7 +134,8 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
       );
     }
     if (s.target.deployment) {
-      desiredReplicas = (await kube.readDeployment(plan.namespace, s.target.deployment)).spec?.replicas ?? null;
+      desiredReplicas =
+        (await kube.readDeployment(plan.namespace, s.target.deployment)).spec?.replicas ?? null;
     }
     if (s.target.versionUrl) versionBefore = await deps.http.modelVersion(s.target.versionUrl);
 
@@ -134,17 +149,27 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
 
     watch = kube.watch<Pod>(
       `/api/v1/namespaces/${plan.namespace}/pods`,
-      { labelSelector: Object.entries(s.target.selector).map(([k, v]) => `${k}=${v}`).join(',') },
+      {
+        labelSelector: Object.entries(s.target.selector)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
+      },
       (e) => pods.apply(e),
     );
 
-    note('phase', `load: k6 ${String(plan.k6.scenario.executor)} for ${plan.totalMs / 1000}s → ${s.target.url}`);
+    note(
+      'phase',
+      `load: k6 ${String(plan.k6.scenario.executor)} for ${plan.totalMs / 1000}s → ${s.target.url}`,
+    );
     load = deps.startLoad(plan, loadAbort.signal);
     const finished = load.finished;
     loadStartMs = await Promise.race([
       load.started,
       finished.then((o) => {
-        throw new ChaosError(ExitCode.Environment, `k6 exited before sending load: ${o.error ?? `exit ${o.exitCode}`}`);
+        throw new ChaosError(
+          ExitCode.Environment,
+          `k6 exited before sending load: ${o.error ?? `exit ${o.exitCode}`}`,
+        );
       }),
       sleep(60_000, undefined, { ref: false }).then(() => {
         throw new ChaosError(ExitCode.Environment, 'k6 sent no request within 60s');
@@ -185,7 +210,10 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
       });
       injections.push(injection);
       faultRecords.push(injection.record);
-      note('fault', `${f.spec.type}: ${injection.record.description}${injection.record.confirmed ? '' : ' — NOT CONFIRMED'}`);
+      note(
+        'fault',
+        `${f.spec.type}: ${injection.record.description}${injection.record.confirmed ? '' : ' — NOT CONFIRMED'}`,
+      );
     }
     const faultEnd = t0 + plan.windows[1]!.endMs;
     if (await waitUntil(faultEnd, ctx.interrupt)) {
@@ -212,7 +240,8 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
 
     const after = await waitForSteadyState(plan, kube, deps.http, ctx.interrupt);
     for (const line of after.lines) note('phase', `steady state after: ${line}`);
-    if (!after.ok) reasons.push(`steady state did not return after the experiment: ${after.failures.join('; ')}`);
+    if (!after.ok)
+      reasons.push(`steady state did not return after the experiment: ${after.failures.join('; ')}`);
     return await finish(null);
   } finally {
     ctx.interrupt.removeEventListener('abort', onInterrupt);
@@ -262,9 +291,13 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
         : verdict === 'FAIL'
           ? ExitCode.Fail
           : ExitCode.Inconclusive;
-    if (ctx.interrupt.aborted) reasons.unshift('interrupted: load stopped and faults reverted before the windows ended');
+    if (ctx.interrupt.aborted)
+      reasons.unshift('interrupted: load stopped and faults reverted before the windows ended');
     const timeline = summary
-      ? toTimeline(summary).map((p) => ({ ...p, readyPods: loadStartMs === null ? null : pods.readyAt(loadStartMs + p.t * 1000) }))
+      ? toTimeline(summary).map((p) => ({
+          ...p,
+          readyPods: loadStartMs === null ? null : pods.readyAt(loadStartMs + p.t * 1000),
+        }))
       : [];
     const all = evidence.all;
     const errorSlo = s.slos.find((x) => x.type === 'errorRate' && x.window === 'all');
@@ -273,7 +306,12 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
     return {
       schemaVersion: RESULT_SCHEMA_VERSION,
       runId: ctx.runId,
-      scenario: { name: s.metadata.name, description: s.metadata.description, file: plan.file, labels: s.metadata.labels },
+      scenario: {
+        name: s.metadata.name,
+        description: s.metadata.description,
+        file: plan.file,
+        labels: s.metadata.labels,
+      },
       cluster: { context: kube.context, namespace: plan.namespace },
       startedAt: startedAt.toISOString(),
       loadStartedAt: loadStartMs === null ? null : new Date(loadStartMs).toISOString(),

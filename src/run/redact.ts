@@ -11,7 +11,10 @@ export function makeRedactor(secretValues: readonly string[]): Redactor {
   // ordinary words; they are still redacted, since leaking a short secret is worse than an odd report.
   const values = [...new Set(secretValues.filter((v) => v.length > 0))].sort((a, b) => b.length - a.length);
   return (text) => {
-    let out = text.replace(AUTH_HEADER, (_m, prefix: string, scheme: string | undefined) => `${prefix}${scheme ?? ''}[REDACTED]`);
+    let out = text.replace(
+      AUTH_HEADER,
+      (_m, prefix: string, scheme: string | undefined) => `${prefix}${scheme ?? ''}[REDACTED]`,
+    );
     for (const v of values) out = out.split(v).join('[REDACTED]');
     return out;
   };

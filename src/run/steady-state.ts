@@ -28,12 +28,18 @@ export async function checkSteadyState(
         case 'readyReplicas': {
           const d = await kube.readDeployment(plan.namespace, s.target.deployment ?? '');
           const ready = d.status?.readyReplicas ?? 0;
-          check(ready >= c.min, `deployment ${s.target.deployment} has ${ready} Ready replica(s) (want ≥ ${c.min})`);
+          check(
+            ready >= c.min,
+            `deployment ${s.target.deployment} has ${ready} Ready replica(s) (want ≥ ${c.min})`,
+          );
           break;
         }
         case 'endpoints': {
           const addrs = await kube.readyEndpoints(plan.namespace, s.target.service ?? '');
-          check(addrs.length >= c.min, `service ${s.target.service} has ${addrs.length} ready endpoint(s) (want ≥ ${c.min})`);
+          check(
+            addrs.length >= c.min,
+            `service ${s.target.service} has ${addrs.length} ready endpoint(s) (want ≥ ${c.min})`,
+          );
           break;
         }
         case 'http': {

@@ -148,9 +148,9 @@ type Position = { line: number; col: number };
 type PathSegment = string | number;
 
 function parse(bytes: Buffer | Uint8Array | string, file: string, options: ParseOptions): LoadResult {
-  const fail = (diagnostics: Diagnostic[]): LoadResult => ({
+  const fail = (diagnostics: Diagnostic[], total = diagnostics.length): LoadResult => ({
     ok: false,
-    diagnostics: capDiagnostics(diagnostics, file),
+    diagnostics: capDiagnostics(diagnostics, file, total),
   });
   const at = (pos: Position, path: string, message: string): Diagnostic => ({
     file,
@@ -182,11 +182,14 @@ function parse(bytes: Buffer | Uint8Array | string, file: string, options: Parse
 
   // ---- text → YAML document
   const doc = parseYaml(text, lineCounter);
-  const yamlProblems = [...doc.errors, ...doc.warnings]
-    .sort((a, b) => a.pos[0] - b.pos[0])
-    .slice(0, MAX_DIAGNOSTICS + 1);
-  if (yamlProblems.length > 0)
-    return fail(sortDiagnostics(dedupe(yamlProblems.map((e) => yamlDiagnostic(e, position, file)))));
+  const yamlProblems = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0]);
+  if (yamlProblems.length > 0) {
+    // A garbage file yields an error per byte: describe only as many as will be printed.
+    const shown = dedupe(
+      yamlProblems.slice(0, MAX_DIAGNOSTICS + 1).map((e) => yamlDiagnostic(e, position, file)),
+    );
+    return fail(sortDiagnostics(shown), Math.max(shown.length, yamlProblems.length));
+  }
 
   // ---- structure: depth (exact, on nodes), duplicate keys, keys that are not plain scalars
   const structural = structureProblems(doc);
@@ -196,7 +199,7 @@ function parse(bytes: Buffer | Uint8Array | string, file: string, options: Parse
     );
   }
   if (!isMap(doc.contents)) {
-    const contents = doc.contents as Node | null;
+    const contents = doc.contents;
     const value = isScalar(contents) ? contents.value : undefined;
     const got =
       contents === null
@@ -483,10 +486,14 @@ function structureProblems(doc: Document): StructureProblem[] {
   return problems;
 }
 
+/** A key as the loaded data names it (yaml turns scalar keys into property names the same way). */
 function keyName(key: unknown): string {
-  if (key === null || key === undefined) return '';
-  if (isScalar(key)) return key.value === null ? '' : String(key.value);
-  return String(key);
+  const value: unknown = isScalar(key) ? key.value : key;
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  return Object.prototype.toString.call(value);
 }
 
 // ------------------------------------------------------------------------------------------------ YAML errors
@@ -551,11 +558,7 @@ function findAliases(doc: Document): { name: string; node: Node; path: PathSegme
     const [node, path] = stack.pop()!;
     if (isAlias(node)) found.push({ name: node.source, node, path });
     else if (isMap(node)) {
-      for (const pair of node.items)
-        stack.push([
-          (pair as Pair<unknown, unknown>).value,
-          [...path, keyName((pair as Pair<unknown, unknown>).key)],
-        ]);
+      for (const pair of node.items) stack.push([pair.value, [...path, keyName(pair.key)]]);
     } else if (isSeq(node)) node.items.forEach((item, i) => stack.push([item, [...path, i]]));
   }
   return found.sort((a, b) => (a.node.range?.[0] ?? 0) - (b.node.range?.[0] ?? 0));
@@ -579,8 +582,8 @@ class Locator {
     if (!index) {
       index = new Map();
       for (const pair of map.items) {
-        const name = keyName((pair as Pair<unknown, unknown>).key);
-        if (!index.has(name)) index.set(name, pair as Pair<unknown, unknown>);
+        const name = keyName(pair.key);
+        if (!index.has(name)) index.set(name, pair);
       }
       this.pairs.set(map, index);
     }
@@ -642,7 +645,7 @@ class Locator {
   /** Keys actually present in the mapping at `path`. */
   presentKeys(path: readonly PathSegment[]): Set<string> {
     const node = this.node(path);
-    return new Set(isMap(node) ? node.items.map((p) => keyName((p as Pair<unknown, unknown>).key)) : []);
+    return new Set(isMap(node) ? node.items.map((p) => keyName(p.key)) : []);
   }
 }
 
@@ -732,7 +735,7 @@ function issueDiagnostics(
   if (issue.code === 'invalid_key') {
     const key = String(path[path.length - 1] ?? '');
     const inner = issue.issues[0];
-    const why = inner ? messageFor(inner as Issue, false) : 'not allowed';
+    const why = inner ? messageFor(inner, false) : 'not allowed';
     return [diag(locate.key(path.slice(0, -1), key), path, `invalid key ${show(key)}: ${why}`)];
   }
   const node = locate.node(path);
@@ -840,7 +843,7 @@ function messageFor(issue: Issue, withInput: boolean): string {
       }
       // A union of literals (e.g. percentile: 50 | 90 | 95 | 99).
       const literals = issue.errors.flatMap((branch) =>
-        branch.length === 1 && branch[0]!.code === 'invalid_value' ? branch[0]!.values : [null],
+        branch.length === 1 && branch[0]!.code === 'invalid_value' ? branch[0].values : [null],
       );
       if (literals.length > 0 && !literals.includes(null))
         return `expected one of ${literals.map(String).join(', ')}${got}`;
@@ -1003,7 +1006,7 @@ function dedupe(ds: Diagnostic[]): Diagnostic[] {
   });
 }
 
-function capDiagnostics(ds: Diagnostic[], file: string): Diagnostic[] {
+function capDiagnostics(ds: Diagnostic[], file: string, total: number): Diagnostic[] {
   if (ds.length <= MAX_DIAGNOSTICS) return ds;
   const next = ds[MAX_DIAGNOSTICS]!;
   return [
@@ -1013,7 +1016,7 @@ function capDiagnostics(ds: Diagnostic[], file: string): Diagnostic[] {
       line: next.line,
       col: next.col,
       path: '(file)',
-      message: `${ds.length - MAX_DIAGNOSTICS} more problems not shown; fix these first`,
+      message: `${total - MAX_DIAGNOSTICS} more problems not shown; fix these first`,
     },
   ];
 }

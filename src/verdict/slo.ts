@@ -51,7 +51,10 @@ function verdictOf(ok: boolean): Verdict {
   return ok ? 'PASS' : 'FAIL';
 }
 
-function inconclusive(base: Omit<SloResult, 'verdict' | 'measured' | 'evidence'>, evidence: string): SloResult {
+function inconclusive(
+  base: Omit<SloResult, 'verdict' | 'measured' | 'evidence'>,
+  evidence: string,
+): SloResult {
   return { ...base, verdict: 'INCONCLUSIVE', measured: null, evidence };
 }
 
@@ -69,11 +72,17 @@ function matches(status: string, pattern: string): boolean {
 async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloResult> {
   switch (slo.type) {
     case 'latency': {
-      const base = { id: `latency-p${slo.percentile}-${slo.window}`, kind: 'latency', window: slo.window, threshold: `≤ ${slo.max}` };
+      const base = {
+        id: `latency-p${slo.percentile}-${slo.window}`,
+        kind: 'latency',
+        window: slo.window,
+        threshold: `≤ ${slo.max}`,
+      };
       const w = obs.load[slo.window];
       const key = `p${slo.percentile}Ms` as const;
       const value = w?.[key];
-      if (!w || w.requests === 0 || value === null || value === undefined) return inconclusive(base, `no requests measured in the ${slo.window} window`);
+      if (!w || w.requests === 0 || value === null || value === undefined)
+        return inconclusive(base, `no requests measured in the ${slo.window} window`);
       const ok = value <= parseDurationMs(slo.max);
       return {
         ...base,
@@ -83,9 +92,15 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
       };
     }
     case 'errorRate': {
-      const base = { id: `error-rate-${slo.window}`, kind: 'errorRate', window: slo.window, threshold: `< ${slo.max}` };
+      const base = {
+        id: `error-rate-${slo.window}`,
+        kind: 'errorRate',
+        window: slo.window,
+        threshold: `< ${slo.max}`,
+      };
       const w = obs.load[slo.window];
-      if (!w || w.requests === 0) return inconclusive(base, `no requests measured in the ${slo.window} window`);
+      if (!w || w.requests === 0)
+        return inconclusive(base, `no requests measured in the ${slo.window} window`);
       const max = parsePercent(slo.max);
       // "< 2 %" on integer counts: failed < max × requests, with a tolerance for the binary rounding of the
       // percentage (1.1 / 100 = 0.011000000000000001) so a rate exactly at the limit always fails.
@@ -102,9 +117,15 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
       };
     }
     case 'availability': {
-      const base = { id: `availability-${slo.window}`, kind: 'availability', window: slo.window, threshold: `gap ≤ ${slo.maxGap}` };
+      const base = {
+        id: `availability-${slo.window}`,
+        kind: 'availability',
+        window: slo.window,
+        threshold: `gap ≤ ${slo.maxGap}`,
+      };
       const w = obs.load[slo.window];
-      if (!w || w.requests === 0 || w.longestGapS === null) return inconclusive(base, `no successful response measured in the ${slo.window} window`);
+      if (!w || w.requests === 0 || w.longestGapS === null)
+        return inconclusive(base, `no successful response measured in the ${slo.window} window`);
       const ok = w.longestGapS * 1000 <= parseDurationMs(slo.maxGap);
       return {
         ...base,
@@ -114,7 +135,12 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
       };
     }
     case 'throughput': {
-      const base = { id: `throughput-${slo.window}`, kind: 'throughput', window: slo.window, threshold: `≥ ${slo.min} req/s` };
+      const base = {
+        id: `throughput-${slo.window}`,
+        kind: 'throughput',
+        window: slo.window,
+        threshold: `≥ ${slo.min} req/s`,
+      };
       const w = obs.load[slo.window];
       if (!w) return inconclusive(base, `no load measured in the ${slo.window} window`);
       // Zero requests says nothing about the endpoint: the load generator may not have sent any.
@@ -127,7 +153,12 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
       };
     }
     case 'recovery': {
-      const base = { id: 'recovery-time', kind: 'recovery', window: 'all' as const, threshold: `≤ ${slo.within}` };
+      const base = {
+        id: 'recovery-time',
+        kind: 'recovery',
+        window: 'all' as const,
+        threshold: `≤ ${slo.within}`,
+      };
       const fault = obs.faults.find((f) => f.confirmed && POD_FAULTS.has(f.type) && f.injectedAt);
       if (!fault) return inconclusive(base, 'no confirmed pod-removing fault to recover from');
       const desired = slo.readyReplicas ?? obs.desiredReplicas;
@@ -157,7 +188,12 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
       };
     }
     case 'minReadyReplicas': {
-      const base = { id: `min-ready-replicas-${slo.window}`, kind: 'minReadyReplicas', window: slo.window, threshold: `≥ ${slo.min}` };
+      const base = {
+        id: `min-ready-replicas-${slo.window}`,
+        kind: 'minReadyReplicas',
+        window: slo.window,
+        threshold: `≥ ${slo.min}`,
+      };
       const span = windowSpan(plan, obs, slo.window);
       if (!span) return inconclusive(base, 'load never started');
       const min = obs.pods.minReadyBetween(span[0], span[1]);
@@ -181,7 +217,10 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
         ...base,
         verdict: verdictOf(total <= slo.max),
         measured: total,
-        evidence: total === 0 ? 'no container restarted during the run' : restarts.map((r) => `${r.pod} restarted ${r.restarts}×`).join('; '),
+        evidence:
+          total === 0
+            ? 'no container restarted during the run'
+            : restarts.map((r) => `${r.pod} restarted ${r.restarts}×`).join('; '),
       };
     }
     case 'oomKilled': {
@@ -196,35 +235,66 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
       };
     }
     case 'podState': {
-      const base = { id: `pod-state-${slo.reason.toLowerCase()}`, kind: 'podState', window: 'all' as const, threshold: `${slo.pods} pods reach ${slo.reason}` };
+      const base = {
+        id: `pod-state-${slo.reason.toLowerCase()}`,
+        kind: 'podState',
+        window: 'all' as const,
+        threshold: `${slo.pods} pods reach ${slo.reason}`,
+      };
       const fault = obs.faults.find((f) => f.confirmed && f.injectedAt);
-      if (slo.pods === 'new' && !fault) return inconclusive(base, 'no confirmed fault: no "new" pods to judge');
-      const pods = slo.pods === 'new' ? obs.pods.podsCreatedAfter(Date.parse(fault!.injectedAt!)) : [...obs.pods.pods.values()];
-      if (pods.length === 0 && slo.pods === 'any') return inconclusive(base, 'no pod under test was observed');
-      if (pods.length === 0) return { ...base, verdict: 'FAIL', measured: 0, evidence: 'no pod was created after the fault' };
+      if (slo.pods === 'new' && !fault)
+        return inconclusive(base, 'no confirmed fault: no "new" pods to judge');
+      const pods =
+        slo.pods === 'new'
+          ? obs.pods.podsCreatedAfter(Date.parse(fault!.injectedAt!))
+          : [...obs.pods.pods.values()];
+      if (pods.length === 0 && slo.pods === 'any')
+        return inconclusive(base, 'no pod under test was observed');
+      if (pods.length === 0)
+        return { ...base, verdict: 'FAIL', measured: 0, evidence: 'no pod was created after the fault' };
       const hit = pods.filter((p) => p.waitingReasons.has(slo.reason) || p.terminatedReasons.has(slo.reason));
       let evidence = `${hit.length} of ${pods.length} ${slo.pods} pod(s) reached ${slo.reason}: ${hit.map((p) => p.name).join(', ') || 'none'}`;
       let ok = hit.length > 0;
       if (slo.logContains) {
         const withLine = hit.filter((p) => obs.previousLogs[p.name]?.includes(slo.logContains!));
         ok = ok && withLine.length > 0;
-        const sample = withLine[0] ? firstLineWith(obs.previousLogs[withLine[0].name]!, slo.logContains) : null;
+        const sample = withLine[0]
+          ? firstLineWith(obs.previousLogs[withLine[0].name]!, slo.logContains)
+          : null;
         evidence += `; previous log contains "${slo.logContains}" in ${withLine.length} pod(s)${sample ? `: ${sample}` : ''}`;
       }
       return { ...base, verdict: verdictOf(ok), measured: hit.length, evidence };
     }
     case 'httpStatus': {
-      const rule = [slo.expect ? `only ${slo.expect.join('/')}` : '', slo.never ? `never ${slo.never.join('/')}` : ''].filter(Boolean).join(', ');
-      const base = { id: `http-status-${slo.payload}-${slo.window}`, kind: 'httpStatus', window: slo.window, threshold: rule };
+      const rule = [
+        slo.expect ? `only ${slo.expect.join('/')}` : '',
+        slo.never ? `never ${slo.never.join('/')}` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
+      const base = {
+        id: `http-status-${slo.payload}-${slo.window}`,
+        kind: 'httpStatus',
+        window: slo.window,
+        threshold: rule,
+      };
       const w = obs.load[slo.window];
       const counts = slo.payload === 'any' ? w?.statusCounts : w?.statusByPayload[slo.payload];
       const total = counts ? Object.values(counts).reduce((a, b) => a + b, 0) : 0;
-      if (!counts || total === 0) return inconclusive(base, `no ${slo.payload === 'any' ? '' : slo.payload + ' '}requests were sent in the ${slo.window} window`);
+      if (!counts || total === 0)
+        return inconclusive(
+          base,
+          `no ${slo.payload === 'any' ? '' : slo.payload + ' '}requests were sent in the ${slo.window} window`,
+        );
       const bad = Object.entries(counts).filter(
-        ([status]) => (slo.expect && !slo.expect.some((p) => matches(status, p))) || (slo.never?.some((p) => matches(status, p)) ?? false),
+        ([status]) =>
+          (slo.expect && !slo.expect.some((p) => matches(status, p))) ||
+          (slo.never?.some((p) => matches(status, p)) ?? false),
       );
       const badCount = bad.reduce((a, [, n]) => a + n, 0);
-      const dist = Object.entries(counts).map(([s, n]) => `${s === '0' ? 'no response' : s}×${n}`).join(', ');
+      const dist = Object.entries(counts)
+        .map(([s, n]) => `${s === '0' ? 'no response' : s}×${n}`)
+        .join(', ');
       return {
         ...base,
         verdict: verdictOf(badCount === 0),
@@ -233,13 +303,24 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
       };
     }
     case 'modelVersion': {
-      const base = { id: `model-version-${slo.window}`, kind: 'modelVersion', window: slo.window, threshold: slo.expect === 'unchanged' ? `= ${obs.versionBefore ?? '?'} (unchanged)` : `= ${slo.expect}` };
+      const base = {
+        id: `model-version-${slo.window}`,
+        kind: 'modelVersion',
+        window: slo.window,
+        threshold:
+          slo.expect === 'unchanged' ? `= ${obs.versionBefore ?? '?'} (unchanged)` : `= ${slo.expect}`,
+      };
       const expected = slo.expect === 'unchanged' ? obs.versionBefore : slo.expect;
-      if (!expected) return inconclusive(base, 'the model version before the run is unknown (no target.versionUrl answer)');
+      if (!expected)
+        return inconclusive(
+          base,
+          'the model version before the run is unknown (no target.versionUrl answer)',
+        );
       const w = obs.load[slo.window];
       const versions = Object.entries(w?.modelVersions ?? {}).filter(([v]) => v !== 'none');
       const total = versions.reduce((a, [, n]) => a + n, 0);
-      if (total === 0) return inconclusive(base, `no response carried a model version in the ${slo.window} window`);
+      if (total === 0)
+        return inconclusive(base, `no response carried a model version in the ${slo.window} window`);
       const other = versions.filter(([v]) => v !== expected);
       const otherCount = other.reduce((a, [, n]) => a + n, 0);
       return {
@@ -250,7 +331,12 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
       };
     }
     case 'promql': {
-      const threshold = [slo.min !== undefined ? `≥ ${slo.min}` : '', slo.max !== undefined ? `≤ ${slo.max}` : ''].filter(Boolean).join(' and ');
+      const threshold = [
+        slo.min !== undefined ? `≥ ${slo.min}` : '',
+        slo.max !== undefined ? `≤ ${slo.max}` : '',
+      ]
+        .filter(Boolean)
+        .join(' and ');
       const base = { id: `promql-${slug(slo.query)}`, kind: 'promql', window: 'all' as const, threshold };
       if (!obs.promql) return inconclusive(base, 'no Prometheus client available');
       let value: number | null;
@@ -259,7 +345,8 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
       } catch (error) {
         return inconclusive(base, `query failed: ${(error as Error).message}`);
       }
-      if (value === null || !Number.isFinite(value)) return inconclusive(base, `query returned no number: ${slo.query}`);
+      if (value === null || !Number.isFinite(value))
+        return inconclusive(base, `query returned no number: ${slo.query}`);
       const ok = (slo.min === undefined || value >= slo.min) && (slo.max === undefined || value <= slo.max);
       return { ...base, verdict: verdictOf(ok), measured: value, evidence: `${slo.query} = ${value}` };
     }
@@ -267,14 +354,22 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
 }
 
 /** FAIL beats INCONCLUSIVE beats PASS; a fault that did not happen makes the whole run INCONCLUSIVE. */
-export function overallVerdict(slos: SloResult[], faults: FaultRecord[]): { verdict: Verdict; reasons: string[] } {
+export function overallVerdict(
+  slos: SloResult[],
+  faults: FaultRecord[],
+): { verdict: Verdict; reasons: string[] } {
   const reasons: string[] = [];
-  for (const f of faults) if (!f.confirmed) reasons.push(`fault ${f.type} not confirmed as applied: ${[f.description, ...f.notes].filter(Boolean).join('; ')}`);
+  for (const f of faults)
+    if (!f.confirmed)
+      reasons.push(
+        `fault ${f.type} not confirmed as applied: ${[f.description, ...f.notes].filter(Boolean).join('; ')}`,
+      );
   const failed = slos.filter((s) => s.verdict === 'FAIL');
   const unknown = slos.filter((s) => s.verdict === 'INCONCLUSIVE');
   for (const s of unknown) reasons.push(`${s.id}: ${s.evidence}`);
   if (reasons.length > 0 && faults.some((f) => !f.confirmed)) return { verdict: 'INCONCLUSIVE', reasons };
-  if (failed.length > 0) return { verdict: 'FAIL', reasons: failed.map((s) => `${s.id}: ${s.evidence}`).concat(reasons) };
+  if (failed.length > 0)
+    return { verdict: 'FAIL', reasons: failed.map((s) => `${s.id}: ${s.evidence}`).concat(reasons) };
   if (unknown.length > 0) return { verdict: 'INCONCLUSIVE', reasons };
   return { verdict: 'PASS', reasons: [] };
 }
@@ -293,5 +388,9 @@ function fmt(n: number | null): string {
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40);
 }

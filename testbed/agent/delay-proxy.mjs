@@ -12,7 +12,11 @@ if (![listenPort, targetPort, delayMs, jitterMs].every(Number.isFinite)) {
 }
 
 // Box-Muller: netem's "distribution normal" for the jitter.
-const delay = () => Math.max(0, delayMs + jitterMs * Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random()));
+const delay = () =>
+  Math.max(
+    0,
+    delayMs + jitterMs * Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random()),
+  );
 
 const server = net.createServer((client) => {
   const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
@@ -32,4 +36,6 @@ const server = net.createServer((client) => {
   upstream.on('error', close);
   client.on('error', close);
 });
-server.listen(listenPort, '0.0.0.0', () => console.log(`chaos-delay-proxy :${listenPort} -> 127.0.0.1:${targetPort} +${delayMs}ms`));
+server.listen(listenPort, '0.0.0.0', () =>
+  console.log(`chaos-delay-proxy :${listenPort} -> 127.0.0.1:${targetPort} +${delayMs}ms`),
+);

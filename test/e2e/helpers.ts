@@ -1,0 +1,163 @@
+/**
+ * Driving the real testbed from tests: kubectl and the chaos CLI as subprocesses, exactly as users run them.
+ * The testbed must be up (`npm run testbed:up`); nothing here starts or fakes a cluster.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+
+export const repo = fileURLToPath(new URL('../..', import.meta.url));
+export const NS = 'ml-serving';
+
+const testbedBin = (await execa('bash', [path.join(repo, 'testbed/testbed.sh'), 'bin'])).stdout.trim();
+export const env = { ...process.env, PATH: `${testbedBin}:${process.env.PATH ?? ''}`, CI: 'true' };
+
+export async function kubectl(...args: string[]): Promise<string> {
+  const r = await execa('kubectl', ['--context', 'kind-chaos', ...args], { env, reject: false });
+  if (r.exitCode !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.exitCode}): ${r.stderr}`);
+  return r.stdout;
+}
+
+export async function kubectlJson<T>(...args: string[]): Promise<T> {
+  return JSON.parse(await kubectl(...args, '-o', 'json')) as T;
+}
+
+/** Applies the healthy stack (or a broken variant) and waits for the rollout; PDBs are removed explicitly. */
+export async function applyStack(variant: string | null): Promise<void> {
+  await kubectl('apply', '-k', path.join(repo, variant ? `deploy/variants/${variant}` : 'deploy'));
+  if (variant === 'no-pdb') await kubectl('-n', NS, 'delete', 'pdb', '--all', '--ignore-not-found');
+  await kubectl('-n', NS, 'rollout', 'status', 'deploy/fraud-scorer', '--timeout=180s');
+  await kubectl('-n', NS, 'rollout', 'status', 'deploy/feature-store', '--timeout=180s');
+}
+
+/**
+ * Back to the healthy stack with pods spread over both workers again: a drain leaves every replica on one
+ * node, and the next scenario must not start from that.
+ */
+export async function resetStack(): Promise<void> {
+  await kubectl('uncordon', 'chaos-worker', 'chaos-worker2');
+  await applyStack(null);
+  const pods = await scorerPods();
+  const nodes = new Set(pods.map((p) => p.spec.nodeName));
+  if (nodes.size < 2) {
+    await kubectl('-n', NS, 'rollout', 'restart', 'deploy/fraud-scorer', 'deploy/feature-store');
+    await applyStack(null);
+  }
+}
+
+export interface PodJson {
+  metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
+  spec: { nodeName?: string; ephemeralContainers?: { name: string }[] };
+  status: {
+    phase: string;
+    conditions?: { type: string; status: string }[];
+    containerStatuses?: { ready: boolean; restartCount: number; state: { waiting?: { reason?: string } } }[];
+    ephemeralContainerStatuses?: { name: string; state: { running?: object; terminated?: object } }[];
+  };
+}
+
+export async function scorerPods(): Promise<PodJson[]> {
+  const list = await kubectlJson<{ items: PodJson[] }>('-n', NS, 'get', 'pods', '-l', 'app=fraud-scorer');
+  return list.items.filter((p) => !p.metadata.deletionTimestamp);
+}
+
+export interface ClusterSnapshot {
+  unschedulableNodes: string[];
+  templateHashes: Record<string, string>;
+  runningAgents: string[];
+}
+
+/** What "the cluster is as before" means: schedulable nodes, identical templates, no fault agent running. */
+export async function snapshot(): Promise<ClusterSnapshot> {
+  const nodes = await kubectlJson<{
+    items: { metadata: { name: string }; spec: { unschedulable?: boolean } }[];
+  }>('get', 'nodes');
+  const deploys = await kubectlJson<{ items: { metadata: { name: string }; spec: { template: object } }[] }>(
+    '-n',
+    NS,
+    'get',
+    'deploy',
+  );
+  const pods = await kubectlJson<{ items: PodJson[] }>('-n', NS, 'get', 'pods');
+  return {
+    unschedulableNodes: nodes.items.filter((n) => n.spec.unschedulable).map((n) => n.metadata.name),
+    templateHashes: Object.fromEntries(
+      deploys.items.map((d) => [
+        d.metadata.name,
+        createHash('sha256').update(JSON.stringify(d.spec.template)).digest('hex'),
+      ]),
+    ),
+    runningAgents: pods.items.flatMap((p) =>
+      (p.status.ephemeralContainerStatuses ?? [])
+        .filter((e) => e.state.running)
+        .map((e) => `${p.metadata.name}/${e.name}`),
+    ),
+  };
+}
+
+export interface ChaosRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  reportDir: string;
+  junit: string;
+  result: {
+    verdict: string;
+    slos: { id: string; verdict: string; evidence: string }[];
+    faults: { confirmed: boolean }[];
+  } | null;
+}
+
+export async function chaos(
+  args: string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<ChaosRun> {
+  const r = await execa('node', [path.join(repo, 'bin/chaos.js'), ...args], {
+    env: { ...env, ...opts.env },
+    reject: false,
+    timeout: opts.timeoutMs ?? 10 * 60_000,
+    cwd: repo,
+  });
+  return {
+    exitCode: r.exitCode ?? -1,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    reportDir: '',
+    junit: '',
+    result: null,
+  };
+}
+
+/** Runs a scenario into a fresh report dir and reads back junit.xml and result.json. */
+export async function runScenario(file: string, timeScale: number, extra: string[] = []): Promise<ChaosRun> {
+  const reportDir = await mkdtemp(path.join(os.tmpdir(), `chaos-e2e-${path.basename(file, '.yaml')}-`));
+  const run = await chaos([
+    'run',
+    path.resolve(repo, file),
+    '--time-scale',
+    String(timeScale),
+    '--seed',
+    '42',
+    '--report-dir',
+    reportDir,
+    ...extra,
+  ]);
+  run.reportDir = reportDir;
+  run.junit = await readFile(path.join(reportDir, 'junit.xml'), 'utf8').catch(() => '');
+  run.result = await readFile(path.join(reportDir, 'result.json'), 'utf8')
+    .then((t) => JSON.parse(t) as ChaosRun['result'])
+    .catch(() => null);
+  return run;
+}
+
+/** The junit testcase names that failed. */
+export function failedCases(junit: string): string[] {
+  return [...junit.matchAll(/<testcase[^>]*name="([^"]+)"[^>]*>\s*<failure/g)].map((m) => m[1]!);
+}
+
+export function explain(run: ChaosRun): string {
+  return `exit ${run.exitCode}\n--- stderr (tail)\n${run.stderr.split('\n').slice(-40).join('\n')}`;
+}

@@ -1,0 +1,142 @@
+/**
+ * The testbed itself, as the issue's acceptance describes it: a real 3-node cluster on the pinned version,
+ * nothing pulled, the sample stack serving through 127.0.0.1, PDB-respecting drains and pod replacement.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  applyStack,
+  kubectl,
+  kubectlJson,
+  NS,
+  repo,
+  resetStack,
+  scorerPods,
+  type PodJson,
+} from './helpers.js';
+
+const versions = await readFile(path.join(repo, 'testbed/versions.env'), 'utf8');
+const pinned = /^KUBERNETES_VERSION=(\S+)/m.exec(versions)![1]!;
+
+interface NodeJson {
+  metadata: { name: string; labels: Record<string, string> };
+  status: { conditions: { type: string; status: string }[]; nodeInfo: { kubeletVersion: string } };
+}
+
+const ready = (p: PodJson) =>
+  p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await check()) return Date.now() - started;
+    await sleep(500);
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}`);
+}
+
+describe('offline kind testbed', () => {
+  beforeAll(async () => {
+    await resetStack();
+  });
+  afterAll(async () => {
+    await resetStack();
+  });
+
+  it(`has 3 Ready nodes running Kubernetes ${pinned}`, async () => {
+    const nodes = await kubectlJson<{ items: NodeJson[] }>('get', 'nodes');
+    expect(nodes.items).toHaveLength(3);
+    for (const n of nodes.items) {
+      expect(n.status.conditions.find((c) => c.type === 'Ready')?.status, n.metadata.name).toBe('True');
+      expect(n.status.nodeInfo.kubeletVersion).toBe(pinned);
+    }
+    const roles = nodes.items
+      .map((n) => ('node-role.kubernetes.io/control-plane' in n.metadata.labels ? 'cp' : 'worker'))
+      .sort();
+    expect(roles).toEqual(['cp', 'worker', 'worker']);
+  });
+
+  it('runs every pod without pulling an image', async () => {
+    const pods = await kubectlJson<{ items: (PodJson & { metadata: { namespace: string } })[] }>(
+      'get',
+      'pods',
+      '-A',
+    );
+    const bad = pods.items.filter(
+      (p) =>
+        !['Running', 'Succeeded'].includes(p.status.phase) ||
+        (p.status.containerStatuses ?? []).some((c) =>
+          ['ImagePullBackOff', 'ErrImagePull', 'ErrImageNeverPull'].includes(c.state.waiting?.reason ?? ''),
+        ),
+    );
+    expect(bad.map((p) => `${p.metadata.namespace}/${p.metadata.name} ${p.status.phase}`)).toEqual([]);
+    const events = await kubectl('get', 'events', '-A', '--field-selector', 'reason=Pulling', '-o', 'name');
+    expect(events.trim()).toBe('');
+  });
+
+  it('serves the sample stack through 127.0.0.1', async () => {
+    const deploys = await kubectlJson<{
+      items: { metadata: { name: string }; spec: { replicas: number }; status: { readyReplicas?: number } }[];
+    }>('-n', NS, 'get', 'deploy');
+    for (const d of deploys.items) expect(d.status.readyReplicas, d.metadata.name).toBe(d.spec.replicas);
+    const pods = await scorerPods();
+    expect(new Set(pods.map((p) => p.spec.nodeName)).size).toBe(2);
+    const payload = JSON.parse(
+      await readFile(path.join(repo, 'scenarios/payloads/transactions.json'), 'utf8'),
+    ) as { features: number[][] };
+    const res = await fetch('http://127.0.0.1:30080/score', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ features: payload.features.slice(0, 4) }),
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { modelVersion: string; predictions: unknown[] };
+    expect(body.predictions).toHaveLength(4);
+    expect(res.headers.get('x-model-version')).toBe(body.modelVersion);
+  });
+
+  it('drains a worker with kubectl, honouring the PDB, and uncordons it', async () => {
+    const pods = await scorerPods();
+    const perNode = new Map<string, number>();
+    for (const p of pods) perNode.set(p.spec.nodeName!, (perNode.get(p.spec.nodeName!) ?? 0) + 1);
+    const node = [...perNode.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+    const other = ['chaos-worker', 'chaos-worker2'].find((n) => n !== node)!;
+    try {
+      await kubectl('drain', node, '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=180s');
+      const after = await scorerPods();
+      expect(after.filter((p) => p.spec.nodeName === node)).toEqual([]);
+      await waitFor('3 Ready scorers on the other worker', 120_000, async () => {
+        const now = await scorerPods();
+        return now.length === 3 && now.every((p) => ready(p) && p.spec.nodeName === other);
+      });
+      // The PDB (minAvailable 2) is what kept the endpoint serving during the drain.
+      const pdb = await kubectlJson<{ spec: { minAvailable: number } }>(
+        '-n',
+        NS,
+        'get',
+        'pdb',
+        'fraud-scorer-pdb',
+      );
+      expect(pdb.spec.minAvailable).toBe(2);
+    } finally {
+      await kubectl('uncordon', node);
+    }
+    const n = await kubectlJson<{ spec: { unschedulable?: boolean } }>('get', 'node', node);
+    expect(n.spec.unschedulable ?? false).toBe(false);
+  });
+
+  it('replaces a deleted scorer pod with a Ready one within 60 s', async () => {
+    await applyStack(null);
+    const [victim] = await scorerPods();
+    await kubectl('-n', NS, 'delete', 'pod', victim!.metadata.name, '--wait=false');
+    const took = await waitFor('a Ready replacement', 60_000, async () => {
+      const now = await scorerPods();
+      return (
+        now.length === 3 && now.every(ready) && !now.some((p) => p.metadata.name === victim!.metadata.name)
+      );
+    });
+    expect(took).toBeLessThan(60_000);
+  });
+});
