@@ -138,6 +138,10 @@ export class Kube {
       .then((l) => l.items);
   }
 
+  readPod(namespace: string, name: string): Promise<Pod> {
+    return this.core.readNamespacedPod({ namespace, name });
+  }
+
   listPodsOnNode(node: string): Promise<Pod[]> {
     return this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }).then((l) => l.items);
   }

@@ -3,6 +3,7 @@
  * one twice, or after the platform already undid it, is a no-op.
  */
 import { PatchStrategy } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { apiStatus, type Kube } from '../adapters/kube.js';
 
 export type UndoAction =
@@ -47,20 +48,30 @@ export async function runUndo(kube: Kube, undo: UndoAction): Promise<string> {
       return `restored the pod template of deployment ${undo.namespace}/${undo.name}`;
     }
     case 'stopLatencyAgent': {
-      try {
-        // SIGTERM to the agent's shell runs its cleanup trap: the rule goes, whichever mechanism it used.
-        await kube.exec(undo.namespace, undo.pod, undo.container, ['sh', '-c', 'kill -TERM 1']);
-      } catch (error) {
-        const { code, message } = apiStatus(error);
-        // A gone pod or an agent that already exited (TTL over) means the delay is already gone. "command
-        // terminated with non-zero exit code" is how every failed exec reads: the kill failed, the agent may run.
-        const gone = /not found|container not running|cannot exec|cgroup|completed|terminated/i.test(message);
-        if (code === 404 || (gone && !/non-zero exit code/i.test(message))) {
-          return `latency agent in ${undo.namespace}/${undo.pod} already gone (${message.split('\n')[0]})`;
+      // The agent may still be starting (a run killed right after asking for it): wait for it to run or end,
+      // rather than declaring it gone and letting it apply its delay afterwards.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        let pod;
+        try {
+          pod = await kube.readPod(undo.namespace, undo.pod);
+        } catch (error) {
+          if (apiStatus(error).code === 404) return `pod ${undo.namespace}/${undo.pod} is gone, and its latency agent with it`;
+          throw error;
         }
-        throw error;
+        if (!pod.spec?.ephemeralContainers?.some((c) => c.name === undo.container)) {
+          return `latency agent ${undo.container} was never added to ${undo.namespace}/${undo.pod}`;
+        }
+        const state = pod.status?.ephemeralContainerStatuses?.find((c) => c.name === undo.container)?.state;
+        if (state?.terminated) return `latency agent in ${undo.namespace}/${undo.pod} already ended (${state.terminated.reason ?? 'exited'})`;
+        if (state?.running) {
+          // SIGTERM to the agent's shell runs its cleanup trap: the rule goes, whichever mechanism it used.
+          await kube.exec(undo.namespace, undo.pod, undo.container, ['sh', '-c', 'kill -TERM 1']);
+          return `stopped the latency agent in ${undo.namespace}/${undo.pod}`;
+        }
+        if (Date.now() > deadline) throw new Error(`latency agent in ${undo.namespace}/${undo.pod} neither ran nor ended within 60s`);
+        await sleep(1000);
       }
-      return `stopped the latency agent in ${undo.namespace}/${undo.pod}`;
     }
   }
 }

@@ -25,8 +25,14 @@ import {
   type YAMLError,
 } from 'yaml';
 import type { z } from 'zod';
+import { didYouMean, messageFor, show, simplifyIssues, type Issue } from './messages.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 import { semanticIssues } from './semantic.js';
+import { decodeText, MAX_SCENARIO_BYTES, offsetPosition, tooBig, type Position } from './text.js';
+
+export { MAX_SCENARIO_BYTES } from './text.js';
+export { firstInvalidUtf8 } from './text.js';
+export { didYouMean, editDistance, show } from './messages.js';
 
 export interface Diagnostic {
   file: string;
@@ -53,8 +59,6 @@ export interface ParseOptions {
   baseDir?: string;
 }
 
-/** Large enough for any honest scenario; a bigger file is a mistake or an attack. */
-export const MAX_SCENARIO_BYTES = 1024 * 1024;
 /** yaml's alias budget: expansions × aliases inside the expanded node. Honest files use a handful. */
 export const MAX_ALIASES = 100;
 /** Real scenarios nest about 5 deep. */
@@ -111,10 +115,6 @@ function fsProblem(error: unknown): string {
   }
 }
 
-function tooBig(size: number): string {
-  return `file is ${size} bytes; scenarios are limited to 1 MiB (${MAX_SCENARIO_BYTES} bytes)`;
-}
-
 /**
  * Parses and checks one scenario. Total: whatever the input, it returns; a problem in the input is a
  * diagnostic, never an exception.
@@ -144,7 +144,6 @@ export function parseScenario(
   }
 }
 
-type Position = { line: number; col: number };
 type PathSegment = string | number;
 
 function parse(bytes: Buffer | Uint8Array | string, file: string, options: ParseOptions): LoadResult {
@@ -185,8 +184,8 @@ function parse(bytes: Buffer | Uint8Array | string, file: string, options: Parse
   const yamlProblems = [...doc.errors, ...doc.warnings].sort((a, b) => a.pos[0] - b.pos[0]);
   if (yamlProblems.length > 0) {
     // A garbage file yields an error per byte: describe only as many as will be printed.
-    const shown = dedupe(
-      yamlProblems.slice(0, MAX_DIAGNOSTICS + 1).map((e) => yamlDiagnostic(e, position, file)),
+    const shown = dedupeByPosition(
+      yamlProblems.slice(0, MAX_DIAGNOSTICS + 1).map((e) => yamlDiagnostic(e, doc, position, file)),
     );
     return fail(sortDiagnostics(shown), Math.max(shown.length, yamlProblems.length));
   }
@@ -262,94 +261,6 @@ function parse(bytes: Buffer | Uint8Array | string, file: string, options: Parse
 }
 
 // ------------------------------------------------------------------------------------------------ bytes
-
-function decodeText(
-  input: Buffer | Uint8Array | string,
-): { text: string } | { problem: string; pos: Position } {
-  const start = { line: 1, col: 1 };
-  if (typeof input === 'string') {
-    if (input.length > MAX_SCENARIO_BYTES && Buffer.byteLength(input) > MAX_SCENARIO_BYTES) {
-      return { problem: tooBig(Buffer.byteLength(input)), pos: start };
-    }
-    const nul = input.indexOf('\0');
-    if (nul >= 0)
-      return {
-        problem: 'binary data (a NUL character), expected YAML text',
-        pos: offsetPosition(input, nul),
-      };
-    return { text: input.startsWith('\uFEFF') ? input.slice(1) : input };
-  }
-  const bytes = input;
-  if (bytes.length > MAX_SCENARIO_BYTES) return { problem: tooBig(bytes.length), pos: start };
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    return { problem: 'UTF-16 text; save the scenario as UTF-8', pos: start };
-  }
-  const nul = bytes.indexOf(0);
-  if (nul >= 0)
-    return { problem: 'binary data (a NUL byte), expected YAML text', pos: bytePosition(bytes, nul) };
-  const bad = firstInvalidUtf8(bytes);
-  if (bad >= 0) {
-    return {
-      problem: `not valid UTF-8 (byte 0x${bytes[bad]!.toString(16).padStart(2, '0')}); save the scenario as UTF-8`,
-      pos: bytePosition(bytes, bad),
-    };
-  }
-  // Valid by construction, so `fatal` cannot throw; TextDecoder drops a UTF-8 byte-order mark.
-  return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
-}
-
-/** Offset of the first byte that does not belong to a well-formed UTF-8 sequence, or -1. */
-export function firstInvalidUtf8(b: Uint8Array): number {
-  let i = 0;
-  const n = b.length;
-  const cont = (k: number) => k < n && (b[k]! & 0xc0) === 0x80;
-  while (i < n) {
-    const c = b[i]!;
-    if (c < 0x80) {
-      i++;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-      if (!cont(i + 1)) return i;
-      i += 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      const c1 = b[i + 1];
-      if (c1 === undefined || !cont(i + 1) || !cont(i + 2)) return i;
-      if ((c === 0xe0 && c1 < 0xa0) || (c === 0xed && c1 > 0x9f)) return i; // overlong, surrogate
-      i += 3;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      const c1 = b[i + 1];
-      if (c1 === undefined || !cont(i + 1) || !cont(i + 2) || !cont(i + 3)) return i;
-      if ((c === 0xf0 && c1 < 0x90) || (c === 0xf4 && c1 > 0x8f)) return i; // overlong, > U+10FFFF
-      i += 4;
-    } else {
-      return i;
-    }
-  }
-  return -1;
-}
-
-/** Line and column (in characters) of a byte offset whose prefix is valid UTF-8 up to the line's start. */
-function bytePosition(bytes: Uint8Array, offset: number): Position {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset; i++) {
-    if (bytes[i] === 0x0a) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  const prefix = new TextDecoder('utf-8').decode(bytes.subarray(lineStart, offset));
-  return { line, col: prefix.length + 1 };
-}
-
-function offsetPosition(text: string, offset: number): Position {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, col: offset - lineStart + 1 };
-}
 
 /**
  * yaml's own duplicate-key check is quadratic in the size of a mapping (60,000 keys: most of a minute), so
@@ -500,12 +411,37 @@ function keyName(key: unknown): string {
 
 function yamlDiagnostic(
   e: YAMLError,
+  doc: Document,
   position: (offset: number | undefined) => Position,
   file: string,
 ): Diagnostic {
   const pos = position(e.pos[0]);
   const base = { file, line: pos.line, col: pos.col, path: '(yaml)' };
   const firstLine = (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, '');
+  // yaml reports an unclosed string or bracket where it gave up (often the end of the file); the author
+  // needs where it was opened.
+  const openedAt = (test: (node: unknown) => boolean) => {
+    const opened = openBefore(doc, e.pos[0], test);
+    return opened === undefined ? {} : position(opened);
+  };
+  const quote = /^Missing closing (["'])quote/.exec(firstLine)?.[1];
+  if (e.code === 'MISSING_CHAR' && quote) {
+    const quoted = (node: unknown) =>
+      isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');
+    return { ...base, ...openedAt(quoted), message: `this string is never closed: add the closing ${quote}` };
+  }
+  const flow = /^Flow (?:sequence|map) in block collection must be .* end with a ([\]}])/.exec(
+    firstLine,
+  )?.[1];
+  if (flow) {
+    const open = flow === ']' ? '[' : '{';
+    const collection = (node: unknown) => (isSeq(node) || isMap(node)) && node.flow === true;
+    return {
+      ...base,
+      ...openedAt(collection),
+      message: `this ${open} is never closed: add the closing ${flow} (or indent the lines inside it more than its key)`,
+    };
+  }
   switch (e.code) {
     case 'MULTIPLE_DOCS':
       return { ...base, message: 'a second YAML document (after ---); a scenario file holds exactly one' };
@@ -515,8 +451,33 @@ function yamlDiagnostic(
     case 'BAD_COLLECTION_TYPE':
       return { ...base, message: `${firstLine}; scenario files use plain YAML without tags` };
     default:
+      if (firstLine === 'Nested mappings are not allowed in compact mappings') {
+        return {
+          ...base,
+          message: `${firstLine}: is the next line indented too far, or does this value need quotes around a ": "?`,
+        };
+      }
       return { ...base, message: firstLine };
   }
+}
+
+/** Start of the last node matching `test` that opens before `offset`. */
+function openBefore(doc: Document, offset: number, test: (node: unknown) => boolean): number | undefined {
+  let best: number | undefined;
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    const start = (node as Node | null | undefined)?.range?.[0];
+    if (test(node) && start !== undefined && start < offset && (best === undefined || start > best)) {
+      best = start;
+    }
+    if (isMap(node)) {
+      for (const pair of node.items) stack.push(pair.key, pair.value);
+    } else if (isSeq(node)) {
+      stack.push(...node.items);
+    }
+  }
+  return best;
 }
 
 function aliasDiagnostic(
@@ -690,27 +651,6 @@ function discriminatorValues(option: z.ZodType): unknown[] {
   return lit?.values ?? [];
 }
 
-type Issue = z.core.$ZodIssue;
-
-/**
- * zod reports some values twice: 1e308 is both "not a safe integer" and "above the maximum". Keep the
- * bound a person would act on.
- */
-function simplifyIssues(issues: readonly Issue[]): Issue[] {
-  const paths = (i: Issue) => JSON.stringify(i.path);
-  const bounded = new Set(
-    issues.filter((i) => i.code === 'too_big' && Number(i.maximum) < Number.MAX_SAFE_INTEGER).map(paths),
-  );
-  const lowered = new Set(
-    issues.filter((i) => i.code === 'too_small' && Number(i.minimum) > Number.MIN_SAFE_INTEGER).map(paths),
-  );
-  return issues.filter((i) => {
-    if (i.code === 'too_big' && Number(i.maximum) >= Number.MAX_SAFE_INTEGER) return !bounded.has(paths(i));
-    if (i.code === 'too_small' && Number(i.minimum) <= Number.MIN_SAFE_INTEGER) return !lowered.has(paths(i));
-    return true;
-  });
-}
-
 function issueDiagnostics(
   issue: Issue,
   locate: Locator,
@@ -740,7 +680,7 @@ function issueDiagnostics(
   }
   const node = locate.node(path);
   // A missing key has no node of its own: point at the mapping that should hold it.
-  if (!node && isMissingKey(issue)) {
+  if (!node && path.length > 0 && isMissingKey(issue)) {
     const key = path[path.length - 1];
     const options = (issue as { options?: unknown[] }).options;
     const oneOf =
@@ -752,7 +692,7 @@ function issueDiagnostics(
 
 function isMissingKey(issue: Issue): boolean {
   const input = (issue as { input?: unknown }).input;
-  if (issue.code === 'invalid_type') return input === undefined;
+  if (issue.code !== 'invalid_union') return input === undefined;
   const { note, discriminator } = issue as { note?: string; discriminator?: string };
   if (issue.code !== 'invalid_union' || note !== 'No matching discriminator' || discriminator === undefined)
     return false;
@@ -762,199 +702,6 @@ function isMissingKey(issue: Issue): boolean {
     !Array.isArray(input) &&
     (input as Record<string, unknown>)[discriminator] === undefined
   );
-}
-
-/** zod's default English messages start like this; our own messages in schema.ts never do. */
-const ZOD_DEFAULT = /^(Invalid|Too big|Too small|Unrecognized)/;
-
-function messageFor(issue: Issue, withInput: boolean): string {
-  const input = 'input' in issue ? issue.input : undefined;
-  const got = withInput && input !== undefined ? `, got ${show(input)}` : '';
-  const custom = !ZOD_DEFAULT.test(issue.message);
-  switch (issue.code) {
-    case 'invalid_type': {
-      const expected = custom ? issue.message : `expected ${noun(issue.expected)}`;
-      return `${expected}${got}${typeHint(issue.expected, input, issue.message)}`;
-    }
-    case 'too_big': {
-      if (custom) return issue.message + got;
-      const max = String(issue.maximum);
-      switch (issue.origin) {
-        case 'string':
-          return `must be at most ${max} characters long, got ${lengthOf(input)}`;
-        case 'array':
-        case 'set':
-          return `must have at most ${max} items, got ${lengthOf(input)}`;
-        default:
-          if (Number(issue.maximum) >= Number.MAX_SAFE_INTEGER) return `is too large${got}`;
-          return `must be ${issue.inclusive === false ? 'less than' : 'at most'} ${max}${got}`;
-      }
-    }
-    case 'too_small': {
-      if (custom) return issue.message + (issue.origin === 'array' ? '' : got);
-      const min = Number(issue.minimum);
-      switch (issue.origin) {
-        case 'string':
-          return min <= 1
-            ? 'must not be empty'
-            : `must be at least ${min} characters long, got ${lengthOf(input)}`;
-        case 'array':
-        case 'set':
-          return min <= 1 ? 'must not be empty' : `must have at least ${min} items, got ${lengthOf(input)}`;
-        default:
-          if (min === 0 && issue.inclusive === false) return `must be greater than 0${got}`;
-          return `must be ${issue.inclusive === false ? 'greater than' : 'at least'} ${min}${got}`;
-      }
-    }
-    case 'invalid_format': {
-      const what = custom
-        ? issue.message
-        : issue.format === 'regex' && 'pattern' in issue
-          ? `expected a value matching ${String(issue.pattern)}`
-          : `expected a valid ${issue.format}`;
-      return `${what}${got}${formatHint(issue.message, input)}`;
-    }
-    case 'invalid_value': {
-      const values = issue.values.map((v) => (typeof v === 'string' ? `"${v}"` : String(v)));
-      const expected = values.length === 1 ? `expected ${values[0]}` : `expected one of ${values.join(', ')}`;
-      const suggestion =
-        typeof input === 'string'
-          ? didYouMean(
-              input,
-              issue.values.filter((v): v is string => typeof v === 'string'),
-            )
-          : '';
-      return `${expected}${got}${suggestion}`;
-    }
-    case 'invalid_union': {
-      const note = (issue as { note?: string }).note;
-      const options = (issue as { options?: unknown[] }).options;
-      if (note === 'No matching discriminator' && options) {
-        const type =
-          input !== null && typeof input === 'object' ? (input as { type?: unknown }).type : undefined;
-        const suggestion =
-          typeof type === 'string'
-            ? didYouMean(
-                type,
-                options.filter((o): o is string => typeof o === 'string'),
-              )
-            : '';
-        return `expected one of ${options.map(String).join(', ')}${type !== undefined && withInput ? `, got ${show(type)}` : ''}${suggestion}`;
-      }
-      // A union of literals (e.g. percentile: 50 | 90 | 95 | 99).
-      const literals = issue.errors.flatMap((branch) =>
-        branch.length === 1 && branch[0]!.code === 'invalid_value' ? branch[0].values : [null],
-      );
-      if (literals.length > 0 && !literals.includes(null))
-        return `expected one of ${literals.map(String).join(', ')}${got}`;
-      return `does not match any allowed form${got}`;
-    }
-    case 'not_multiple_of':
-      return `must be a multiple of ${String(issue.divisor)}${got}`;
-    default:
-      return issue.message.replace(/^Invalid input: /, '') + got;
-  }
-}
-
-function noun(expected: string): string {
-  const nouns: Record<string, string> = {
-    object: 'a mapping',
-    array: 'a list',
-    string: 'a string',
-    number: 'a number',
-    int: 'an integer',
-    boolean: 'true or false',
-    record: 'a mapping',
-  };
-  return nouns[expected] ?? expected;
-}
-
-function typeHint(expected: string, input: unknown, message: string): string {
-  if (
-    (expected === 'number' || expected === 'int') &&
-    typeof input === 'string' &&
-    input.trim() !== '' &&
-    Number.isFinite(Number(input))
-  ) {
-    return '; remove the quotes';
-  }
-  if (
-    expected === 'boolean' &&
-    typeof input === 'string' &&
-    /^(yes|no|on|off|y|n|true|false)$/i.test(input)
-  ) {
-    return '; write true or false without quotes';
-  }
-  if (expected === 'string' && typeof input === 'number') {
-    if (message.startsWith('expected a duration')) return `; add a unit, e.g. "${input}s"`;
-    if (message.startsWith('expected a percentage'))
-      return `; write it with a percent sign, e.g. "${input}%"`;
-    return `; quote it if you meant the text "${input}"`;
-  }
-  if (expected === 'string' && typeof input === 'boolean')
-    return `; quote it if you meant the text "${input}"`;
-  return '';
-}
-
-function formatHint(message: string, input: unknown): string {
-  if (typeof input !== 'string') return '';
-  if (message.startsWith('expected a duration') && /^\s*\d+(\.\d+)?\s*$/.test(input))
-    return `; add a unit, e.g. "${input.trim()}s"`;
-  if (message.startsWith('expected a duration') && /^\d+(\.\d+)?\s+(ms|s|m|h)$/.test(input))
-    return '; no space before the unit';
-  if (message.startsWith('expected a percentage') && /^\d+(\.\d+)?\s+%$/.test(input))
-    return '; no space before the %';
-  return '';
-}
-
-function lengthOf(input: unknown): string {
-  return typeof input === 'string' || Array.isArray(input) ? String(input.length) : '?';
-}
-
-/** A value as the author would recognize it in the file. */
-export function show(value: unknown): string {
-  if (value === null) return 'an empty value';
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'number') {
-    if (Number.isNaN(value)) return '.nan';
-    if (value === Infinity) return '.inf';
-    if (value === -Infinity) return '-.inf';
-    return String(value);
-  }
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  if (Array.isArray(value)) return 'a list';
-  if (value instanceof Uint8Array) return 'binary data';
-  if (value instanceof Date) return `a date (${value.toISOString()})`;
-  if (typeof value === 'object') return 'a mapping';
-  return typeof value;
-}
-
-/** "did you mean" for a misspelled key or value: case-insensitive, at most 2 edits, and not for tiny words. */
-export function didYouMean(word: string, candidates: readonly string[]): string {
-  if (word.length > 64) return '';
-  const best = candidates
-    .map((k) => ({ k, d: editDistance(k.toLowerCase(), word.toLowerCase()) }))
-    .filter(
-      (x) =>
-        x.d <= Math.min(2, Math.floor(Math.max(x.k.length, word.length) / 3)) || (x.d === 0 && x.k !== word),
-    )
-    .sort((a, b) => a.d - b.d)[0];
-  return best && best.k !== word ? `; did you mean "${best.k}"?` : '';
-}
-
-export function editDistance(a: string, b: string): number {
-  const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = dp[0]!;
-    dp[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = dp[j]!;
-      dp[j] = Math.min(dp[j]! + 1, dp[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return dp[b.length]!;
 }
 
 // ------------------------------------------------------------------------------------------------ files
@@ -994,6 +741,17 @@ export function formatPath(path: readonly PathSegment[]): string {
 
 function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
   return ds.sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/** yaml often reports one mistake twice at the same spot; the first message is the more telling. */
+function dedupeByPosition(ds: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => {
+    const k = `${d.line}:${d.col}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 function dedupe(ds: Diagnostic[]): Diagnostic[] {
