@@ -3,6 +3,7 @@
  * steady state again → verdict. Whatever happens (an error, SIGINT, a fault that throws), every mutation
  * recorded in the ledger is reverted in `finally` before the run returns.
  */
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpProbe } from '../adapters/http.js';
 import type { Kube, Pod } from '../adapters/kube.js';
@@ -10,7 +11,7 @@ import type { Output } from '../adapters/output.js';
 import { ChaosError, ExitCode } from '../errors.js';
 import type { Injection } from '../faults/fault.js';
 import { faultPlugin } from '../faults/registry.js';
-import type { Ledger } from '../ledger/ledger.js';
+import { replayLedger, type Ledger } from '../ledger/ledger.js';
 import { runUndo } from '../ledger/undo.js';
 import type { LiveStats, LoadSummary } from '../load/ingest.js';
 import { toTimeline, toWindowStats } from '../load/ingest.js';
@@ -103,22 +104,23 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
   let steadyBeforeOk = true;
   let progress: NodeJS.Timeout | undefined;
 
+  // The ledger, not our in-memory list, says what is still applied: a fault that threw half-way through
+  // its injection has mutations only the ledger knows about.
   const revertAll = async () => {
-    // Newest first: a later mutation may build on an earlier one.
-    const mutations = injections.flatMap((inj) => inj.mutations.map((m) => ({ m, inj }))).reverse();
-    for (const { m, inj } of mutations) {
-      if (m.undo.kind === 'none' || (m as { reverted?: boolean }).reverted) continue;
+    const open = replayLedger(deps.ledger.file, await readFile(deps.ledger.file, 'utf8')).open;
+    for (const intent of [...open].reverse()) {
       try {
-        const done = await runUndo(kube, m.undo);
-        await deps.ledger.reverted(m.ledgerId);
-        (m as { reverted?: boolean }).reverted = true;
-        inj.record.revertedAt = new Date().toISOString();
+        const done = await runUndo(kube, intent.undo);
+        await deps.ledger.reverted(intent.id);
+        for (const inj of injections) {
+          if (inj.mutations.some((m) => m.ledgerId === intent.id)) inj.record.revertedAt = new Date().toISOString();
+        }
         note('revert', done);
       } catch (error) {
         reasons.push(
-          `REVERT FAILED for "${m.description}": ${(error as Error).message} — run \`chaos recover --run ${ctx.runId}\``,
+          `REVERT FAILED for "${intent.description}": ${(error as Error).message} — run \`chaos recover --run ${ctx.runId}\``,
         );
-        note('revert', `revert failed: ${m.description}: ${(error as Error).message}`);
+        note('revert', `revert failed: ${intent.description}: ${(error as Error).message}`);
       }
     }
   };

@@ -187,6 +187,10 @@ function parse(bytes: Buffer | Uint8Array | string, file: string, options: Parse
     const shown = dedupeByPosition(
       yamlProblems.slice(0, MAX_DIAGNOSTICS + 1).map((e) => yamlDiagnostic(e, doc, position, file)),
     );
+    // After an unclosed bracket or string the rest of the file is parsed as its content: what follows
+    // is noise until it is closed.
+    const unclosed = sortDiagnostics(shown).find((d) => d.message.includes('is never closed'));
+    if (unclosed) return fail([unclosed]);
     return fail(sortDiagnostics(shown), Math.max(shown.length, yamlProblems.length));
   }
 

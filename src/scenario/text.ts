@@ -10,9 +10,8 @@ export function decodeText(
 ): { text: string } | { problem: string; pos: Position } {
   const start = { line: 1, col: 1 };
   if (typeof input === 'string') {
-    if (input.length > MAX_SCENARIO_BYTES && Buffer.byteLength(input) > MAX_SCENARIO_BYTES) {
-      return { problem: tooBig(Buffer.byteLength(input)), pos: start };
-    }
+    const size = Buffer.byteLength(input);
+    if (size > MAX_SCENARIO_BYTES) return { problem: tooBig(size), pos: start };
     const nul = input.indexOf('\0');
     if (nul >= 0)
       return {
