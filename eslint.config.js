@@ -2,7 +2,18 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'reports/', 'k6/', 'bin/', '**/*.bundle.js', 'examples/*/dist/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'reports/',
+      'k6/',
+      'bin/',
+      '**/*.bundle.js',
+      'examples/*/dist/',
+      '.scratch/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -12,13 +23,21 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'exit', message: 'Only src/cli.ts exits; throw a ChaosError instead.' },
+        {
+          object: 'process',
+          property: 'exit',
+          message: 'Only src/cli.ts exits; throw a ChaosError instead.',
+        },
       ],
     },
   },
   {
-    files: ['src/cli.ts', 'examples/**', 'scripts/**', 'bench/**', 'test/**'],
+    files: ['src/cli.ts', 'examples/**', 'scripts/**', 'bench/**', 'test/**', 'testbed/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
-  { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['eslint.config.js', 'testbed/**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  {
+    files: ['testbed/**/*.mjs'],
+    languageOptions: { globals: { console: 'readonly', process: 'readonly', setTimeout: 'readonly' } },
+  },
 );

@@ -123,7 +123,7 @@ describe('runK6 with the real k6', () => {
   };
   const base = (): Omit<RunK6Options, 'windows' | 'outDir'> => ({
     targetUrl: model.url,
-    k6Bin: k6!,
+    k6Bin: k6,
     scenario: {
       executor: 'constant-arrival-rate',
       rate: 50,
