@@ -312,7 +312,7 @@ describe('parseScenario: keys', () => {
     expect(problems(edit(VALID, '  url: http://127.0.0.1:30080/score\n', ''))).toEqual([
       '7:3: target.url: required key "url" is missing',
     ]);
-    expect(problems(edit(VALID, /windows:\n(  .*\n){3}/, ''))).toEqual([
+    expect(problems(edit(VALID, /windows:\n( {2}.*\n){3}/, ''))).toEqual([
       '1:1: windows: required key "windows" is missing',
     ]);
     expect(problems(edit(VALID, '  - type: errorRate\n    max: 2%\n', '  - type: errorRate\n'))).toEqual([
@@ -445,7 +445,7 @@ describe('parseScenario: values', () => {
     ],
     [
       'no SLO',
-      [/slos:\n(  .*\n){4}/, 'slos: []\n'],
+      [/slos:\n( {2}.*\n){4}/, 'slos: []\n'],
       '24:7: slos: a scenario needs at least one SLO: without one it cannot fail',
     ],
     [
