@@ -56,20 +56,23 @@ export async function runUndo(kube: Kube, undo: UndoAction): Promise<string> {
         try {
           pod = await kube.readPod(undo.namespace, undo.pod);
         } catch (error) {
-          if (apiStatus(error).code === 404) return `pod ${undo.namespace}/${undo.pod} is gone, and its latency agent with it`;
+          if (apiStatus(error).code === 404)
+            return `pod ${undo.namespace}/${undo.pod} is gone, and its latency agent with it`;
           throw error;
         }
         if (!pod.spec?.ephemeralContainers?.some((c) => c.name === undo.container)) {
           return `latency agent ${undo.container} was never added to ${undo.namespace}/${undo.pod}`;
         }
         const state = pod.status?.ephemeralContainerStatuses?.find((c) => c.name === undo.container)?.state;
-        if (state?.terminated) return `latency agent in ${undo.namespace}/${undo.pod} already ended (${state.terminated.reason ?? 'exited'})`;
+        if (state?.terminated)
+          return `latency agent in ${undo.namespace}/${undo.pod} already ended (${state.terminated.reason ?? 'exited'})`;
         if (state?.running) {
           // SIGTERM to the agent's shell runs its cleanup trap: the rule goes, whichever mechanism it used.
           await kube.exec(undo.namespace, undo.pod, undo.container, ['sh', '-c', 'kill -TERM 1']);
           return `stopped the latency agent in ${undo.namespace}/${undo.pod}`;
         }
-        if (Date.now() > deadline) throw new Error(`latency agent in ${undo.namespace}/${undo.pod} neither ran nor ended within 60s`);
+        if (Date.now() > deadline)
+          throw new Error(`latency agent in ${undo.namespace}/${undo.pod} neither ran nor ended within 60s`);
         await sleep(1000);
       }
     }

@@ -18,6 +18,7 @@ type KubeSurface = Pick<
   | 'writes'
   | 'ping'
   | 'listPods'
+  | 'readPod'
   | 'listPodsOnNode'
   | 'readDeployment'
   | 'listNodes'
@@ -339,6 +340,10 @@ export class FakeKube implements KubeSurface {
     );
   }
 
+  readPod(namespace: string, name: string): Promise<Pod> {
+    return this.run('readPod', [namespace, name], undefined, () => clone(this.pod(namespace, name)));
+  }
+
   listPodsOnNode(node: string): Promise<Pod[]> {
     return this.run('listPodsOnNode', [node], undefined, () =>
       [...this.pods.values()].filter((p) => p.spec?.nodeName === node).map(clone),
@@ -514,6 +519,17 @@ export class FakeKube implements KubeSurface {
         if (this.agentMechanism !== 'failed') this.delayed.add(podKey(namespace, pod));
       },
     );
+  }
+
+  /** A waiting agent (its image finally pulled) starts and sets up its delay. */
+  startAgent(namespace: string, pod: string, container: string): void {
+    const status = this.pods
+      .get(podKey(namespace, pod))
+      ?.status?.ephemeralContainerStatuses?.find((c) => c.name === container);
+    if (!status) throw new Error(`no agent ${container} in ${namespace}/${pod}`);
+    status.state = { running: { startedAt: new Date() } };
+    this.agents.set(`${podKey(namespace, pod)}/${container}`, { state: this.agentMechanism, running: true });
+    if (this.agentMechanism !== 'failed') this.delayed.add(podKey(namespace, pod));
   }
 
   /** The agent's TTL ran out: it cleaned up after itself and exited. */

@@ -1,13 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { PatchStrategy } from '@kubernetes/client-node';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ReadOnlyViolation } from '../../../src/adapters/kube.js';
 import { modelVersion } from '../../../src/faults/model-version.js';
 import { nodeDrain } from '../../../src/faults/node-drain.js';
 import { replayLedger } from '../../../src/ledger/ledger.js';
 import { runUndo, type UndoAction } from '../../../src/ledger/undo.js';
+import { clock } from '../../fakes/clock.js';
 import { apiError, FakeKube, makeDeployment, makeNode, podKey } from '../../fakes/kube.js';
 import { faultContext, faultOf, makePlan, tempDir } from '../../fakes/scenario.js';
+
+vi.mock('node:timers/promises', async (real) =>
+  (await import('../../fakes/clock.js')).instantTimers(await real()),
+);
 
 const tmp = tempDir('chaos-undo-');
 afterAll(() => tmp.cleanup());
@@ -100,6 +105,14 @@ describe('runUndo', () => {
   });
 
   describe('stopLatencyAgent', () => {
+    const T = Date.parse('2026-11-23T15:33:00.000Z');
+    beforeEach(() => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(T);
+      clock.reset();
+    });
+    afterEach(() => vi.useRealTimers());
+
     function withAgent(): FakeKube {
       const kube = new FakeKube();
       kube.addPods({ name: 'feature-store-0', labels: { app: 'feature-store' } });
@@ -120,45 +133,70 @@ describe('runUndo', () => {
         'stopped the latency agent in ml-serving/feature-store-0',
       );
       expect(kube.delayed.size).toBe(0);
-      expect(kube.callsTo('exec')[0]).toEqual([
-        'ml-serving',
-        'feature-store-0',
-        'chaos-latency-a1b2c3-m3x9',
-        ['sh', '-c', 'kill -TERM 1'],
+      expect(kube.callsTo('exec')).toEqual([
+        ['ml-serving', 'feature-store-0', 'chaos-latency-a1b2c3-m3x9', ['sh', '-c', 'kill -TERM 1']],
       ]);
     });
 
-    it('is idempotent: a second stop finds the agent exited and calls it done', async () => {
+    it('is idempotent: a second stop finds the agent ended and calls it done', async () => {
       const kube = withAgent();
       await inject(kube);
       await runUndo(kube.asKube(), agent());
-      expect(await runUndo(kube.asKube(), agent())).toMatch(
-        /^latency agent in ml-serving\/feature-store-0 already gone \(.*stopped state/,
+      expect(await runUndo(kube.asKube(), agent())).toBe(
+        'latency agent in ml-serving/feature-store-0 already ended (Completed)',
       );
+      expect(kube.callsTo('exec')).toHaveLength(1);
     });
 
     it('an agent whose TTL already expired is already undone', async () => {
       const kube = withAgent();
       await inject(kube);
       kube.expireAgent('ml-serving', 'feature-store-0', 'chaos-latency-a1b2c3-m3x9');
-      expect(await runUndo(kube.asKube(), agent())).toMatch(/already gone/);
+      expect(await runUndo(kube.asKube(), agent())).toMatch(/already ended/);
+      expect(kube.callsTo('exec')).toEqual([]);
     });
 
-    it('a pod that is gone is already undone (404)', async () => {
+    it('a pod that is gone took its agent with it (404)', async () => {
       const kube = new FakeKube();
-      expect(await runUndo(kube.asKube(), agent('feature-store-7'))).toMatch(
-        /^latency agent in ml-serving\/feature-store-7 already gone/,
+      expect(await runUndo(kube.asKube(), agent('feature-store-7'))).toBe(
+        'pod ml-serving/feature-store-7 is gone, and its latency agent with it',
       );
     });
 
-    it('an agent that never started (image pull failed) is already undone', async () => {
+    it('an agent that was never added (the API refused it) needs nothing', async () => {
+      const kube = withAgent();
+      expect(await runUndo(kube.asKube(), agent())).toBe(
+        'latency agent chaos-latency-a1b2c3-m3x9 was never added to ml-serving/feature-store-0',
+      );
+    });
+
+    it('waits for an agent that is still starting, then stops it: it must not apply its delay afterwards', async () => {
       const kube = withAgent();
       kube.ephemeralState = 'waiting';
       await inject(kube);
-      expect(await runUndo(kube.asKube(), agent())).toMatch(/already gone \(.*container not found/);
+      clock.onSleep = () => {
+        if (clock.sleeps.length === 3)
+          kube.startAgent('ml-serving', 'feature-store-0', 'chaos-latency-a1b2c3-m3x9');
+      };
+      expect(await runUndo(kube.asKube(), agent())).toBe(
+        'stopped the latency agent in ml-serving/feature-store-0',
+      );
+      expect(clock.sleeps).toEqual([1000, 1000, 1000]);
+      expect(kube.delayed.size).toBe(0);
     });
 
-    it('a kill that fails inside a running agent is NOT taken for "already gone"', async () => {
+    it('gives up, with an error that keeps the entry open, on an agent that neither runs nor ends', async () => {
+      const kube = withAgent();
+      kube.ephemeralState = 'waiting';
+      await inject(kube);
+      await expect(runUndo(kube.asKube(), agent())).rejects.toThrow(
+        'latency agent in ml-serving/feature-store-0 neither ran nor ended within 60s',
+      );
+      expect(Date.now() - T).toBeGreaterThan(60_000);
+      expect(Date.now() - T).toBeLessThan(62_000);
+    });
+
+    it('a kill that fails inside a running agent is an error, not "already gone"', async () => {
       const kube = withAgent();
       await inject(kube);
       // How the exec API reports any non-zero exit; the agent is still delaying traffic.
@@ -169,7 +207,7 @@ describe('runUndo', () => {
       await expect(runUndo(kube.asKube(), agent())).rejects.toThrow(/Operation not permitted/);
     });
 
-    it('a refused exec propagates', async () => {
+    it('a refused exec or read propagates', async () => {
       const kube = withAgent();
       await inject(kube);
       kube.fail(
@@ -177,6 +215,8 @@ describe('runUndo', () => {
         apiError(403, 'pods "feature-store-0" is forbidden: cannot create resource "pods/exec"'),
       );
       await expect(runUndo(kube.asKube(), agent())).rejects.toThrow(/forbidden/);
+      kube.fail('readPod', apiError(403, 'pods "feature-store-0" is forbidden: cannot get resource "pods"'));
+      await expect(runUndo(kube.asKube(), agent())).rejects.toThrow(/cannot get resource/);
     });
   });
 });
