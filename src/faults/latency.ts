@@ -22,6 +22,12 @@ import {
 type LatencySpec = Extract<FaultSpec, { type: 'latency' }>;
 
 export const AGENT_STATE_FILE = '/tmp/chaos-agent.state';
+/**
+ * The agent shell's own PID, for the revert to signal. Not "PID 1": in a pod with shareProcessNamespace the
+ * ephemeral container shares the pod's PID namespace, where PID 1 is the pause container — SIGTERM there
+ * takes the whole pod down.
+ */
+export const AGENT_PID_FILE = '/tmp/chaos-agent.pid';
 const PROXY_PORT = 15999;
 
 export interface AgentOptions {
@@ -38,7 +44,7 @@ export function agentScript(o: AgentOptions): string {
   const jitter = o.jitterMs > 0 ? ` ${o.jitterMs}ms distribution normal` : '';
   const redirect = `PREROUTING -p tcp --dport ${o.port} -j REDIRECT --to-ports ${PROXY_PORT}`;
   return [
-    `state=${AGENT_STATE_FILE}; proxy=''`,
+    `state=${AGENT_STATE_FILE}; proxy=''; echo $$ > ${AGENT_PID_FILE}`,
     `cleanup() { tc qdisc del dev ${o.iface} root 2>/dev/null; iptables -t nat -D ${redirect} 2>/dev/null; [ -n "$proxy" ] && kill $proxy 2>/dev/null; echo removed > $state; }`,
     `trap 'cleanup; echo chaos-agent removed; exit 0' TERM INT`,
     `if tc qdisc replace dev ${o.iface} root netem delay ${o.delayMs}ms${jitter} 2>/dev/null; then echo netem > $state; else`,

@@ -5,6 +5,10 @@
 import { PatchStrategy } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiStatus, type Kube } from '../adapters/kube.js';
+import { AGENT_PID_FILE } from '../faults/latency.js';
+
+/** SIGTERM to the agent's own shell (its PID file), never to PID 1: see AGENT_PID_FILE. */
+export const STOP_AGENT = `kill -TERM "$(cat ${AGENT_PID_FILE})"`;
 
 export type UndoAction =
   | { kind: 'none'; reason: string }
@@ -68,7 +72,7 @@ export async function runUndo(kube: Kube, undo: UndoAction): Promise<string> {
           return `latency agent in ${undo.namespace}/${undo.pod} already ended (${state.terminated.reason ?? 'exited'})`;
         if (state?.running) {
           // SIGTERM to the agent's shell runs its cleanup trap: the rule goes, whichever mechanism it used.
-          await kube.exec(undo.namespace, undo.pod, undo.container, ['sh', '-c', 'kill -TERM 1']);
+          await kube.exec(undo.namespace, undo.pod, undo.container, ['sh', '-c', STOP_AGENT]);
           return `stopped the latency agent in ${undo.namespace}/${undo.pod}`;
         }
         if (Date.now() > deadline)

@@ -10,6 +10,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { CoreEvent, Deployment, Kube, Node, Pod, WatchEvent } from '../../src/adapters/kube.js';
 import { ReadOnlyViolation } from '../../src/adapters/kube.js';
 import { AGENT_STATE_FILE } from '../../src/faults/latency.js';
+import { STOP_AGENT } from '../../src/ledger/undo.js';
 
 type KubeSurface = Pick<
   Kube,
@@ -573,7 +574,7 @@ export class FakeKube implements KubeSurface {
         if (agent && !agent.running) throw failed('cannot exec in a stopped state: unknown');
         const line = command.join(' ');
         if (agent && line === `cat ${AGENT_STATE_FILE}`) return `${agent.state}\n`;
-        if (agent && line === 'sh -c kill -TERM 1') {
+        if (agent && line === `sh -c ${STOP_AGENT}`) {
           this.stopAgent(namespace, pod, container, 'Completed');
           return '';
         }

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AGENT_STATE_FILE, agentScript, latency } from '../../../src/faults/latency.js';
+import { AGENT_PID_FILE, AGENT_STATE_FILE, agentScript, latency } from '../../../src/faults/latency.js';
 import { replayLedger } from '../../../src/ledger/ledger.js';
-import { runUndo } from '../../../src/ledger/undo.js';
+import { runUndo, STOP_AGENT } from '../../../src/ledger/undo.js';
 import type { ScenarioInput } from '../../../src/scenario/schema.js';
 import { clock } from '../../fakes/clock.js';
 import { apiError, FakeKube, podKey } from '../../fakes/kube.js';
@@ -34,37 +34,50 @@ describe('agentScript: a self-expiring agent, run by a real shell against stub t
     stub('conntrack', 'exit 0');
     // The proxy: a long-running process the agent must kill when it cleans up.
     stub('node', `trap 'echo "node killed" >> ${log}; exit 0' TERM; while :; do sleep 0.05; done`);
-    return { dir, bin, log, state: path.join(dir, 'state') };
+    return { dir, bin, log, state: path.join(dir, 'state'), pid: path.join(dir, 'pid') };
   }
 
   function run(sb: ReturnType<typeof sandbox>, ttlS: number, opts: { term?: boolean } = {}) {
     const script = agentScript({ iface: 'eth0', port: 8080, delayMs: 300, jitterMs: 20, ttlS })
       .replaceAll(AGENT_STATE_FILE, sb.state)
+      .replaceAll(AGENT_PID_FILE, sb.pid)
       // The proxy gets half a second to bind; the stub needs less.
       .replace('sleep 0.5', 'sleep 0.2')
       // An orphaned sleep must not hold our stdout open after a SIGTERM (in a pod it dies with the container).
       .replace(`sleep ${ttlS} & wait`, `sleep ${ttlS} >/dev/null 2>&1 & wait`);
-    return new Promise<{ code: number | null; out: string; calls: string[]; state: string }>(
-      (resolve, reject) => {
-        const child = spawn('sh', ['-c', script], {
-          env: { ...process.env, PATH: `${sb.bin}:${process.env.PATH}` },
-        });
-        let out = '';
-        child.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          if (opts.term && out.includes('chaos-agent applied')) child.kill('SIGTERM');
-        });
-        child.on('error', reject);
-        child.on('close', (code) =>
-          resolve({
-            code,
-            out,
-            calls: existsSync(sb.log) ? readFileSync(sb.log, 'utf8').trim().split('\n') : [],
-            state: existsSync(sb.state) ? readFileSync(sb.state, 'utf8').trim() : '',
-          }),
-        );
-      },
-    );
+    let agentPid = '';
+    return new Promise<{
+      code: number | null;
+      out: string;
+      pidFileHeld: boolean;
+      calls: string[];
+      state: string;
+    }>((resolve, reject) => {
+      const child = spawn('sh', ['-c', script], {
+        env: { ...process.env, PATH: `${sb.bin}:${process.env.PATH}` },
+      });
+      let out = '';
+      let stopping = false;
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (opts.term && out.includes('chaos-agent applied') && !stopping) {
+          // What the revert runs in the agent's container.
+          stopping = true;
+          agentPid = readFileSync(sb.pid, 'utf8').trim();
+          spawn('sh', ['-c', STOP_AGENT.replaceAll(AGENT_PID_FILE, sb.pid)]);
+        }
+      });
+      child.on('error', reject);
+      child.on('close', (code) =>
+        resolve({
+          code,
+          out,
+          pidFileHeld: agentPid === String(child.pid),
+          calls: existsSync(sb.log) ? readFileSync(sb.log, 'utf8').trim().split('\n') : [],
+          state: existsSync(sb.state) ? readFileSync(sb.state, 'utf8').trim() : '',
+        }),
+      );
+    });
   }
 
   it('applies netem with the delay and jitter, reports it, and removes it when the TTL ends', async () => {
@@ -79,11 +92,13 @@ describe('agentScript: a self-expiring agent, run by a real shell against stub t
     expect(r.state).toBe('removed');
   });
 
-  it('cleans up and exits 0 on SIGTERM (the revert), long before its TTL', async () => {
+  it('stops on the revert (SIGTERM to its own PID, never PID 1), cleans up and exits 0 long before its TTL', async () => {
     const sb = sandbox({ netem: true });
     const started = Date.now();
     const r = await run(sb, 3, { term: true });
     expect(Date.now() - started).toBeLessThan(2500);
+    expect(r.pidFileHeld).toBe(true);
+    expect(STOP_AGENT).not.toMatch(/kill -TERM 1\b/);
     expect(r.code).toBe(0);
     expect(r.out).toContain('chaos-agent removed');
     expect(r.out).not.toContain('chaos-agent expired');

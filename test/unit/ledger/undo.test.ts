@@ -5,7 +5,7 @@ import { ReadOnlyViolation } from '../../../src/adapters/kube.js';
 import { modelVersion } from '../../../src/faults/model-version.js';
 import { nodeDrain } from '../../../src/faults/node-drain.js';
 import { replayLedger } from '../../../src/ledger/ledger.js';
-import { runUndo, type UndoAction } from '../../../src/ledger/undo.js';
+import { runUndo, STOP_AGENT, type UndoAction } from '../../../src/ledger/undo.js';
 import { clock } from '../../fakes/clock.js';
 import { apiError, FakeKube, makeDeployment, makeNode, podKey } from '../../fakes/kube.js';
 import { faultContext, faultOf, makePlan, tempDir } from '../../fakes/scenario.js';
@@ -134,7 +134,7 @@ describe('runUndo', () => {
       );
       expect(kube.delayed.size).toBe(0);
       expect(kube.callsTo('exec')).toEqual([
-        ['ml-serving', 'feature-store-0', 'chaos-latency-a1b2c3-m3x9', ['sh', '-c', 'kill -TERM 1']],
+        ['ml-serving', 'feature-store-0', 'chaos-latency-a1b2c3-m3x9', ['sh', '-c', STOP_AGENT]],
       ]);
     });
 
@@ -202,7 +202,7 @@ describe('runUndo', () => {
       // How the exec API reports any non-zero exit; the agent is still delaying traffic.
       kube.execHandler = () =>
         new Error(
-          "sh -c kill -TERM 1 failed: command terminated with non-zero exit code: error executing command [sh -c kill -TERM 1], exit code 1 sh: can't kill pid 1: Operation not permitted",
+          "sh -c kill failed: command terminated with non-zero exit code: error executing command [sh -c kill -TERM 4711], exit code 1 sh: can't kill pid 4711: Operation not permitted",
         );
       await expect(runUndo(kube.asKube(), agent())).rejects.toThrow(/Operation not permitted/);
     });
