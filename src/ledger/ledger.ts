@@ -84,6 +84,8 @@ export interface LedgerState {
   cluster: string;
   context: string;
   scenario: string;
+  /** The run's process id (on the host that ran it): a live run's ledger is not for `chaos recover` to touch. */
+  pid: number | null;
   ended: boolean;
   /** Intents not yet reverted, oldest first: intents whose mutation may or may not have happened included. */
   open: Extract<LedgerRecord, { kind: 'intent' }>[];
@@ -96,6 +98,7 @@ export function replayLedger(file: string, text: string): LedgerState {
     cluster: '',
     context: '',
     scenario: '',
+    pid: null,
     ended: false,
     open: [],
   };
@@ -109,14 +112,18 @@ export function replayLedger(file: string, text: string): LedgerState {
       // A torn last line from a crash mid-write: everything before it is intact.
       continue;
     }
+    // Whatever else a damaged file holds is skipped too, rather than failing `chaos recover` on it.
+    if (typeof record !== 'object' || record === null) continue;
     if (record.kind === 'start')
       Object.assign(state, {
         runId: record.runId,
         cluster: record.cluster,
         context: record.context,
         scenario: record.scenario,
+        pid: typeof record.pid === 'number' ? record.pid : null,
       });
-    else if (record.kind === 'intent') intents.set(record.id, record);
+    else if (record.kind === 'intent' && typeof record.undo?.kind === 'string')
+      intents.set(record.id, record);
     else if (record.kind === 'reverted' || record.kind === 'failed') intents.delete(record.id);
     else if (record.kind === 'end') state.ended = true;
   }

@@ -165,6 +165,19 @@ describe('replayLedger', () => {
     });
   });
 
+  it('keeps the pid of the run, so a live run can be told from a dead one', () => {
+    expect(replayLedger('f.jsonl', start).pid).toBe(4242);
+    expect(replayLedger('f.jsonl', '').pid).toBeNull();
+  });
+
+  it('skips lines that parse but are not records, instead of failing recover on them', () => {
+    const s = replayLedger(
+      'f.jsonl',
+      [start, 'null', '42', '"x"', '{"kind":"intent","id":9}', intent(1, uncordon)].join('\n'),
+    );
+    expect(s.open.map((i) => i.id)).toEqual([1]);
+  });
+
   it('falls back to the file name for the run id', () => {
     expect(replayLedger('/state/runs/20261123-x.jsonl', '').runId).toBe('20261123-x');
   });
