@@ -1,0 +1,89 @@
+/**
+ * loadScenarioFile: problems with the file itself, and the files a scenario refers to (resolved against
+ * the scenario's directory, like `chaos run` does).
+ */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatDiagnostic, loadScenarioFile, MAX_SCENARIO_BYTES } from '../../../src/scenario/load.js';
+import { VALID, VALID_FILE, edit } from './helpers.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'chaos-files-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function lines(file: string): Promise<string[]> {
+  const result = await loadScenarioFile(file);
+  return result.ok ? [] : result.diagnostics.map(formatDiagnostic);
+}
+
+function write(name: string, content: string | Buffer): string {
+  const file = path.join(dir, name);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, content);
+  return file;
+}
+
+describe('loadScenarioFile', () => {
+  it('the valid fixture', async () => {
+    const result = await loadScenarioFile(VALID_FILE);
+    expect(result.ok).toBe(true);
+  });
+
+  it('a missing file', async () => {
+    const file = path.join(dir, 'nope.yaml');
+    expect(await lines(file)).toEqual([`${file}:1:1: (file): no such file`]);
+  });
+
+  it('a path through a file', async () => {
+    const file = path.join(write('plain.yaml', VALID), 'x.yaml');
+    expect(await lines(file)).toEqual([`${file}:1:1: (file): no such file (a parent is not a directory)`]);
+  });
+
+  it('a directory', async () => {
+    expect(await lines(dir)).toEqual([`${dir}:1:1: (file): is a directory, expected a scenario file`]);
+  });
+
+  it('a FIFO is not read (it could block forever)', async () => {
+    const fifo = path.join(dir, 'fifo.yaml');
+    try {
+      execFileSync('mkfifo', [fifo]);
+    } catch {
+      return; // no mkfifo here
+    }
+    expect(await lines(fifo)).toEqual([`${fifo}:1:1: (file): is not a regular file`]);
+  });
+
+  it('a file over 1 MiB is refused without reading it', async () => {
+    const file = write('huge.yaml', '');
+    truncateSync(file, 5 * 1024 * 1024 * 1024); // sparse: 5 GiB that would never fit in memory
+    expect(await lines(file)).toEqual([
+      `${file}:1:1: (file): file is 5368709120 bytes; scenarios are limited to 1 MiB (${MAX_SCENARIO_BYTES} bytes)`,
+    ]);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('an unreadable file', async () => {
+    const file = write('secret.yaml', VALID);
+    chmodSync(file, 0o000);
+    expect(await lines(file)).toEqual([`${file}:1:1: (file): permission denied`]);
+  });
+
+  it('the payload file and script are resolved against the scenario directory and must exist', async () => {
+    const text = edit(VALID, '  rate: 40', '  rate: 40\n  payload: { file: data/rows.json }');
+    const file = write('sub/payload.yaml', text);
+    const missing = path.join(dir, 'sub', 'data', 'rows.json');
+    expect(await lines(file)).toEqual([
+      `${file}:16:20: load.payload.file: no such file: data/rows.json (resolved against the scenario's directory: ${missing})`,
+    ]);
+    write('sub/data/rows.json', '{"features": [[1,2,3,4,5,6,7,8]]}');
+    expect(await lines(file)).toEqual([]);
+
+    mkdirSync(path.join(dir, 'sub', 'k6.js'));
+    const script = write('sub/script.yaml', edit(VALID, '  rate: 40', '  rate: 40\n  script: k6.js'));
+    expect(await lines(script)).toEqual([`${script}:16:11: load.script: k6.js is not a file`]);
+  });
+});
