@@ -149,7 +149,7 @@ type PathSegment = string | number;
 function parse(bytes: Buffer | Uint8Array | string, file: string, options: ParseOptions): LoadResult {
   const fail = (diagnostics: Diagnostic[], total = diagnostics.length): LoadResult => ({
     ok: false,
-    diagnostics: capDiagnostics(diagnostics, file, total),
+    diagnostics: capDiagnostics(diagnostics, file, total).map(oneLine),
   });
   const at = (pos: Position, path: string, message: string): Diagnostic => ({
     file,
@@ -387,7 +387,7 @@ function structureProblems(doc: Document): StructureProblem[] {
           problems.push({
             node: at,
             path: [...path, name],
-            message: `duplicate key "${name}"; a key may appear only once in a mapping`,
+            message: `duplicate key ${JSON.stringify(name)}; a key may appear only once in a mapping`,
           });
           continue;
         }
@@ -673,7 +673,11 @@ function issueDiagnostics(
     const present = locate.presentKeys(path);
     const known = locate.knownKeys(path).filter((k) => !present.has(k));
     return issue.keys.map((key) =>
-      diag(locate.key(path, key), [...path, key], `unknown key "${key}"${didYouMean(key, known)}`),
+      diag(
+        locate.key(path, key),
+        [...path, key],
+        `unknown key ${JSON.stringify(key)}${didYouMean(key, known)}`,
+      ),
     );
   }
   if (issue.code === 'invalid_key') {
@@ -689,7 +693,9 @@ function issueDiagnostics(
     const options = (issue as { options?: unknown[] }).options;
     const oneOf =
       issue.code === 'invalid_union' && options ? `; one of ${options.map(String).join(', ')}` : '';
-    return [diag(locate.nearest(path), path, `required key "${String(key)}" is missing${oneOf}`)];
+    return [
+      diag(locate.nearest(path), path, `required key ${JSON.stringify(String(key))} is missing${oneOf}`),
+    ];
   }
   return [diag(node ?? locate.nearest(path), path, messageFor(issue, true))];
 }
@@ -766,6 +772,21 @@ function dedupe(ds: Diagnostic[]): Diagnostic[] {
     seen.add(k);
     return true;
   });
+}
+
+/**
+ * Each diagnostic is printed as one line: control characters from the file (in keys, values or the YAML
+ * parser's messages) are shown escaped, never written raw to the terminal.
+ */
+function oneLine(d: Diagnostic): Diagnostic {
+  // eslint-disable-next-line no-control-regex
+  const controls = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+  const escape = (text: string) =>
+    text.replace(controls, (c) => {
+      const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+      return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    });
+  return { ...d, path: escape(d.path), message: escape(d.message) };
 }
 
 function capDiagnostics(ds: Diagnostic[], file: string, total: number): Diagnostic[] {
