@@ -343,9 +343,11 @@ describe('mutations of a valid scenario', TIMEOUT, () => {
         fc.record({
           indent: fc.integer({ min: 1, max: 8 }),
           flowLevel: fc.integer({ min: 0, max: 4 }),
-          quote: fc.constantFrom('PLAIN', 'QUOTE_DOUBLE', 'QUOTE_SINGLE') as fc.Arbitrary<
-            'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE'
-          >,
+          quote: fc.constantFrom<'PLAIN' | 'QUOTE_DOUBLE' | 'QUOTE_SINGLE'>(
+            'PLAIN',
+            'QUOTE_DOUBLE',
+            'QUOTE_SINGLE',
+          ),
           comments: fc.boolean(),
         }),
         ({ indent, flowLevel, quote, comments }) => {
