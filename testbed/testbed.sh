@@ -378,7 +378,11 @@ create_cluster() {
   if cluster_exists; then echo "cluster $cluster exists"; return 0; fi
   local image
   image=$(choose_node_image)
-  echo "node image: $image"
+  if [ "$image" = "$NODE_IMAGE" ]; then
+    say "node image: $image (built here; kind's default image is only tried with CHAOS_TESTBED_PULL_DEFAULT=1, since CI reaches no registry)"
+  else
+    say "node image: $image (kind's default, pulled)"
+  fi
   mkdir -p "$state/audit"
   sed "s#@AUDIT_DIR@#$state/audit#; s#@REPO@#$repo#" "$repo/kind-config.yaml" >"$state/kind-config.yaml"
   kind create cluster --name "$cluster" --image "$image" --config "$state/kind-config.yaml" --retain

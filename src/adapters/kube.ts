@@ -279,14 +279,23 @@ export class Kube {
     const watcher = new k8s.Watch(this.config);
     let stopped = false;
     let controller: AbortController | undefined;
+    // Resuming from the last version seen keeps the events of a reconnect gap (a DELETED missed there would
+    // leave a dead pod counted as Ready); a 410 (too old) falls back to a fresh watch.
+    let resourceVersion: string | undefined;
     const start = () => {
       if (stopped) return;
       watcher
         .watch(
           path,
-          { ...query, allowWatchBookmarks: true },
-          (type, object) =>
-            onEvent({ type: type as WatchEvent<T>['type'], object: object as T, receivedAt: new Date() }),
+          { ...query, allowWatchBookmarks: true, ...(resourceVersion ? { resourceVersion } : {}) },
+          (type, object: { metadata?: { resourceVersion?: string }; code?: number }) => {
+            if (type === 'ERROR') {
+              if (object.code === 410) resourceVersion = undefined;
+              return;
+            }
+            resourceVersion = object.metadata?.resourceVersion ?? resourceVersion;
+            onEvent({ type: type as WatchEvent<T>['type'], object: object as T, receivedAt: new Date() });
+          },
           () => {
             if (!stopped) setTimeout(start, 500).unref();
           },

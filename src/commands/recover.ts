@@ -11,12 +11,14 @@ export async function recoverCommand(opts: { run?: string; context?: string }, o
   await kube.ping();
   const server = kube.config.getCurrentCluster()?.server ?? '';
   const ledgers = (await readLedgers()).filter((l) =>
-    opts.run ? l.runId === opts.run : !l.ended || l.open.length > 0,
+    // A run still alive reverts its own faults; undoing them under its feet would race it.
+    opts.run ? l.runId === opts.run : l.open.length > 0 && !(l.pid && isAlive(l.pid)),
   );
   if (opts.run && ledgers.length === 0) throw new EnvironmentError(`no ledger for run ${opts.run}`);
   let undone = 0;
   let failed = 0;
   for (const l of ledgers) {
+    let failedHere = 0;
     if (l.cluster && l.cluster !== server) {
       out.info(`skip ${l.runId}: it ran against ${l.cluster}, not ${server} (use --context)`);
       continue;
@@ -35,12 +37,22 @@ export async function recoverCommand(opts: { run?: string; context?: string }, o
         undone++;
       } catch (error) {
         failed++;
+        failedHere++;
         out.info(`${l.runId}: FAILED to undo "${intent.description}": ${(error as Error).message}`);
       }
     }
-    await ledger.close(failed === 0 ? 'recovered' : undefined);
+    await ledger.close(failedHere === 0 ? 'recovered' : undefined);
   }
   out.info(`recover: ${undone} undone, ${failed} failed, ${ledgers.length} run(s) examined`);
   if (failed > 0)
     throw new EnvironmentError(`${failed} undo action(s) failed; fix the cause and run chaos recover again`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

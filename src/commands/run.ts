@@ -106,9 +106,8 @@ async function runOne(
     `chaos: ${scenario.metadata.name} — context ${kube.context} (${server}, Kubernetes ${version}), namespace ${plan.namespace}, seed ${seed}${plan.timeScale !== 1 ? `, time scale ${plan.timeScale}` : ''}`,
   );
 
-  const unrecovered = (await readLedgers(world.env)).filter(
-    (l) => !l.ended && l.open.length > 0 && l.cluster === server,
-  );
+  // Ended or not: a run that ended with a failed revert left its fault behind just the same.
+  const unrecovered = (await readLedgers(world.env)).filter((l) => l.open.length > 0 && l.cluster === server);
   if (unrecovered.length > 0 && !opts.force) {
     const ids = unrecovered.map((l) => l.runId).join(', ');
     throw new EnvironmentError(

@@ -113,7 +113,8 @@ export async function collectTriage(input: TriageInput): Promise<TriageResult> {
               limitBytes: LOG_LIMIT_BYTES,
             }),
           );
-          previousLogs[name] = input.redact(previous);
+          // Every restarted container's previous log: a sidecar must not hide the model container's.
+          previousLogs[name] = (previousLogs[name] ?? '') + input.redact(previous);
           await write(`logs/${name}.${container.name}.previous.log`, previous);
         }
       }

@@ -113,7 +113,8 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
         const done = await runUndo(kube, intent.undo);
         await deps.ledger.reverted(intent.id);
         for (const inj of injections) {
-          if (inj.mutations.some((m) => m.ledgerId === intent.id)) inj.record.revertedAt = new Date().toISOString();
+          if (inj.mutations.some((m) => m.ledgerId === intent.id))
+            inj.record.revertedAt = new Date().toISOString();
         }
         note('revert', done);
       } catch (error) {
@@ -207,7 +208,7 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
         runId: ctx.runId,
         namespace: plan.namespace,
         random: deps.random,
-        log: (line) => note('fault', line),
+        log: (line) => note('note', line),
         signal: faultAbort.signal,
       });
       injections.push(injection);
@@ -257,6 +258,8 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
   }
 
   async function finish(forced: Verdict | null): Promise<RunResult> {
+    // Before the result is built: on an interrupt this is the only revert whose outcome reaches it.
+    await revertAll();
     const summary = outcome?.summary;
     const windowStats = summary ? toWindowStats(summary) : [];
     const evidence: Partial<Record<WindowName, WindowEvidence>> = {};
