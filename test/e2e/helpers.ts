@@ -155,7 +155,7 @@ export async function runScenario(file: string, timeScale: number, extra: string
 
 /** The junit testcase names that failed. */
 export function failedCases(junit: string): string[] {
-  return [...junit.matchAll(/<testcase[^>]*name="([^"]+)"[^>]*>\s*<failure/g)].map((m) => m[1]!);
+  return [...junit.matchAll(/<testcase\s[^>]*?\bname="([^"]+)"[^>]*>\s*<failure/g)].map((m) => m[1]!);
 }
 
 export function explain(run: ChaosRun): string {
