@@ -213,8 +213,9 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
       });
       injections.push(injection);
       faultRecords.push(injection.record);
+      // One 'fault' event per injection ("inject …" above): the charts draw a marker for each.
       note(
-        'fault',
+        'note',
         `${f.spec.type}: ${injection.record.description}${injection.record.confirmed ? '' : ' — NOT CONFIRMED'}`,
       );
     }
