@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateCommand } from '../../../src/commands/validate.js';
+import { ExitCode, InvalidInputError } from '../../../src/errors.js';
+import { VALID, VALID_FILE } from '../scenario/helpers.js';
+import { recordingOutput } from './output.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'chaos-validate-unit-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('validateCommand', () => {
+  it('confirms valid files on stderr and prints nothing on stdout', async () => {
+    const out = recordingOutput();
+    await validateCommand([VALID_FILE, VALID_FILE], out);
+    expect(out.err).toEqual([`${VALID_FILE}: ok (demo)`, `${VALID_FILE}: ok (demo)`]);
+    expect(out.out).toBe('');
+  });
+
+  it('collects every problem of every file into one InvalidInputError (exit 2)', async () => {
+    const a = path.join(dir, 'a.yaml');
+    const b = path.join(dir, 'b.yaml');
+    writeFileSync(a, VALID.replace('  rate: 40', '  rat: 40').replace('max: 2%', 'max: 2'));
+    writeFileSync(b, '- not a mapping\n');
+    const out = recordingOutput();
+    const error = await validateCommand([a, VALID_FILE, b], out).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).exitCode).toBe(ExitCode.InvalidInput);
+    expect((error as InvalidInputError).lines).toEqual([
+      `${a}:15:3: load.rat: unknown key "rat"; did you mean "rate"?`,
+      `${a}:26:10: slos[0].max: expected a percentage like 1% or 0.5%, got 2; write it with a percent sign, e.g. "2%"`,
+      `${b}:1:1: (root): expected a mapping (apiVersion, kind, metadata, ...), got a list`,
+    ]);
+    expect(out.err).toEqual([`${VALID_FILE}: ok (demo)`]);
+  });
+});
