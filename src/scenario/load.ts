@@ -252,7 +252,7 @@ function parse(bytes: Buffer | Uint8Array | string, file: string, options: Parse
         dedupe(
           semantic.map((s) =>
             at(
-              position((locate.node(s.path) ?? locate.nearest(s.path))?.range?.[0]),
+              position((locate.node(s.path) ?? locate.anchor(s.path))?.range?.[0]),
               formatPath(s.path),
               s.message,
             ),
@@ -576,6 +576,23 @@ class Locator {
     return this.doc.contents as Node | undefined;
   }
 
+  /**
+   * Where to send the author for a key missing at `path`: the line that opens the deepest mapping that
+   * exists, i.e. its key (`target:`) or its list item (`- type: ...`), or the document's first key.
+   */
+  anchor(path: readonly PathSegment[]): Node | undefined {
+    for (let n = path.length - 1; n >= 1; n--) {
+      const prefix = path.slice(0, n);
+      if (!this.node(prefix)) continue;
+      const last = prefix[prefix.length - 1]!;
+      const parent = this.node(prefix.slice(0, -1));
+      if (typeof last === 'string' && isMap(parent))
+        return this.pairOf(parent, last)?.key as Node | undefined;
+      return this.node(prefix);
+    }
+    return this.doc.contents as Node | undefined;
+  }
+
   /** The key node of `key` in the mapping at `path` (falls back to the mapping). */
   key(path: readonly PathSegment[], key: string): Node | undefined {
     const parent = this.node(path) ?? this.nearest(path);
@@ -694,10 +711,10 @@ function issueDiagnostics(
     const oneOf =
       issue.code === 'invalid_union' && options ? `; one of ${options.map(String).join(', ')}` : '';
     return [
-      diag(locate.nearest(path), path, `required key ${JSON.stringify(String(key))} is missing${oneOf}`),
+      diag(locate.anchor(path), path, `required key ${JSON.stringify(String(key))} is missing${oneOf}`),
     ];
   }
-  return [diag(node ?? locate.nearest(path), path, messageFor(issue, true))];
+  return [diag(node ?? locate.anchor(path), path, messageFor(issue, true))];
 }
 
 function isMissingKey(issue: Issue): boolean {

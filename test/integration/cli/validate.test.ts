@@ -114,7 +114,7 @@ const CASES: [string, string, string | Buffer, string[]][] = [
     'missing required keys point at the mapping that should hold them',
     'missing.yaml',
     replaced('  url: http://127.0.0.1:30080/score\n', '').replace('kind: Scenario\n', ''),
-    ['1:1: kind: required key "kind" is missing', '6:3: target.url: required key "url" is missing'],
+    ['1:1: kind: required key "kind" is missing', '5:1: target.url: required key "url" is missing'],
   ],
   [
     'binary data',

@@ -310,7 +310,7 @@ describe('parseScenario: keys', () => {
 
   it('a missing required key points at the mapping that should hold it', () => {
     expect(problems(edit(VALID, '  url: http://127.0.0.1:30080/score\n', ''))).toEqual([
-      '7:3: target.url: required key "url" is missing',
+      '6:1: target.url: required key "url" is missing',
     ]);
     expect(problems(edit(VALID, /windows:\n( {2}.*\n){3}/, ''))).toEqual([
       '1:1: windows: required key "windows" is missing',

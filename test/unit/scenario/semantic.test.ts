@@ -82,13 +82,13 @@ describe('windows', () => {
 describe('load', () => {
   it('constant-arrival-rate needs a rate: points at the load mapping', () => {
     expect(problems(edit(VALID, `${RATE}\n`, ''))).toEqual([
-      '14:3: load.rate: required for constant-arrival-rate',
+      '13:1: load.rate: required for constant-arrival-rate',
     ]);
   });
 
   it('constant-vus needs vus and has no rate', () => {
     expect(problems(edit(VALID, 'executor: constant-arrival-rate', 'executor: constant-vus'))).toEqual([
-      '14:3: load.vus: required for constant-vus',
+      '13:1: load.vus: required for constant-vus',
       '15:9: load.rate: constant-vus has no arrival rate; use vus or stages',
     ]);
   });
@@ -108,7 +108,7 @@ describe('load', () => {
           [`${RATE}\n`, ''],
         ),
       ),
-    ).toEqual(['14:3: load.stages: required for ramping-arrival-rate']);
+    ).toEqual(['13:1: load.stages: required for ramping-arrival-rate']);
   });
 
   it('ramping stages must add up to the windows', () => {
@@ -211,7 +211,7 @@ describe('faults', () => {
       ['  - type: recovery\n    within: 60s\n', ''],
       ['  - type: pod-kill\n    at: 5s\n    count: 1', '  - type: model-version\n    version: v3'],
     );
-    expect(problems(text)).toEqual(['7:3: target.deployment: required by the model-version fault']);
+    expect(problems(text)).toEqual(['6:1: target.deployment: required by the model-version fault']);
   });
 
   it('latency: delay, namespaces', () => {
@@ -259,8 +259,8 @@ describe('steady state', () => {
       ['load:', 'steadyState:\n  - type: readyReplicas\n    min: 2\n  - type: endpoints\n    min: 2\nload:'],
     );
     expect(problems(text)).toEqual([
-      '7:3: target.deployment: required by steadyState[0] (readyReplicas)',
-      '7:3: target.service: required by steadyState[1] (endpoints)',
+      '6:1: target.deployment: required by steadyState[0] (readyReplicas)',
+      '6:1: target.service: required by steadyState[1] (endpoints)',
     ]);
   });
 });
@@ -277,7 +277,7 @@ describe('SLOs', () => {
       '23:5: slos[1]: recovery is measured from a fault; this scenario has none',
     ]);
     expect(problems(edit(VALID, '  deployment: fraud-scorer\n', ''))).toEqual([
-      '7:3: target.deployment: required by the recovery SLO',
+      '6:1: target.deployment: required by the recovery SLO',
     ]);
   });
 
@@ -287,7 +287,7 @@ describe('SLOs', () => {
       ['  deployment: fraud-scorer\n', ''],
       ['  - type: recovery\n    within: 60s', '  - type: minReadyReplicas\n    min: 2'],
     );
-    expect(problems(text)).toEqual(['7:3: target.deployment: required by the minReadyReplicas SLO']);
+    expect(problems(text)).toEqual(['6:1: target.deployment: required by the minReadyReplicas SLO']);
   });
 
   it('httpStatus needs expect or never, and oversize needs an oversize-batch fault', () => {
@@ -312,7 +312,7 @@ describe('SLOs', () => {
         edit(addSlo(VALID, '  - type: modelVersion'), '  versionUrl: http://127.0.0.1:30080/version\n', ''),
       ),
     ).toEqual([
-      '7:3: target.versionUrl: required by the modelVersion SLO with expect: unchanged (the version before the run)',
+      '6:1: target.versionUrl: required by the modelVersion SLO with expect: unchanged (the version before the run)',
     ]);
     const pinned = edit(
       addSlo(VALID, '  - type: modelVersion\n    expect: v2'),
