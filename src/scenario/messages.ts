@@ -107,8 +107,12 @@ export function messageFor(issue: Issue, withInput: boolean): string {
       const literals = issue.errors.flatMap((branch) =>
         branch.length === 1 && branch[0]!.code === 'invalid_value' ? branch[0].values : [null],
       );
-      if (literals.length > 0 && !literals.includes(null))
-        return `expected one of ${literals.map(String).join(', ')}${got}`;
+      if (literals.length > 0 && !literals.includes(null)) {
+        const quoted =
+          typeof input === 'string' &&
+          literals.some((l) => typeof l === 'number' && String(l) === input.trim());
+        return `expected one of ${literals.map(String).join(', ')}${got}${quoted ? '; remove the quotes' : ''}`;
+      }
       return `does not match any allowed form${got}`;
     }
     case 'not_multiple_of':
@@ -132,6 +136,9 @@ function noun(expected: string): string {
 }
 
 function typeHint(expected: string, input: unknown, message: string): string {
+  if (expected === 'array' && input !== null && typeof input === 'object' && !Array.isArray(input)) {
+    return '; start each item on its own line with "- "';
+  }
   if (
     (expected === 'number' || expected === 'int') &&
     typeof input === 'string' &&

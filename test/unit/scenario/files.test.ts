@@ -3,7 +3,7 @@
  * the scenario's directory, like `chaos run` does).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,5 +85,19 @@ describe('loadScenarioFile', () => {
     mkdirSync(path.join(dir, 'sub', 'k6.js'));
     const script = write('sub/script.yaml', edit(VALID, '  rate: 40', '  rate: 40\n  script: k6.js'));
     expect(await lines(script)).toEqual([`${script}:16:11: load.script: k6.js is not a file`]);
+  });
+});
+
+describe('loadScenarioFile: special files', () => {
+  it('a symlink loop', async () => {
+    const a = path.join(dir, 'loop-a.yaml');
+    const b = path.join(dir, 'loop-b.yaml');
+    symlinkSync(b, a);
+    symlinkSync(a, b);
+    expect(await lines(a)).toEqual([`${a}:1:1: (file): too many levels of symbolic links`]);
+  });
+
+  it('a device', async () => {
+    expect(await lines('/dev/null')).toEqual(['/dev/null:1:1: (file): is not a regular file']);
   });
 });

@@ -392,7 +392,7 @@ describe('parseScenario: values', () => {
     [
       'a mapping for a list',
       ['  allowedNamespaces: [ml-serving]', '  allowedNamespaces: { a: b }'],
-      '30:22: safety.allowedNamespaces: expected a list, got a mapping',
+      '30:22: safety.allowedNamespaces: expected a list, got a mapping; start each item on its own line with "- "',
     ],
     [
       'a string for a mapping',
@@ -573,5 +573,33 @@ describe('helpers', () => {
     expect(firstInvalidUtf8(Buffer.from([0xf4, 0x90, 0x80, 0x80]))).toBe(0); // > U+10FFFF
     expect(firstInvalidUtf8(Buffer.from([0x61, 0x62, 0xe2, 0x9c]))).toBe(2); // truncated
     expect(firstInvalidUtf8(Buffer.from([0x80]))).toBe(0); // lone continuation
+  });
+});
+
+describe('parseScenario: hints for common slips', () => {
+  it('a mapping where a list belongs', () => {
+    expect(
+      problems(edit(VALID, /faults:\n( {2}.*\n){3}/, 'faults:\n  type: pod-kill\n  count: 1\n')),
+    ).toEqual(['21:3: faults: expected a list, got a mapping; start each item on its own line with "- "']);
+  });
+
+  it('a quoted number among allowed numbers', () => {
+    expect(
+      problems(
+        edit(VALID, '    max: 2%', "    max: 2%\n  - type: latency\n    percentile: '95'\n    max: 1s"),
+      ),
+    ).toEqual(['28:17: slos[1].percentile: expected one of 50, 90, 95, 99, got "95"; remove the quotes']);
+  });
+
+  it('a typo in an SLO type (case-insensitive)', () => {
+    expect(problems(edit(VALID, 'type: errorRate', 'type: errorrate'))).toEqual([
+      '25:11: slos[0].type: expected one of latency, errorRate, availability, throughput, recovery, minReadyReplicas, restarts, oomKilled, podState, httpStatus, modelVersion, promql, got "errorrate"; did you mean "errorRate"?',
+    ]);
+  });
+
+  it('a key with a control character is shown escaped, on one line', () => {
+    expect(problems(edit(VALID, '  rate: 40', '  "ra\\tte": 40\n  rate: 40'))).toEqual([
+      '15:3: load["ra\\tte"]: unknown key "ra\\tte"',
+    ]);
   });
 });
