@@ -59,6 +59,14 @@ export function agentScript(o: AgentOptions): string {
   ].join('\n');
 }
 
+/**
+ * The kubelet expands $(VAR) in a container's command and turns $$ into $: the agent's `echo $$` would write
+ * a literal "$" as its PID. Doubling every $$ survives that expansion.
+ */
+export function kubernetesEscape(script: string): string {
+  return script.split('$$').join('$$$$');
+}
+
 function ttlMs(spec: LatencySpec, ctx: Omit<FaultContext, 'ledger'>): number {
   if (spec.duration) return parseDurationMs(spec.duration) * ctx.plan.timeScale;
   const fault = ctx.plan.windows.find((w) => w.name === 'fault')!;
@@ -128,7 +136,11 @@ export const latency: FaultPlugin<LatencySpec> = {
                 name: container,
                 image: spec.image,
                 imagePullPolicy: 'IfNotPresent',
-                command: ['sh', '-c', agentScript({ iface: spec.interface, port, delayMs, jitterMs, ttlS })],
+                command: [
+                  'sh',
+                  '-c',
+                  kubernetesEscape(agentScript({ iface: spec.interface, port, delayMs, jitterMs, ttlS })),
+                ],
                 securityContext: { capabilities: { add: ['NET_ADMIN'] } },
               }),
           ),

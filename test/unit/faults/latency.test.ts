@@ -2,7 +2,13 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AGENT_PID_FILE, AGENT_STATE_FILE, agentScript, latency } from '../../../src/faults/latency.js';
+import {
+  AGENT_PID_FILE,
+  AGENT_STATE_FILE,
+  agentScript,
+  kubernetesEscape,
+  latency,
+} from '../../../src/faults/latency.js';
 import { replayLedger } from '../../../src/ledger/ledger.js';
 import { runUndo, STOP_AGENT } from '../../../src/ledger/undo.js';
 import type { ScenarioInput } from '../../../src/scenario/schema.js';
@@ -202,7 +208,7 @@ describe('latency.inject with the fake cluster', () => {
     expect(container.command).toEqual([
       'sh',
       '-c',
-      agentScript({ iface: 'eth0', port: 8080, delayMs: 300, jitterMs: 20, ttlS: 80 }),
+      kubernetesEscape(agentScript({ iface: 'eth0', port: 8080, delayMs: 300, jitterMs: 20, ttlS: 80 })),
     ]);
     expect(record).toMatchObject({
       confirmed: true,
@@ -353,5 +359,15 @@ describe('latency.inject with the fake cluster', () => {
       'would add 300ms netem delay to ml-serving/feature-store-1 for 80s',
     ]);
     expect(kube.writes).toBe(0);
+  });
+});
+
+describe('kubernetesEscape', () => {
+  it('keeps $$ intact through the kubelet expansion of $$ to $', () => {
+    const script = agentScript({ iface: 'eth0', port: 8080, delayMs: 300, jitterMs: 0, ttlS: 10 });
+    expect(script).toContain('echo $$ >');
+    const escaped = kubernetesEscape(script);
+    // What the kubelet does to a command: $$ → $ (its $(VAR) expansion does not apply to $(cat …)).
+    expect(escaped.split('$$').join('$')).toBe(script);
   });
 });
