@@ -24,20 +24,40 @@ async function ledgerKinds(stateDir: string): Promise<string[]> {
   const kinds: string[] = [];
   for (const n of names) {
     const text = await readFile(path.join(dir, n), 'utf8');
-    for (const line of text.split('\n')) if (line.trim()) kinds.push((JSON.parse(line) as { kind: string }).kind);
+    for (const line of text.split('\n'))
+      if (line.trim()) kinds.push((JSON.parse(line) as { kind: string }).kind);
   }
   return kinds;
 }
 
 function startRun(file: string, stateDir: string, reportDir: string, extra: string[] = []): ResultPromise {
-  return execa('node', [path.join(repo, 'bin/chaos.js'), 'run', path.join(repo, file), '--time-scale', '0.2', '--seed', '5', '--report-dir', reportDir, ...extra], {
-    env: { ...env, CHAOS_STATE_DIR: stateDir },
-    reject: false,
-    cwd: repo,
-  });
+  return execa(
+    'node',
+    [
+      path.join(repo, 'bin/chaos.js'),
+      'run',
+      path.join(repo, file),
+      '--time-scale',
+      '0.2',
+      '--seed',
+      '5',
+      '--report-dir',
+      reportDir,
+      ...extra,
+    ],
+    {
+      env: { ...env, CHAOS_STATE_DIR: stateDir },
+      reject: false,
+      cwd: repo,
+    },
+  );
 }
 
-async function waitForLedger(stateDir: string, kind: 'intent' | 'applied', timeoutMs = 120_000): Promise<void> {
+async function waitForLedger(
+  stateDir: string,
+  kind: 'intent' | 'applied',
+  timeoutMs = 120_000,
+): Promise<void> {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
     if ((await ledgerKinds(stateDir)).includes(kind)) return;
@@ -119,7 +139,9 @@ describe('crash safety', () => {
     child.kill('SIGKILL');
     await child;
     await killOrphanK6(reportDir);
-    const refused = await chaos(['run', 'scenarios/pod-kill.yaml', '--time-scale', '0.1'], { env: { CHAOS_STATE_DIR: stateDir } });
+    const refused = await chaos(['run', 'scenarios/pod-kill.yaml', '--time-scale', '0.1'], {
+      env: { CHAOS_STATE_DIR: stateDir },
+    });
     expect(refused.exitCode, refused.stderr).toBe(3);
     expect(refused.stderr).toMatch(/unrecovered/);
     expect(refused.stderr).toMatch(/chaos recover --run \S+node-drain/);
@@ -132,11 +154,23 @@ describe('crash safety', () => {
     const stateDir = await freshStateDir();
     const reportDir = await mkdtemp(path.join(os.tmpdir(), 'chaos-crash-'));
     // time scale 0.1: the agent's TTL is the 12 s fault window.
-    const child = execa('node', [path.join(repo, 'bin/chaos.js'), 'run', path.join(repo, 'scenarios/feature-store-latency.yaml'), '--time-scale', '0.1', '--report-dir', reportDir], {
-      env: { ...env, CHAOS_STATE_DIR: stateDir },
-      reject: false,
-      cwd: repo,
-    });
+    const child = execa(
+      'node',
+      [
+        path.join(repo, 'bin/chaos.js'),
+        'run',
+        path.join(repo, 'scenarios/feature-store-latency.yaml'),
+        '--time-scale',
+        '0.1',
+        '--report-dir',
+        reportDir,
+      ],
+      {
+        env: { ...env, CHAOS_STATE_DIR: stateDir },
+        reject: false,
+        cwd: repo,
+      },
+    );
     await waitForLedger(stateDir, 'applied');
     const killedAt = Date.now();
     child.kill('SIGKILL');
@@ -145,8 +179,20 @@ describe('crash safety', () => {
     const ttlMs = 12_000;
     let agents: { pod: string; running: boolean }[] = [];
     while (Date.now() - killedAt < ttlMs + 5_000) {
-      const pods = await kubectlJson<{ items: PodJson[] }>('-n', NS, 'get', 'pods', '-l', 'app=feature-store');
-      agents = pods.items.flatMap((p) => (p.status.ephemeralContainerStatuses ?? []).map((e) => ({ pod: `${p.metadata.name}/${e.name}`, running: Boolean(e.state.running) })));
+      const pods = await kubectlJson<{ items: PodJson[] }>(
+        '-n',
+        NS,
+        'get',
+        'pods',
+        '-l',
+        'app=feature-store',
+      );
+      agents = pods.items.flatMap((p) =>
+        (p.status.ephemeralContainerStatuses ?? []).map((e) => ({
+          pod: `${p.metadata.name}/${e.name}`,
+          running: Boolean(e.state.running),
+        })),
+      );
       if (agents.length > 0 && agents.every((a) => !a.running)) break;
       await sleep(500);
     }
@@ -175,7 +221,10 @@ describe('crash safety', () => {
     const result = await child;
     expect(Date.now() - sentAt).toBeLessThan(15_000);
     expect(result.exitCode, String(result.stderr)).toBe(130);
-    const written = JSON.parse(await readFile(path.join(reportDir, 'result.json'), 'utf8')) as { exitCode: number; reasons: string[] };
+    const written = JSON.parse(await readFile(path.join(reportDir, 'result.json'), 'utf8')) as {
+      exitCode: number;
+      reasons: string[];
+    };
     expect(written.exitCode).toBe(130);
     expect(written.reasons.join(' ')).toMatch(/interrupted/);
     const nodes = await kubectlJson<{ items: { spec: { unschedulable?: boolean } }[] }>('get', 'nodes');
@@ -190,7 +239,16 @@ describe('zero writes when told not to', () => {
     return text
       .split('\n')
       .filter(Boolean)
-      .map((l) => JSON.parse(l) as { verb: string; user: { username: string }; requestURI: string; stageTimestamp: string; stage: string })
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            verb: string;
+            user: { username: string };
+            requestURI: string;
+            stageTimestamp: string;
+            stage: string;
+          },
+      )
       .filter((e) => e.stage === 'ResponseComplete' && new Date(e.stageTimestamp) >= since)
       .filter((e) => ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(e.verb))
       .filter((e) => !e.user.username.startsWith('system:'))
@@ -204,7 +262,14 @@ describe('zero writes when told not to', () => {
 
   it('the audit log does record chaos writes (so an empty diff below means something)', async () => {
     const since = new Date();
-    const run = await chaos(['run', 'scenarios/node-drain.yaml', '--time-scale', '0.1', '--report-dir', await mkdtemp(path.join(os.tmpdir(), 'chaos-audit-'))]);
+    const run = await chaos([
+      'run',
+      'scenarios/node-drain.yaml',
+      '--time-scale',
+      '0.1',
+      '--report-dir',
+      await mkdtemp(path.join(os.tmpdir(), 'chaos-audit-')),
+    ]);
     expect([0, 1]).toContain(run.exitCode);
     await sleep(2000);
     expect((await writesSince(since)).some((w) => w.includes('/nodes/'))).toBe(true);
@@ -212,15 +277,38 @@ describe('zero writes when told not to', () => {
   });
 
   for (const [name, args, code] of [
-    ['--dry-run of every scenario', ['run', '--dry-run', 'scenarios/pod-kill.yaml', 'scenarios/node-drain.yaml', 'scenarios/feature-store-latency.yaml', 'scenarios/missing-model-artifact.yaml'], 0],
+    [
+      '--dry-run of every scenario',
+      [
+        'run',
+        '--dry-run',
+        'scenarios/pod-kill.yaml',
+        'scenarios/node-drain.yaml',
+        'scenarios/feature-store-latency.yaml',
+        'scenarios/missing-model-artifact.yaml',
+      ],
+      0,
+    ],
     ['a protected namespace', ['run', 'scenarios/pod-kill.yaml', '--namespace', 'kube-system'], 2],
-    ['a namespace the scenario does not allow', ['run', 'scenarios/pod-kill.yaml', '--namespace', 'default'], 2],
-    ['a context not in allowedContexts without --yes and without a TTY', ['run', 'scenarios/pod-kill.yaml', '--context', 'kind-chaos-alias'], 2],
+    [
+      'a namespace the scenario does not allow',
+      ['run', 'scenarios/pod-kill.yaml', '--namespace', 'default'],
+      2,
+    ],
+    [
+      'a context not in allowedContexts without --yes and without a TTY',
+      ['run', 'scenarios/pod-kill.yaml', '--context', 'kind-chaos-alias'],
+      2,
+    ],
   ] as const) {
     it(`${name}: exit ${code}, zero write calls in the audit log`, async () => {
       if (name.startsWith('a context')) {
         // A second name for the same cluster, so the refusal is about the name, not reachability.
-        await execa('kubectl', ['config', 'set-context', 'kind-chaos-alias', '--cluster=kind-chaos', '--user=kind-chaos'], { env });
+        await execa(
+          'kubectl',
+          ['config', 'set-context', 'kind-chaos-alias', '--cluster=kind-chaos', '--user=kind-chaos'],
+          { env },
+        );
       }
       const since = new Date();
       const run = await chaos([...args]);
@@ -242,8 +330,14 @@ describe('secrets', () => {
       file,
       source
         .replace('$schema=./schema.json', `$schema=${path.join(repo, 'scenarios/schema.json')}`)
-        .replace('file: payloads/transactions.json', `file: ${path.join(repo, 'scenarios/payloads/transactions.json')}`)
-        .replace('  newConnectionPerRequest: true\n', '  newConnectionPerRequest: true\n  secretEnv: [ENDPOINT_KEY]\n'),
+        .replace(
+          'file: payloads/transactions.json',
+          `file: ${path.join(repo, 'scenarios/payloads/transactions.json')}`,
+        )
+        .replace(
+          '  newConnectionPerRequest: true\n',
+          '  newConnectionPerRequest: true\n  secretEnv: [ENDPOINT_KEY]\n',
+        ),
     );
     const stateDir = await freshStateDir();
     const reportDir = path.join(dir, 'report');
