@@ -2,7 +2,6 @@
  * Incremental reader of k6's `--out json` NDJSON. Memory stays constant in the number of requests: latencies go
  * into HDR histograms, everything else into counters; only per-second arrays grow, bounded by run length and capped.
  */
-import { StringDecoder } from 'node:string_decoder';
 import { build } from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
 import type { TimelinePoint, WindowName, WindowStats } from '../verdict/result.js';
@@ -293,10 +292,20 @@ const C_H = 104;
 const C_C = 99;
 const C_D = 100;
 const C_F = 102;
+const B_METRIC = Buffer.from('{"metric":"');
+const B_TYPE_METRIC = Buffer.from('{"type":"Metric"');
+const B_DURATION = Buffer.from('http_req_duration"');
+const B_FAILED = Buffer.from('http_req_failed"');
+const B_VERSION = Buffer.from('chaos_model_version"');
+
+function bytesAt(buf: Buffer, at: number, what: Buffer): boolean {
+  if (at + what.length > buf.length) return false;
+  for (let i = 0; i < what.length; i++) if (buf[at + i] !== what[i]) return false;
+  return true;
+}
 
 export class K6Ingest {
-  private readonly decoder = new StringDecoder('utf8');
-  private tail = '';
+  private pending: Buffer | null = null;
   private readonly cap: number;
   private readonly configured: { name: string; startS: number; endS: number }[];
   private readonly onLoadStart: ((epochMs: number) => void) | undefined;
@@ -352,71 +361,104 @@ export class K6Ingest {
 
   /** Feeds raw bytes (or text) as k6 wrote them; a line may be split anywhere, even inside a UTF-8 sequence. */
   write(chunk: Uint8Array | string): void {
-    const text = this.tail + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+    // Lines are split on bytes (0x0a never occurs inside a UTF-8 sequence) and only the few lines that are
+    // needed are decoded to strings: most of k6's output is never turned into JS strings at all.
+    const buf =
+      typeof chunk === 'string'
+        ? Buffer.from(chunk, 'utf8')
+        : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let pos = 0;
-    for (;;) {
-      const nl = text.indexOf('\n', pos);
-      if (nl < 0) break;
-      this.line(text, pos, nl);
+    if (this.pending !== null) {
+      const nl = buf.indexOf(10);
+      if (nl < 0) {
+        this.keep(Buffer.concat([this.pending, buf]));
+        return;
+      }
+      const joined = Buffer.concat([this.pending, buf.subarray(0, nl)]);
+      this.pending = null;
+      this.line(joined, 0, joined.length);
       pos = nl + 1;
     }
-    this.tail = pos === 0 ? text : text.slice(pos);
-    if (this.tail.length > MAX_TAIL_CHARS) {
+    for (;;) {
+      const nl = buf.indexOf(10, pos);
+      if (nl < 0) break;
+      this.line(buf, pos, nl);
+      pos = nl + 1;
+    }
+    // Copied: the caller may reuse its buffer.
+    if (pos < buf.length) this.keep(Buffer.from(buf.subarray(pos)));
+  }
+
+  private keep(rest: Buffer): void {
+    if (rest.length > MAX_TAIL_CHARS) {
       // No k6 line is this long: the input is not k6 NDJSON; drop it rather than grow without bound.
       this.malformed++;
-      this.tail = '';
-    }
+      this.pending = null;
+    } else this.pending = rest;
   }
 
   /** Flushes a final line without a trailing newline. */
   end(): void {
-    const text = this.tail + this.decoder.end();
-    this.tail = '';
-    if (text.length > 0) this.line(text, 0, text.length);
+    const rest = this.pending;
+    this.pending = null;
+    if (rest !== null && rest.length > 0) this.line(rest, 0, rest.length);
   }
 
-  private line(text: string, s: number, e: number): void {
-    if (e > s && text.charCodeAt(e - 1) === 13) e--;
+  private line(buf: Buffer, s: number, e: number): void {
+    if (e > s && buf[e - 1] === 13) e--;
     if (e <= s) return;
     this.lines++;
-    if (text.charCodeAt(s) !== C_BRACE) {
-      if (text.slice(s, e).trim() !== '') this.malformed++;
+    if (buf[s] !== C_BRACE) {
+      if (buf.toString('utf8', s, e).trim() !== '') this.malformed++;
       return;
     }
     // k6 1.x writes points as {"metric":"<name>","type":"Point",...}: the name is at a fixed offset, so the
-    // ~11 of 14 lines per request this module does not need are dismissed without JSON.parse.
+    // ~11 of 14 lines per request this module does not need are dismissed on their bytes.
     let kind = K_NONE;
-    if (text.startsWith('{"metric":"', s)) {
+    if (bytesAt(buf, s, B_METRIC)) {
       const n = s + 11;
-      const c0 = text.charCodeAt(n);
+      const c0 = buf[n];
       if (c0 === C_H) {
-        const c9 = text.charCodeAt(n + 9);
-        if (c9 === C_D && text.startsWith('http_req_duration"', n)) kind = K_DURATION;
-        else if (c9 === C_F && text.startsWith('http_req_failed"', n)) kind = K_FAILED;
+        const c9 = buf[n + 9];
+        if (c9 === C_D && bytesAt(buf, n, B_DURATION)) kind = K_DURATION;
+        else if (c9 === C_F && bytesAt(buf, n, B_FAILED)) kind = K_FAILED;
         else return;
-      } else if (c0 === C_C && text.startsWith('chaos_model_version"', n)) kind = K_VERSION;
+      } else if (c0 === C_C && bytesAt(buf, n, B_VERSION)) kind = K_VERSION;
       else return;
-    } else if (text.startsWith('{"type":"Metric"', s)) {
+    } else if (bytesAt(buf, s, B_TYPE_METRIC)) {
       return;
     }
-    let doc: K6Line;
-    try {
-      doc = JSON.parse(text.slice(s, e)) as K6Line;
-    } catch {
-      this.malformed++;
-      return;
+    const text = buf.toString('utf8', s, e);
+    let time: unknown;
+    let value: unknown;
+    let tags: Record<string, unknown>;
+    if (
+      kind !== K_NONE &&
+      this.fastPoint(text, 11 + (kind === K_DURATION ? 18 : kind === K_FAILED ? 16 : 20))
+    ) {
+      time = this.fTime;
+      value = this.fValue;
+      tags = this.fTags;
+    } else {
+      let doc: K6Line;
+      try {
+        doc = JSON.parse(text) as K6Line;
+      } catch {
+        this.malformed++;
+        return;
+      }
+      if (kind === K_NONE) {
+        // Another field order (older or newer k6): classify from the parsed object instead.
+        if (doc.type !== 'Point') return;
+        if (doc.metric === 'http_req_duration') kind = K_DURATION;
+        else if (doc.metric === 'http_req_failed') kind = K_FAILED;
+        else if (doc.metric === 'chaos_model_version') kind = K_VERSION;
+        else return;
+      }
+      time = doc.data?.time;
+      value = doc.data?.value;
+      tags = doc.data?.tags ?? {};
     }
-    if (kind === K_NONE) {
-      // Another field order (older or newer k6): classify from the parsed object instead.
-      if (doc.type !== 'Point') return;
-      if (doc.metric === 'http_req_duration') kind = K_DURATION;
-      else if (doc.metric === 'http_req_failed') kind = K_FAILED;
-      else if (doc.metric === 'chaos_model_version') kind = K_VERSION;
-      else return;
-    }
-    const data = doc.data;
-    const time = data?.time;
-    const value = data?.value;
     if (typeof time !== 'string' || typeof value !== 'number') {
       this.malformed++;
       return;
@@ -427,10 +469,63 @@ export class K6Ingest {
       return;
     }
     this.parsed++;
-    const tags = data?.tags ?? {};
     if (kind === K_DURATION) this.duration(ms, value, tags);
     else if (kind === K_FAILED) this.failed(ms, value, tags);
     else this.version(ms, value, tags);
+  }
+
+  // Results of fastPoint; fTags is reused for every line (its values are only read synchronously).
+  private fTime = '';
+  private fValue = 0;
+  private readonly fTags: Record<string, unknown> = {};
+
+  /**
+   * k6 1.x's exact layout {"metric":"m","type":"Point","data":{"time":"t","value":v,"tags":{"k":"v",...}}}
+   * read without JSON.parse; anything else (escapes, another order, null tags) returns false for JSON.parse.
+   */
+  private fastPoint(t: string, at: number): boolean {
+    if (!t.startsWith(',"type":"Point","data":{"time":"', at)) return false;
+    const i = at + 32;
+    if (t.indexOf('\\', i) >= 0) return false;
+    const te = t.indexOf('"', i);
+    if (te < 0 || !t.startsWith(',"value":', te + 1)) return false;
+    const vs = te + 10;
+    const ve = t.indexOf(',', vs);
+    if (ve <= vs || !t.startsWith('"tags":{', ve + 1)) return false;
+    const v = Number(t.slice(vs, ve));
+    if (Number.isNaN(v)) return false;
+    const tags = this.fTags;
+    tags.status = tags.payload = tags.window = tags.model_version = undefined;
+    let k = ve + 9;
+    if (t.charCodeAt(k) !== 125) {
+      for (;;) {
+        if (t.charCodeAt(k) !== 34) return false;
+        const ke = t.indexOf('"', k + 1);
+        if (ke < 0 || t.charCodeAt(ke + 1) !== 58) return false;
+        const key = t.slice(k + 1, ke);
+        k = ke + 2;
+        let val: string | undefined;
+        if (t.charCodeAt(k) === 34) {
+          const ve2 = t.indexOf('"', k + 1);
+          if (ve2 < 0) return false;
+          val = t.slice(k + 1, ve2);
+          k = ve2 + 1;
+        } else {
+          // A non-string tag value (k6 writes none): skip it.
+          while (k < t.length && t.charCodeAt(k) !== 44 && t.charCodeAt(k) !== 125) k++;
+        }
+        if (key === 'status' || key === 'payload' || key === 'window' || key === 'model_version')
+          tags[key] = val;
+        const c = t.charCodeAt(k);
+        if (c === 44) k++;
+        else if (c === 125) break;
+        else return false;
+      }
+    }
+    if (!t.startsWith('}}}', k)) return false;
+    this.fTime = t.slice(i, te);
+    this.fValue = v;
+    return true;
   }
 
   private parseTime(t: string): number {
