@@ -25,6 +25,14 @@ function positiveNumber(name: string) {
   };
 }
 
+function fraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) {
+    throw new InvalidArgumentError('--budget-floor must be a number from 0 to 1, e.g. 0.25');
+  }
+  return n;
+}
+
 function integer(name: string) {
   return (value: string): number => {
     const n = Number(value);
@@ -61,6 +69,15 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
       positiveNumber('--time-scale'),
     )
     .option('--json', 'print one result document on stdout (human output goes to stderr)')
+    .option(
+      '--budget <file>',
+      'error-budget ledger shared across runs; refuses to start (exit 3) below its floor',
+    )
+    .option(
+      '--budget-floor <fraction>',
+      'for a new budget file: the share of budget that must remain to start (default 0.25)',
+      fraction,
+    )
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (files: string[], opts: RunCliOptions) => {
       const { runCommand } = await import('./commands/run.js');
@@ -144,6 +161,8 @@ export interface RunCliOptions {
   seed?: number;
   timeScale?: number;
   json?: boolean;
+  budget?: string;
+  budgetFloor?: number;
 }
 
 export interface PlanCliOptions {

@@ -23,7 +23,8 @@ import type { RunResult } from '../verdict/result.js';
 import { runPlan, type LoadHandle } from '../run/orchestrator.js';
 import { makeRedactor } from '../run/redact.js';
 import { seededRandom } from '../run/random.js';
-import { formatDuration } from '../scenario/units.js';
+import { formatDuration, parsePercent } from '../scenario/units.js';
+import { assertBudgetLeft, readBudget, recordRun, type BudgetFile } from '../budget/budget.js';
 
 export interface RunEnvironment {
   env: NodeJS.ProcessEnv;
@@ -62,7 +63,28 @@ export async function runCommand(
 
   const results: RunResult[] = [];
   for (const { file, scenario } of scenarios) {
+    let budget: BudgetFile | null = null;
+    if (opts.budget) {
+      const errorSlo = scenario.slos.find((x) => x.type === 'errorRate' && x.window === 'all');
+      const slo = errorSlo?.type === 'errorRate' ? 1 - parsePercent(errorSlo.max) : 0.99;
+      budget = await readBudget(opts.budget, { slo, floor: opts.budgetFloor ?? 0.25 });
+      const status = assertBudgetLeft(opts.budget, budget);
+      out.info(
+        `chaos: error budget ${opts.budget}: ${(status.remaining * 100).toFixed(1)} % left (floor ${(budget.floor * 100).toFixed(1)} %)`,
+      );
+    }
     results.push(await runOne(file, scenario, opts, out, world));
+    const last = results.at(-1)!;
+    const all = last.windows.find((w) => w.window === 'all');
+    if (opts.budget && budget && all && all.requests > 0) {
+      await recordRun(opts.budget, budget, {
+        runId: last.runId,
+        scenario: last.scenario.name,
+        at: last.finishedAt,
+        requests: all.requests,
+        errors: all.failed,
+      });
+    }
     if (results.at(-1)!.exitCode === ExitCode.Interrupted) break;
   }
   if (opts.json) out.stdout(JSON.stringify(results.length === 1 ? results[0] : results, null, 2) + '\n');
