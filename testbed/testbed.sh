@@ -452,7 +452,8 @@ sample_stack() {
   fi
   "$repo/deploy/build-images.sh" "$node20_image"
   local img
-  for img in $("$repo/deploy/build-images.sh" --list); do
+  # The latency agent is preloaded in our node image, but not in kind's default one.
+  for img in $("$repo/deploy/build-images.sh" --list) "$netem_image"; do
     kind load docker-image --name "$cluster" "$img"
   done
   kubectl apply -k "$repo/deploy"
