@@ -55,7 +55,10 @@ export interface PodJson {
     phase: string;
     conditions?: { type: string; status: string }[];
     containerStatuses?: { ready: boolean; restartCount: number; state: { waiting?: { reason?: string } } }[];
-    ephemeralContainerStatuses?: { name: string; state: { running?: object; terminated?: object } }[];
+    ephemeralContainerStatuses?: {
+      name: string;
+      state: { running?: object; waiting?: object; terminated?: object };
+    }[];
   };
 }
 
@@ -91,8 +94,9 @@ export async function snapshot(): Promise<ClusterSnapshot> {
       ]),
     ),
     runningAgents: pods.items.flatMap((p) =>
+      // A starting agent is about to run: only a terminated one is gone.
       (p.status.ephemeralContainerStatuses ?? [])
-        .filter((e) => e.state.running)
+        .filter((e) => !e.state.terminated)
         .map((e) => `${p.metadata.name}/${e.name}`),
     ),
   };

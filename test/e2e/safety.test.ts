@@ -190,7 +190,8 @@ describe('crash safety', () => {
       agents = pods.items.flatMap((p) =>
         (p.status.ephemeralContainerStatuses ?? []).map((e) => ({
           pod: `${p.metadata.name}/${e.name}`,
-          running: Boolean(e.state.running),
+          // Still starting counts as not done: only a terminated agent has removed its rule.
+          running: !e.state.terminated,
         })),
       );
       if (agents.length > 0 && agents.every((a) => !a.running)) break;
