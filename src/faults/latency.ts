@@ -44,9 +44,12 @@ export function agentScript(o: AgentOptions): string {
   const jitter = o.jitterMs > 0 ? ` ${o.jitterMs}ms distribution normal` : '';
   const redirect = `PREROUTING -p tcp --dport ${o.port} -j REDIRECT --to-ports ${PROXY_PORT}`;
   return [
-    `state=${AGENT_STATE_FILE}; proxy=''; echo $$ > ${AGENT_PID_FILE}`,
+    `state=${AGENT_STATE_FILE}; proxy=''`,
     `cleanup() { tc qdisc del dev ${o.iface} root 2>/dev/null; iptables -t nat -D ${redirect} 2>/dev/null; [ -n "$proxy" ] && kill $proxy 2>/dev/null; echo removed > $state; }`,
     `trap 'cleanup; echo chaos-agent removed; exit 0' TERM INT`,
+    // The PID is published only once the trap is set: the shell is PID 1 of its container, and PID 1 ignores
+    // a SIGTERM it has no handler for, so a revert racing the agent's start would be lost.
+    `echo $$ > ${AGENT_PID_FILE}`,
     `if tc qdisc replace dev ${o.iface} root netem delay ${o.delayMs}ms${jitter} 2>/dev/null; then echo netem > $state; else`,
     `  node /opt/chaos/delay-proxy.mjs ${PROXY_PORT} ${o.port} ${o.delayMs} ${o.jitterMs} & proxy=$!; sleep 0.5`,
     `  iptables -t nat -I ${redirect} && echo proxy > $state || echo failed > $state`,

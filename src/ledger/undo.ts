@@ -7,8 +7,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { apiStatus, type Kube } from '../adapters/kube.js';
 import { AGENT_PID_FILE } from '../faults/latency.js';
 
-/** SIGTERM to the agent's own shell (its PID file), never to PID 1: see AGENT_PID_FILE. */
-export const STOP_AGENT = `kill -TERM "$(cat ${AGENT_PID_FILE})"`;
+/**
+ * SIGTERM to the agent's own shell (its PID file), never to PID 1 of the pod: see AGENT_PID_FILE. The file
+ * appears once the agent's trap is set, so wait a little for it.
+ */
+export const STOP_AGENT = `for i in $(seq 1 50); do [ -s ${AGENT_PID_FILE} ] && break; sleep 0.2; done; kill -TERM "$(cat ${AGENT_PID_FILE})"`;
 
 export type UndoAction =
   | { kind: 'none'; reason: string }
@@ -55,6 +58,7 @@ export async function runUndo(kube: Kube, undo: UndoAction): Promise<string> {
       // The agent may still be starting (a run killed right after asking for it): wait for it to run or end,
       // rather than declaring it gone and letting it apply its delay afterwards.
       const deadline = Date.now() + 60_000;
+      let signalled = false;
       for (;;) {
         let pod;
         try {
@@ -68,16 +72,24 @@ export async function runUndo(kube: Kube, undo: UndoAction): Promise<string> {
           return `latency agent ${undo.container} was never added to ${undo.namespace}/${undo.pod}`;
         }
         const state = pod.status?.ephemeralContainerStatuses?.find((c) => c.name === undo.container)?.state;
-        if (state?.terminated)
-          return `latency agent in ${undo.namespace}/${undo.pod} already ended (${state.terminated.reason ?? 'exited'})`;
-        if (state?.running) {
+        if (state?.terminated) {
+          return signalled
+            ? `stopped the latency agent in ${undo.namespace}/${undo.pod}`
+            : `latency agent in ${undo.namespace}/${undo.pod} already ended (${state.terminated.reason ?? 'exited'})`;
+        }
+        if (state?.running && !signalled) {
           // SIGTERM to the agent's shell runs its cleanup trap: the rule goes, whichever mechanism it used.
           await kube.exec(undo.namespace, undo.pod, undo.container, ['sh', '-c', STOP_AGENT]);
-          return `stopped the latency agent in ${undo.namespace}/${undo.pod}`;
+          signalled = true;
+          // Not done until the agent has exited: that is when its cleanup has run.
+          continue;
         }
-        if (Date.now() > deadline)
-          throw new Error(`latency agent in ${undo.namespace}/${undo.pod} neither ran nor ended within 60s`);
-        await sleep(1000);
+        if (Date.now() > deadline) {
+          throw new Error(
+            `latency agent in ${undo.namespace}/${undo.pod} ${signalled ? 'did not exit after SIGTERM' : 'neither ran nor ended'} within 60s`,
+          );
+        }
+        await sleep(signalled ? 250 : 1000);
       }
     }
   }

@@ -177,6 +177,9 @@ describe('crash safety', () => {
     await child;
     await killOrphanK6(reportDir);
     const ttlMs = 12_000;
+    // This run's agents only: the pods carry the stopped agents of earlier tests too.
+    const ours = await agentNames(stateDir);
+    expect(ours.length).toBeGreaterThan(0);
     let agents: { pod: string; running: boolean }[] = [];
     while (Date.now() - killedAt < ttlMs + 5_000) {
       const pods = await kubectlJson<{ items: PodJson[] }>(
@@ -188,11 +191,13 @@ describe('crash safety', () => {
         'app=feature-store',
       );
       agents = pods.items.flatMap((p) =>
-        (p.status.ephemeralContainerStatuses ?? []).map((e) => ({
-          pod: `${p.metadata.name}/${e.name}`,
-          // Still starting counts as not done: only a terminated agent has removed its rule.
-          running: !e.state.terminated,
-        })),
+        (p.status.ephemeralContainerStatuses ?? [])
+          .filter((e) => ours.includes(e.name))
+          .map((e) => ({
+            pod: `${p.metadata.name}/${e.name}`,
+            // Still starting counts as not done: only a terminated agent has removed its rule.
+            running: !e.state.terminated,
+          })),
       );
       if (agents.length > 0 && agents.every((a) => !a.running)) break;
       await sleep(500);
@@ -353,6 +358,22 @@ describe('secrets', () => {
     for (const f of files) expect(await readFile(f, 'utf8'), f).not.toContain(secret);
   });
 });
+
+/** The latency agents a run asked for, from its ledger. */
+async function agentNames(stateDir: string): Promise<string[]> {
+  const dir = path.join(stateDir, 'runs');
+  const names: string[] = [];
+  for (const n of await readdir(dir)) {
+    for (const line of (await readFile(path.join(dir, n), 'utf8')).split('\n')) {
+      if (!line.trim()) continue;
+      const record = JSON.parse(line) as { kind: string; undo?: { kind: string; container?: string } };
+      if (record.kind === 'intent' && record.undo?.kind === 'stopLatencyAgent' && record.undo.container) {
+        names.push(record.undo.container);
+      }
+    }
+  }
+  return [...new Set(names)];
+}
 
 async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
