@@ -3,7 +3,7 @@ import type { PlanCliOptions } from '../cli.js';
 import { Kube } from '../adapters/kube.js';
 import type { Output } from '../adapters/output.js';
 import { ChaosError, InvalidInputError } from '../errors.js';
-import { faultPlugin } from '../faults/registry.js';
+import { previewFaults } from '../faults/registry.js';
 import { buildPlan } from '../plan/plan.js';
 import { seededRandom } from '../run/random.js';
 import { formatDiagnostic, loadScenarioFile } from '../scenario/load.js';
@@ -53,17 +53,7 @@ export async function planCommand(file: string, opts: PlanCliOptions, out: Outpu
   print(
     `targets  ${pods.length} pod(s) now in context ${kube.context}: ${pods.map((p) => p.metadata?.name).join(', ')}`,
   );
-  const random = seededRandom(seed);
-  for (const f of plan.faults) {
-    const lines = await faultPlugin(f.spec).preview(f.spec, {
-      kube,
-      plan,
-      runId: 'plan',
-      namespace: plan.namespace,
-      random,
-      log: () => undefined,
-      signal: new AbortController().signal,
-    });
-    for (const line of lines) print(`  ${f.spec.type}: ${line}`);
+  for (const { fault, lines } of await previewFaults(plan, kube, seededRandom(seed))) {
+    for (const line of lines) print(`  ${fault.spec.type}: ${line}`);
   }
 }

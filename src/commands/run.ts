@@ -11,7 +11,7 @@ import { fetchProbe, promqlScalar } from '../adapters/http.js';
 import { Kube } from '../adapters/kube.js';
 import type { Output } from '../adapters/output.js';
 import { EnvironmentError, ExitCode, InvalidInputError } from '../errors.js';
-import { faultPlugin } from '../faults/registry.js';
+import { previewFaults } from '../faults/registry.js';
 import { Ledger, ledgerPath, readLedgers } from '../ledger/ledger.js';
 import { findK6, runK6 } from '../load/k6.js';
 import { buildPlan, type Plan } from '../plan/plan.js';
@@ -285,17 +285,8 @@ async function dryRun(plan: Plan, kube: Kube, out: Output, random: () => number)
   out.info(
     `targets now: ${targets.length} pod(s) match ${JSON.stringify(plan.scenario.target.selector)} in ${plan.namespace}`,
   );
-  for (const f of plan.faults) {
-    const lines = await faultPlugin(f.spec).preview(f.spec, {
-      kube,
-      plan,
-      runId: 'dry-run',
-      namespace: plan.namespace,
-      random,
-      log: () => undefined,
-      signal: new AbortController().signal,
-    });
-    for (const line of lines) out.info(`  at ${formatDuration(f.atMs)}: ${line}`);
+  for (const { fault, lines } of await previewFaults(plan, kube, random)) {
+    for (const line of lines) out.info(`  at ${formatDuration(fault.atMs)}: ${line}`);
   }
   out.info(`writes made: ${kube.writes}`);
   const now = new Date().toISOString();
