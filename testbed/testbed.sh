@@ -519,5 +519,5 @@ case "${1:-}" in
     step node-base node_base; step node-image node_image ;;
   bin) echo "$bin" ;;
   step) shift; for s in "$@"; do step "$s" "${s//-/_}"; done ;;
-  *) echo "usage: testbed.sh up|down|status|images|bin" >&2; exit 2 ;;
+  *) echo "usage: testbed.sh up|down|status|images|bin|step <name...>  (step: run single steps, for debugging)" >&2; exit 2 ;;
 esac
