@@ -101,7 +101,6 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
   let versionBefore: string | null = null;
   let previousLogs: Record<string, string> = {};
   const artifacts: Record<string, string> = {};
-  let steadyBeforeOk = true;
   let progress: NodeJS.Timeout | undefined;
 
   // The ledger, not our in-memory list, says what is still applied: a fault that threw half-way through
@@ -145,7 +144,6 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
     const steady = await checkSteadyState(plan, kube, deps.http, 'before');
     for (const line of steady.lines) note('phase', `steady state before: ${line}`);
     if (!steady.ok) {
-      steadyBeforeOk = false;
       reasons.push(`steady state did not hold before the experiment: ${steady.failures.join('; ')}`);
       return await finish('INCONCLUSIVE');
     }
@@ -286,9 +284,8 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
     });
     const judged = overallVerdict(slos, faultRecords);
     let verdict = forced ?? judged.verdict;
-    if (forced === null && !steadyBeforeOk) verdict = 'INCONCLUSIVE';
-    // A revert that failed leaves the run unfinished business: never report it as a clean PASS.
-    if (verdict === 'PASS' && reasons.some((r) => r.startsWith('REVERT FAILED'))) verdict = 'INCONCLUSIVE';
+    // Anything that went wrong around the SLOs (a failed revert, k6 dying, steady state not returning)
+    // leaves the run unfinished business: never a clean PASS.
     if (verdict === 'PASS' && reasons.length > 0) verdict = 'INCONCLUSIVE';
     const exitCode = ctx.interrupt.aborted
       ? ExitCode.Interrupted
