@@ -165,9 +165,11 @@ async function judge(slo: SloSpec, plan: Plan, obs: Observations): Promise<SloRe
       if (!desired) return inconclusive(base, 'desired replica count unknown');
       const since = Date.parse(fault.injectedAt!);
       // Only pods under test count: a drain also evicts bystanders (other apps) that this SLO does not judge.
+      // A victim that was itself a replacement (a repeated kill can pick one) needs no extra new pod.
       const replaced = fault.targets.filter((t) => {
         const [ns, name] = t.replace(/^pod\//, '').split('/');
-        return ns === plan.namespace && name !== undefined && obs.pods.pods.has(name);
+        const pod = name === undefined ? undefined : obs.pods.pods.get(name);
+        return ns === plan.namespace && pod !== undefined && pod.createdAt < since;
       }).length;
       const at = obs.pods.recoveredAt(since, desired, replaced);
       const limit = parseDurationMs(slo.within);

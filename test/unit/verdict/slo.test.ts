@@ -322,6 +322,22 @@ describe('recovery SLO', () => {
     expect(r.evidence).toContain('(0 of them new)');
   });
 
+  it('does not wait for an extra pod when a repeated kill picks the first replacement', async () => {
+    // Kill xk2pq at 65 s; its replacement zz9rt is Ready at 83.5 s and is itself the second victim at 90 s;
+    // zz9rt's replacement qq7mm is Ready at 99 s. Two kills, but only one pre-existing pod to replace.
+    const pods = killedAndReplaced();
+    const ev = (type: 'ADDED' | 'MODIFIED' | 'DELETED', o: PodOptions, t: number) =>
+      pods.apply({ type, object: makePod(o), receivedAt: new Date(at(t)) });
+    ev('MODIFIED', { name: 'fraud-scorer-7d4b9f-zz9rt', terminating: true }, 90.05);
+    ev('ADDED', { name: 'fraud-scorer-7d4b9f-qq7mm', ready: false }, 90.1);
+    ev('MODIFIED', { name: 'fraud-scorer-7d4b9f-qq7mm' }, 99);
+    const fault = confirmedKill(65, ['fraud-scorer-7d4b9f-xk2pq', 'fraud-scorer-7d4b9f-zz9rt']);
+    const r = await judgeOne({ type: 'recovery', within: '60s' }, { pods, faults: [fault] });
+    expect(r.verdict).toBe('PASS');
+    expect(r.evidence).toContain('(1 replaced)');
+    expect(r.measured).toBe(18.5);
+  });
+
   it('counts only evicted pods under test after a node drain', async () => {
     const fault: FaultRecord = {
       type: 'node-drain',
