@@ -3,7 +3,7 @@
  * The testbed must be up (`npm run testbed:up`); nothing here starts or fakes a cluster.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -164,4 +164,27 @@ export function failedCases(junit: string): string[] {
 
 export function explain(run: ChaosRun): string {
   return `exit ${run.exitCode}\n--- stderr (tail)\n${run.stderr.split('\n').slice(-40).join('\n')}`;
+}
+
+/**
+ * A copy of a committed scenario in a temp dir, with one edit: its relative paths (schema, payload) made
+ * absolute so it still validates there.
+ */
+export async function editedScenario(
+  name: string,
+  edit: (yaml: string) => string,
+): Promise<{ dir: string; file: string }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), `chaos-e2e-${name}-edited-`));
+  const source = await readFile(path.join(repo, `scenarios/${name}.yaml`), 'utf8');
+  const file = path.join(dir, `${name}.yaml`);
+  const absolute = source
+    .replace('$schema=./schema.json', `$schema=${path.join(repo, 'scenarios/schema.json')}`)
+    .replace(
+      'file: payloads/transactions.json',
+      `file: ${path.join(repo, 'scenarios/payloads/transactions.json')}`,
+    );
+  const edited = edit(absolute);
+  if (edited === absolute) throw new Error(`the edit changed nothing in scenarios/${name}.yaml`);
+  await writeFile(file, edited);
+  return { dir, file };
 }

@@ -3,14 +3,25 @@
  * SIGINT mid-fault, a latency agent that outlives a dead harness, --dry-run and refused runs proven against
  * the API server's audit log, and a planted secret that must not appear anywhere.
  */
-import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/run/random.js';
-import { chaos, env, kubectl, kubectlJson, NS, repo, resetStack, snapshot, type PodJson } from './helpers.js';
+import {
+  chaos,
+  editedScenario,
+  env,
+  kubectl,
+  kubectlJson,
+  NS,
+  repo,
+  resetStack,
+  snapshot,
+  type PodJson,
+} from './helpers.js';
 
 const auditLog = path.join(os.homedir(), '.cache/chaos-testbed/state/audit/audit.log');
 
@@ -329,21 +340,11 @@ describe('secrets', () => {
   it('a planted ENDPOINT_KEY never appears in reports, ledger, stdout or stderr', async () => {
     await resetStack();
     const secret = `s3cr3t-${Date.now()}-planted`;
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'chaos-secret-'));
-    const source = await readFile(path.join(repo, 'scenarios/pod-kill.yaml'), 'utf8');
-    const file = path.join(dir, 'secret.yaml');
-    await writeFile(
-      file,
-      source
-        .replace('$schema=./schema.json', `$schema=${path.join(repo, 'scenarios/schema.json')}`)
-        .replace(
-          'file: payloads/transactions.json',
-          `file: ${path.join(repo, 'scenarios/payloads/transactions.json')}`,
-        )
-        .replace(
-          '  newConnectionPerRequest: true\n',
-          '  newConnectionPerRequest: true\n  secretEnv: [ENDPOINT_KEY]\n',
-        ),
+    const { dir, file } = await editedScenario('pod-kill', (y) =>
+      y.replace(
+        '  newConnectionPerRequest: true\n',
+        '  newConnectionPerRequest: true\n  secretEnv: [ENDPOINT_KEY]\n',
+      ),
     );
     const stateDir = await freshStateDir();
     const reportDir = path.join(dir, 'report');
