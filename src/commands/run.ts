@@ -202,16 +202,12 @@ async function runOne(
       finished: run.result.then((r) => ({
         summary: r.summary,
         exitCode: r.exitCode,
-        thresholdsCrossed: r.thresholdsCrossed,
-        canceled: r.isCanceled,
         error:
           r.failure && !r.isCanceled
             ? `${r.failure}${r.stderrTail ? `: ${r.stderrTail.trim().split('\n').slice(-3).join(' | ')}` : ''}`
             : null,
-        rawFile: r.files.raw,
       })),
       live: () => run.live,
-      stop: () => undefined,
     };
   };
 

@@ -15,6 +15,7 @@ import { replayLedger, type Ledger } from '../ledger/ledger.js';
 import { runUndo } from '../ledger/undo.js';
 import type { LiveStats, LoadSummary } from '../load/ingest.js';
 import { toTimeline, toWindowStats } from '../load/ingest.js';
+import { K6_FILES } from '../load/k6.js';
 import { PodObserver } from '../observe/pods.js';
 import { collectTriage } from '../observe/triage.js';
 import { windowAt, type Plan } from '../plan/plan.js';
@@ -35,18 +36,15 @@ export interface LoadHandle {
   /** Epoch ms of k6's first request: zero of the run's timeline. */
   started: Promise<number>;
   finished: Promise<LoadOutcome>;
+  /** Cancellation goes through the AbortSignal given to startLoad. */
   live(): LiveStats | null;
-  stop(): void;
 }
 
 export interface LoadOutcome {
   summary: LoadSummary;
   exitCode: number | null;
-  thresholdsCrossed: boolean;
-  canceled: boolean;
   /** k6 failed for a reason other than thresholds (script error, bad options). */
   error: string | null;
-  rawFile: string;
 }
 
 export interface RunDeps {
@@ -341,7 +339,7 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
               consumed: round(all.errorRate / (1 - budgetSlo)),
             }
           : null,
-      artifacts: { ...artifacts, ...(outcome ? { k6Raw: 'k6-raw.ndjson' } : {}) },
+      artifacts: { ...artifacts, ...(outcome ? { k6Raw: K6_FILES.raw } : {}) },
     };
   }
 }
