@@ -3,6 +3,7 @@
  * schema so defaults are the ones users get, with any part overridden per test.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll, afterEach, beforeEach, vi } from 'vitest';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FaultContext } from '../../src/faults/fault.js';
@@ -16,6 +17,7 @@ import {
 } from '../../src/scenario/schema.js';
 import { semanticIssues } from '../../src/scenario/semantic.js';
 import { seededRandom } from '../../src/run/random.js';
+import { clock } from './clock.js';
 import type { FakeKube } from './kube.js';
 
 export function baseScenarioInput(): ScenarioInput {
@@ -91,4 +93,30 @@ export async function faultContext(
     lines,
     abort,
   };
+}
+
+/**
+ * The hooks every fault test file needs: a temp dir for ledgers (removed at the end), the wall clock pinned
+ * at `at` for each test (plus any other timers to fake), the instant-sleep clock reset, and the ledgers of
+ * the contexts a test pushed closed after it. Call at file or describe level.
+ */
+export function faultTestHooks(opts: {
+  prefix: string;
+  at: string;
+  fake?: ('setTimeout' | 'clearTimeout')[];
+}): { tmp: { dir: string }; contexts: TestFaultContext[]; T: number } {
+  const tmp = tempDir(opts.prefix);
+  const T = Date.parse(opts.at);
+  const contexts: TestFaultContext[] = [];
+  afterAll(() => tmp.cleanup());
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: [...(opts.fake ?? []), 'Date'] });
+    vi.setSystemTime(T);
+    clock.reset();
+  });
+  afterEach(async () => {
+    vi.useRealTimers();
+    for (const c of contexts.splice(0)) await c.ledger.close();
+  });
+  return { tmp, contexts, T };
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import {
   AGENT_PID_FILE,
   AGENT_STATE_FILE,
@@ -14,7 +14,7 @@ import { runUndo, STOP_AGENT } from '../../../src/ledger/undo.js';
 import type { ScenarioInput } from '../../../src/scenario/schema.js';
 import { clock } from '../../fakes/clock.js';
 import { apiError, FakeKube, podKey } from '../../fakes/kube.js';
-import { faultContext, faultOf, makePlan, tempDir, type TestFaultContext } from '../../fakes/scenario.js';
+import { faultContext, faultOf, makePlan, faultTestHooks, tempDir } from '../../fakes/scenario.js';
 
 vi.mock('node:timers/promises', async (real) =>
   (await import('../../fakes/clock.js')).instantTimers(await real()),
@@ -145,17 +145,7 @@ describe('agentScript: a self-expiring agent, run by a real shell against stub t
 });
 
 describe('latency.inject with the fake cluster', () => {
-  const T = Date.parse('2026-11-23T15:31:00.000Z');
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(T);
-    clock.reset();
-  });
-  afterEach(() => vi.useRealTimers());
-  const contexts: TestFaultContext[] = [];
-  afterEach(async () => {
-    for (const c of contexts.splice(0)) await c.ledger.close();
-  });
+  const { contexts, T } = faultTestHooks({ prefix: 'chaos-latency-inject-', at: '2026-11-23T15:31:00.000Z' });
 
   function featureStore(n: number): FakeKube {
     const kube = new FakeKube();

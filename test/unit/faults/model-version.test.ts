@@ -1,29 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { PatchStrategy, type V1Container } from '@kubernetes/client-node';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { modelVersion } from '../../../src/faults/model-version.js';
 import { replayLedger } from '../../../src/ledger/ledger.js';
 import { runUndo } from '../../../src/ledger/undo.js';
 import { clock } from '../../fakes/clock.js';
 import { apiError, FakeKube, makeDeployment } from '../../fakes/kube.js';
-import { faultContext, faultOf, makePlan, tempDir, type TestFaultContext } from '../../fakes/scenario.js';
+import { faultContext, faultOf, makePlan, faultTestHooks } from '../../fakes/scenario.js';
 
 vi.mock('node:timers/promises', async (real) =>
   (await import('../../fakes/clock.js')).instantTimers(await real()),
 );
 
-const tmp = tempDir('chaos-model-version-');
-afterAll(() => tmp.cleanup());
-const T = Date.parse('2026-11-23T15:31:00.000Z');
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(T);
-  clock.reset();
-});
-afterEach(() => vi.useRealTimers());
-const contexts: TestFaultContext[] = [];
-afterEach(async () => {
-  for (const c of contexts.splice(0)) await c.ledger.close();
+const { tmp, contexts, T } = faultTestHooks({
+  prefix: 'chaos-model-version-',
+  at: '2026-11-23T15:31:00.000Z',
 });
 
 const KEY = 'ml-serving/fraud-scorer';

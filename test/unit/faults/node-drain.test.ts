@@ -1,23 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { nodeDrain } from '../../../src/faults/node-drain.js';
 import { replayLedger } from '../../../src/ledger/ledger.js';
 import type { ScenarioInput } from '../../../src/scenario/schema.js';
 import { apiError, FakeKube, makeNode, makePod } from '../../fakes/kube.js';
-import { faultContext, faultOf, makePlan, tempDir, type TestFaultContext } from '../../fakes/scenario.js';
+import { faultContext, faultOf, makePlan, faultTestHooks } from '../../fakes/scenario.js';
 
-const tmp = tempDir('chaos-node-drain-');
-afterAll(() => tmp.cleanup());
-const T = Date.parse('2026-11-23T15:31:05.000Z');
-beforeEach(() => {
-  // Backoff waits run on the fake clock; file I/O (the ledger) stays real.
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-  vi.setSystemTime(T);
-});
-afterEach(() => vi.useRealTimers());
-const contexts: TestFaultContext[] = [];
-afterEach(async () => {
-  for (const c of contexts.splice(0)) await c.ledger.close();
+// Backoff waits run on the fake clock; file I/O (the ledger) stays real.
+const { tmp, contexts, T } = faultTestHooks({
+  prefix: 'chaos-node-drain-',
+  at: '2026-11-23T15:31:05.000Z',
+  fake: ['setTimeout', 'clearTimeout'],
 });
 
 /**

@@ -1,30 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { podKill } from '../../../src/faults/pod-kill.js';
 import { replayLedger } from '../../../src/ledger/ledger.js';
 import type { ScenarioInput } from '../../../src/scenario/schema.js';
 import { clock } from '../../fakes/clock.js';
 import { apiError, FakeKube } from '../../fakes/kube.js';
-import { faultContext, faultOf, makePlan, tempDir, type TestFaultContext } from '../../fakes/scenario.js';
+import { faultContext, faultOf, makePlan, faultTestHooks } from '../../fakes/scenario.js';
 
 vi.mock('node:timers/promises', async (real) =>
   (await import('../../fakes/clock.js')).instantTimers(await real()),
 );
 
-const tmp = tempDir('chaos-pod-kill-');
-afterAll(() => tmp.cleanup());
-const T = Date.parse('2026-11-23T15:31:05.000Z');
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(T);
-  clock.reset();
-});
-afterEach(() => vi.useRealTimers());
-
-const contexts: TestFaultContext[] = [];
-afterEach(async () => {
-  for (const c of contexts.splice(0)) await c.ledger.close();
-});
+const { tmp, contexts, T } = faultTestHooks({ prefix: 'chaos-pod-kill-', at: '2026-11-23T15:31:05.000Z' });
 
 function cluster(n: number, extra: Parameters<FakeKube['addPods']> = []): FakeKube {
   const kube = new FakeKube();
