@@ -79,7 +79,15 @@ export async function runUndo(kube: Kube, undo: UndoAction): Promise<string> {
         }
         if (state?.running && !signalled) {
           // SIGTERM to the agent's shell runs its cleanup trap: the rule goes, whichever mechanism it used.
-          await kube.exec(undo.namespace, undo.pod, undo.container, ['sh', '-c', STOP_AGENT]);
+          try {
+            await kube.exec(undo.namespace, undo.pod, undo.container, ['sh', '-c', STOP_AGENT]);
+          } catch (error) {
+            // The agent's TTL is the end of the fault window, so it often exits on its own just as we revert;
+            // the exec then fails ("error executing setns process") while the pod status still says running.
+            const ended = await endedMeanwhile(kube, undo);
+            if (ended) return `latency agent in ${undo.namespace}/${undo.pod} already ended (${ended})`;
+            throw error;
+          }
           signalled = true;
           // Not done until the agent has exited: that is when its cleanup has run.
           continue;
@@ -93,4 +101,24 @@ export async function runUndo(kube: Kube, undo: UndoAction): Promise<string> {
       }
     }
   }
+}
+
+/** After a failed exec: whether the agent is reported terminated within a few seconds (the kubelet lags). */
+async function endedMeanwhile(
+  kube: Kube,
+  undo: Extract<UndoAction, { kind: 'stopLatencyAgent' }>,
+): Promise<string | undefined> {
+  for (let i = 0; i < 10; i++) {
+    let pod;
+    try {
+      pod = await kube.readPod(undo.namespace, undo.pod);
+    } catch (error) {
+      if (apiStatus(error).code === 404) return 'pod gone';
+      return undefined;
+    }
+    const state = pod.status?.ephemeralContainerStatuses?.find((c) => c.name === undo.container)?.state;
+    if (state?.terminated) return state.terminated.reason ?? 'exited';
+    await sleep(1000);
+  }
+  return undefined;
 }

@@ -207,6 +207,25 @@ describe('runUndo', () => {
       await expect(runUndo(kube.asKube(), agent())).rejects.toThrow(/Operation not permitted/);
     });
 
+    it('an agent that expires on its own while we signal it is already undone, not a failed revert', async () => {
+      const kube = withAgent();
+      await inject(kube);
+      // Seen in CI: the TTL ran out as the revert began; the exec into the exiting container failed, and
+      // the kubelet reported the container terminated a moment later.
+      kube.execHandler = () => {
+        clock.onSleep = () => {
+          if (clock.sleeps.length === 2)
+            kube.expireAgent('ml-serving', 'feature-store-0', 'chaos-latency-a1b2c3-m3x9');
+        };
+        return new Error(
+          'OCI runtime exec failed: exec failed: unable to start container process: error executing setns process: exit status 1: unknown',
+        );
+      };
+      expect(await runUndo(kube.asKube(), agent())).toBe(
+        'latency agent in ml-serving/feature-store-0 already ended (Completed)',
+      );
+    });
+
     it('a refused exec or read propagates', async () => {
       const kube = withAgent();
       await inject(kube);
