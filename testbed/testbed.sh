@@ -460,6 +460,12 @@ sample_stack() {
   kubectl -n ml-serving rollout status deploy --timeout=240s
 }
 
+# The harness itself, for `chaos schedule`: scheduled game days run it as a CronJob inside the cluster.
+harness_image() {
+  "$repo/deploy/build-harness-image.sh" "$node20_image" "$bin/k6"
+  kind load docker-image --name "$cluster" "$("$repo/deploy/build-harness-image.sh" --tag)"
+}
+
 # ---------------------------------------------------------------------------------------------------------
 # Commands
 # ---------------------------------------------------------------------------------------------------------
@@ -476,6 +482,7 @@ up() {
   step cluster create_cluster
   step network configure_network
   step sample-stack sample_stack
+  step harness-image harness_image
   say "ready in $(elapsed "$t0"): kubectl context kind-$cluster"
 }
 

@@ -51,6 +51,30 @@ export interface Diagnostic {
 export type LoadResult =
   { ok: true; scenario: Scenario; file: string } | { ok: false; diagnostics: Diagnostic[] };
 
+/** What one kind of chaos YAML file (a scenario, a game-day suite) is checked against. */
+export interface DocumentKind<T> {
+  /** "scenario", "suite": for messages. */
+  noun: string;
+  /** The top-level keys to name when the file is empty or not a mapping. */
+  keysHint: string;
+  schema: z.ZodType<T>;
+  /** Rules across fields, and (with a base directory) the files the document refers to. */
+  check(data: T, baseDir: string | undefined): { path: PathSegment[]; message: string }[];
+}
+
+export type DocumentResult<T> =
+  { ok: true; value: T; file: string } | { ok: false; diagnostics: Diagnostic[] };
+
+const SCENARIO: DocumentKind<Scenario> = {
+  noun: 'scenario',
+  keysHint: 'apiVersion, kind, metadata, ...',
+  schema: scenarioSchema,
+  check: (data, baseDir) => [
+    ...semanticIssues(data),
+    ...(baseDir === undefined ? [] : referencedFileIssues(data, baseDir)),
+  ],
+};
+
 export interface ParseOptions {
   /**
    * Directory that relative files in the scenario (load.script, load.payload.file) are resolved against.
@@ -71,14 +95,22 @@ export function formatDiagnostic(d: Diagnostic): string {
 }
 
 export async function loadScenarioFile(file: string): Promise<LoadResult> {
-  const fileProblem = (message: string): LoadResult => ({
+  return asLoadResult(await loadDocumentFile(SCENARIO, file));
+}
+
+function asLoadResult(r: DocumentResult<Scenario>): LoadResult {
+  return r.ok ? { ok: true, scenario: r.value, file: r.file } : r;
+}
+
+export async function loadDocumentFile<T>(kind: DocumentKind<T>, file: string): Promise<DocumentResult<T>> {
+  const fileProblem = (message: string): DocumentResult<T> => ({
     ok: false,
     diagnostics: [{ file, line: 1, col: 1, path: '(file)', message }],
   });
   let size: number;
   try {
     const info = await stat(file);
-    if (info.isDirectory()) return fileProblem('is a directory, expected a scenario file');
+    if (info.isDirectory()) return fileProblem(`is a directory, expected a ${kind.noun} file`);
     if (!info.isFile()) return fileProblem('is not a regular file');
     size = info.size;
   } catch (error) {
@@ -91,7 +123,7 @@ export async function loadScenarioFile(file: string): Promise<LoadResult> {
   } catch (error) {
     return fileProblem(fsProblem(error));
   }
-  return parseScenario(bytes, file, { baseDir: path.dirname(file) });
+  return parseDocumentOf(kind, bytes, file, { baseDir: path.dirname(file) });
 }
 
 function fsProblem(error: unknown): string {
@@ -109,7 +141,7 @@ function fsProblem(error: unknown): string {
     case 'ENAMETOOLONG':
       return 'file name too long';
     case 'EISDIR':
-      return 'is a directory, expected a scenario file';
+      return 'is a directory, expected a file';
     default:
       return `cannot read: ${code ?? (error instanceof Error ? error.message : String(error))}`;
   }
@@ -124,8 +156,17 @@ export function parseScenario(
   file: string,
   options: ParseOptions = {},
 ): LoadResult {
+  return asLoadResult(parseDocumentOf(SCENARIO, bytes, file, options));
+}
+
+export function parseDocumentOf<T>(
+  kind: DocumentKind<T>,
+  bytes: Buffer | Uint8Array | string,
+  file: string,
+  options: ParseOptions = {},
+): DocumentResult<T> {
   try {
-    return parse(bytes, file, options);
+    return parse(kind, bytes, file, options);
   } catch (error) {
     // Should be unreachable; kept so that a bug here costs one clear line instead of a stack trace.
     const message = error instanceof Error ? error.message : String(error);
@@ -144,10 +185,15 @@ export function parseScenario(
   }
 }
 
-type PathSegment = string | number;
+export type PathSegment = string | number;
 
-function parse(bytes: Buffer | Uint8Array | string, file: string, options: ParseOptions): LoadResult {
-  const fail = (diagnostics: Diagnostic[], total = diagnostics.length): LoadResult => ({
+function parse<T>(
+  kind: DocumentKind<T>,
+  bytes: Buffer | Uint8Array | string,
+  file: string,
+  options: ParseOptions,
+): DocumentResult<T> {
+  const fail = (diagnostics: Diagnostic[], total = diagnostics.length): DocumentResult<T> => ({
     ok: false,
     diagnostics: capDiagnostics(diagnostics, file, total).map(oneLine),
   });
@@ -165,9 +211,7 @@ function parse(bytes: Buffer | Uint8Array | string, file: string, options: Parse
   if ('problem' in decoded) return fail([at(decoded.pos, '(file)', decoded.problem)]);
   const text = decoded.text;
   if (text.trim() === '')
-    return fail([
-      at(start, '(file)', 'empty file, expected a scenario mapping (apiVersion, kind, metadata, ...)'),
-    ]);
+    return fail([at(start, '(file)', `empty file, expected a ${kind.noun} mapping (${kind.keysHint})`)]);
 
   const lineCounter = new LineCounter();
   const position = (offset: number | undefined): Position =>
@@ -215,11 +259,7 @@ function parse(bytes: Buffer | Uint8Array | string, file: string, options: Parse
               ? `a single value (${show(value)})`
               : 'an alias';
     return fail([
-      at(
-        position(contents?.range?.[0]),
-        '(root)',
-        `expected a mapping (apiVersion, kind, metadata, ...), got ${got}`,
-      ),
+      at(position(contents?.range?.[0]), '(root)', `expected a mapping (${kind.keysHint}), got ${got}`),
     ]);
   }
 
@@ -232,21 +272,20 @@ function parse(bytes: Buffer | Uint8Array | string, file: string, options: Parse
     return fail([aliasDiagnostic(error, doc, position, file)]);
   }
 
-  // ---- data → scenario
-  const parsed = scenarioSchema.safeParse(data, { reportInput: true });
+  // ---- data → typed document
+  const parsed = kind.schema.safeParse(data, { reportInput: true });
   if (!parsed.success) {
-    const locate = new Locator(doc, data);
+    const locate = new Locator(doc, data, kind.schema);
     const diagnostics = simplifyIssues(parsed.error.issues).flatMap((issue) =>
       issueDiagnostics(issue, locate, position, file),
     );
     return fail(sortDiagnostics(dedupe(diagnostics)));
   }
 
-  // ---- rules across fields, and the files the scenario refers to
-  const semantic = semanticIssues(parsed.data);
-  if (options.baseDir !== undefined) semantic.push(...referencedFileIssues(parsed.data, options.baseDir));
+  // ---- rules across fields, and the files the document refers to
+  const semantic = kind.check(parsed.data, options.baseDir);
   if (semantic.length > 0) {
-    const locate = new Locator(doc, data);
+    const locate = new Locator(doc, data, kind.schema);
     return fail(
       sortDiagnostics(
         dedupe(
@@ -261,7 +300,7 @@ function parse(bytes: Buffer | Uint8Array | string, file: string, options: Parse
       ),
     );
   }
-  return { ok: true, scenario: parsed.data, file };
+  return { ok: true, value: parsed.data, file };
 }
 
 // ------------------------------------------------------------------------------------------------ bytes
@@ -539,6 +578,7 @@ class Locator {
   constructor(
     readonly doc: Document,
     readonly data: unknown,
+    readonly schema: z.ZodType,
   ) {}
 
   private pairOf(map: unknown, key: string): Pair<unknown, unknown> | undefined {
@@ -604,7 +644,7 @@ class Locator {
     const cacheKey = JSON.stringify(path);
     const cached = this.known.get(cacheKey);
     if (cached) return cached;
-    let schema: z.ZodType = scenarioSchema;
+    let schema: z.ZodType = this.schema;
     let value: unknown = this.data;
     for (const segment of path) {
       value =

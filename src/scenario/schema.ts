@@ -14,7 +14,7 @@ const expecting = (message: string) => (issue: { input?: unknown }) =>
 const DURATION_MESSAGE = 'expected a duration like 250ms, 30s, 2m or 1h';
 const PERCENT_MESSAGE = 'expected a percentage like 1% or 0.5%';
 const ENV_NAME_MESSAGE = 'expected an environment variable name (A-Z, 0-9, _; not starting with a digit)';
-const duration = z
+export const duration = z
   .string({ error: expecting(DURATION_MESSAGE) })
   .regex(DURATION_PATTERN, DURATION_MESSAGE)
   .describe('Duration: 250ms, 30s, 2m, 1h');
@@ -23,7 +23,7 @@ const percent = z
   .regex(PERCENT_PATTERN, PERCENT_MESSAGE)
   .describe('Percentage, e.g. 1%');
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, ENV_NAME_MESSAGE);
-const dnsLabel = z
+export const dnsLabel = z
   .string()
   .regex(
     /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,

@@ -1,0 +1,82 @@
+/**
+ * A game-day suite: scenarios in order, with pauses between them for the people in the room, and what to do
+ * when one fails. Loaded with the same `file:line:col: path: message` diagnostics as a scenario.
+ */
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { loadDocumentFile, type DocumentKind, type DocumentResult } from '../scenario/load.js';
+import { dnsLabel, duration } from '../scenario/schema.js';
+
+export const suiteSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    apiVersion: z.literal('chaos/v1'),
+    kind: z.literal('GameDay'),
+    metadata: z.strictObject({
+      name: dnsLabel.describe('Game-day name; used in the run id and report directory'),
+      description: z.string().max(2000).default(''),
+      owner: z
+        .string()
+        .min(1)
+        .max(200)
+        .optional()
+        .describe('Team or person who owns the action items, e.g. ml-platform-oncall'),
+    }),
+    scenarios: z
+      .array(
+        z.strictObject({
+          file: z.string().min(1).describe("Scenario file, relative to the suite's directory"),
+          pauseAfter: duration
+            .optional()
+            .describe('Wait this long after the scenario (respond and review before the next one)'),
+        }),
+      )
+      .min(1, 'a game day needs at least one scenario')
+      .max(50),
+    stopOnFailure: z
+      .boolean()
+      .default(true)
+      .describe('Skip the remaining scenarios once one FAILs or is INCONCLUSIVE'),
+    timeScale: z
+      .number()
+      .positive()
+      .max(100)
+      .optional()
+      .describe('Multiply every window and fault time of every scenario (a rehearsal at 0.2)'),
+  })
+  .describe('chaos game-day suite (chaos/v1)');
+
+export type Suite = z.output<typeof suiteSchema>;
+
+const SUITE: DocumentKind<Suite> = {
+  noun: 'suite',
+  keysHint: 'apiVersion, kind: GameDay, metadata, scenarios',
+  schema: suiteSchema,
+  check: (suite, baseDir) =>
+    baseDir === undefined
+      ? []
+      : suite.scenarios.flatMap((s, i) => {
+          const resolved = path.resolve(baseDir, s.file);
+          try {
+            if (statSync(resolved).isFile()) return [];
+          } catch {
+            // reported below
+          }
+          return [
+            {
+              path: ['scenarios', i, 'file'],
+              message: `no such file: ${s.file} (resolved against the suite's directory: ${resolved})`,
+            },
+          ];
+        }),
+};
+
+export function loadSuiteFile(file: string): Promise<DocumentResult<Suite>> {
+  return loadDocumentFile(SUITE, file);
+}
+
+/** The scenario files of a suite, resolved against the suite's directory. */
+export function suiteScenarioFiles(suite: Suite, suiteFile: string): string[] {
+  return suite.scenarios.map((s) => path.resolve(path.dirname(suiteFile), s.file));
+}

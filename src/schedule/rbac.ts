@@ -1,0 +1,131 @@
+/**
+ * The permissions a scheduled game day needs, derived from what its scenarios do: each rule below names the
+ * code path that makes the call. Nothing is granted for a fault the suite does not use, so the CronJob's
+ * ServiceAccount can do no more harm than its suite describes.
+ */
+import type { Scenario } from '../scenario/schema.js';
+
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+export interface SuitePermissions {
+  /** Role rules per namespace. */
+  namespaced: Map<string, PolicyRule[]>;
+  /** ClusterRole rules: only node drains need any (nodes are cluster-scoped; a drain evicts every namespace). */
+  cluster: PolicyRule[];
+}
+
+type Grant = { group: string; resource: string; verb: string; why: string };
+
+const g = (group: string, resource: string, verb: string, why: string): Grant => ({
+  group,
+  resource,
+  verb,
+  why,
+});
+
+/** What one scenario calls, by namespace ('*' for cluster scope). */
+export function scenarioGrants(s: Scenario): Map<string, Grant[]> {
+  const ns = s.target.namespace;
+  const out = new Map<string, Grant[]>();
+  const add = (where: string, ...grants: Grant[]) => out.set(where, [...(out.get(where) ?? []), ...grants]);
+
+  add(
+    ns,
+    g('', 'pods', 'list', 'preflight target count; pod-kill and latency victims; triage'),
+    g('', 'pods', 'watch', 'readiness timeline and recovery time (orchestrator pod watch)'),
+  );
+  if (s.target.deployment || s.steadyState.some((c) => c.type === 'readyReplicas'))
+    add(ns, g('apps', 'deployments', 'get', 'desired replicas; readyReplicas steady-state check'));
+  const hasFaults = s.faults.length > 0;
+  if (s.steadyState.some((c) => c.type === 'endpoints') || (hasFaults && s.target.service))
+    add(ns, g('discovery.k8s.io', 'endpointslices', 'list', 'endpoints steady-state check; triage'));
+  if (hasFaults) {
+    // Triage runs while the fault is in place: events, then current and --previous logs.
+    add(ns, g('', 'events', 'list', 'triage'), g('', 'pods/log', 'get', 'triage: current and previous logs'));
+    if (s.target.service) add(ns, g('', 'services', 'get', 'triage: the service in front of the pods'));
+  }
+  for (const f of s.faults) {
+    switch (f.type) {
+      case 'pod-kill':
+        add(ns, g('', 'pods', 'delete', 'pod-kill'));
+        break;
+      case 'model-version':
+        add(
+          ns,
+          g('apps', 'deployments', 'get', 'model-version: the template to restore'),
+          g('apps', 'deployments', 'patch', 'model-version: inject and restore'),
+        );
+        break;
+      case 'latency': {
+        const where = f.namespace ?? ns;
+        add(
+          where,
+          g('', 'pods', 'list', 'latency: victims'),
+          g('', 'pods', 'get', 'latency revert: agent state'),
+          g('', 'pods/ephemeralcontainers', 'patch', 'latency: add the agent'),
+          g('', 'pods/exec', 'create', 'latency: confirm and stop the agent'),
+        );
+        break;
+      }
+      case 'node-drain':
+        add(
+          '*',
+          g('', 'nodes', 'get', 'node-drain: cordon state'),
+          g('', 'nodes', 'patch', 'node-drain: cordon and uncordon'),
+          g('', 'pods', 'list', 'node-drain: the pods on the node, in every namespace'),
+          g('', 'pods/eviction', 'create', 'node-drain: evict through the Eviction API (honours PDBs)'),
+        );
+        break;
+      case 'oversize-batch':
+        break;
+    }
+  }
+  return out;
+}
+
+export function suitePermissions(
+  scenarios: Scenario[],
+  report?: { namespace: string; configMap: string },
+): SuitePermissions {
+  const byScope = new Map<string, Grant[]>();
+  for (const s of scenarios)
+    for (const [where, grants] of scenarioGrants(s))
+      byScope.set(where, [...(byScope.get(where) ?? []), ...grants]);
+  const namespaced = new Map<string, PolicyRule[]>();
+  for (const [where, grants] of byScope) if (where !== '*') namespaced.set(where, toRules(grants));
+  if (report) {
+    // Update only, on one name: `chaos schedule --apply` creates the ConfigMap, so no create is needed.
+    const rules = namespaced.get(report.namespace) ?? [];
+    rules.push({
+      apiGroups: [''],
+      resources: ['configmaps'],
+      verbs: ['update'],
+      resourceNames: [report.configMap],
+    });
+    namespaced.set(report.namespace, rules);
+  }
+  return { namespaced, cluster: toRules(byScope.get('*') ?? []) };
+}
+
+/** One rule per (group, resource), verbs deduplicated and sorted: stable output for review and diff. */
+function toRules(grants: Grant[]): PolicyRule[] {
+  const verbs = new Map<string, Set<string>>();
+  for (const x of grants) {
+    const key = `${x.group}\u0000${x.resource}`;
+    verbs.set(key, (verbs.get(key) ?? new Set()).add(x.verb));
+  }
+  return (
+    [...verbs.entries()]
+      // Code-unit order: the core group ("") first, as `kubectl describe role` lists it.
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([key, v]) => {
+        const [group, resource] = key.split('\u0000') as [string, string];
+        return { apiGroups: [group], resources: [resource], verbs: [...v].sort() };
+      })
+  );
+}
