@@ -33,6 +33,31 @@ function fraction(value: string): number {
   return n;
 }
 
+const TARGET_ORIGIN_HELP =
+  "send the load to this origin instead of target.url's (in-cluster: http://<service>.<namespace>.svc)";
+
+function origin(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError('--target-origin must be a URL like http://fraud-scorer.ml-serving.svc');
+  }
+  if (!/^https?:$/.test(url.protocol) || url.pathname !== '/' || url.search || url.hash)
+    throw new InvalidArgumentError(
+      '--target-origin must be an http(s) origin with no path, e.g. http://fraud-scorer.ml-serving.svc',
+    );
+  return url.origin;
+}
+
+function configMapRef(value: string): string {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(value))
+    throw new InvalidArgumentError(
+      '--report-configmap must be <namespace>/<name>, e.g. ml-serving/chaos-report',
+    );
+  return value;
+}
+
 function integer(name: string) {
   return (value: string): number => {
     const n = Number(value);
@@ -78,10 +103,60 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
       'for a new budget file: the share of budget that must remain to start (default 0.25)',
       fraction,
     )
+    .option('--target-origin <url>', TARGET_ORIGIN_HELP, origin)
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (files: string[], opts: RunCliOptions) => {
       const { runCommand } = await import('./commands/run.js');
       setExitCode(await runCommand(files, opts, out));
+    });
+
+  program
+    .command('gameday')
+    .description('run a game-day suite: scenarios in order, one run id, a postmortem-style report')
+    .argument('<suite>', 'game-day suite file (kind: GameDay)')
+    .option('--context <name>', 'kubeconfig context (default: the current one)')
+    .option('--report-dir <dir>', 'where reports go (default: reports/<UTC timestamp>-gameday-<name>/)')
+    .option('--yes', 'allow a context a scenario does not list in safety.allowedContexts')
+    .option('--force', 'start even though an unrecovered run ledger exists for this cluster')
+    .option('--seed <n>', 'seed for every random choice (default: random, printed)', integer('--seed'))
+    .option('--time-scale <factor>', "override the suite's timeScale", positiveNumber('--time-scale'))
+    .option('--budget <file>', 'error-budget ledger; each scenario refuses to start (exit 3) below its floor')
+    .option(
+      '--budget-floor <fraction>',
+      'for a new budget file: the share that must remain (default 0.25)',
+      fraction,
+    )
+    .option('--target-origin <url>', TARGET_ORIGIN_HELP, origin)
+    .option('--json', 'print the game-day document on stdout')
+    .option('--report-stdout', 'print the Markdown game-day report on stdout (for `kubectl logs`)')
+    .option(
+      '--report-configmap <namespace/name>',
+      'also write the report into this existing ConfigMap',
+      configMapRef,
+    )
+    .addHelpText('after', EXIT_CODES_HELP)
+    .action(async (suite: string, opts: GameDayCliOptions) => {
+      const { gamedayCommand } = await import('./commands/gameday.js');
+      setExitCode(await gamedayCommand(suite, opts, out));
+    });
+
+  program
+    .command('schedule')
+    .description('print (or --apply) a CronJob that runs a game-day suite in the cluster, least privilege')
+    .argument('<suite>', 'game-day suite file (kind: GameDay)')
+    .requiredOption('--cron <expr>', 'five-field cron expression or a macro like @daily')
+    .option('--name <name>', 'CronJob and ServiceAccount name (default: chaos-<suite name>)')
+    .option('--namespace <ns>', "where the CronJob runs (default: the first scenario's target namespace)")
+    .option('--image <ref>', 'harness image (default: chaos.local/chaos:0.1.0, built by the testbed)')
+    .option('--time-zone <tz>', 'IANA time zone for the schedule (default: the controller manager time zone)')
+    .option('--time-scale <factor>', "override the suite's timeScale", positiveNumber('--time-scale'))
+    .option('--target-origin <url>', TARGET_ORIGIN_HELP, origin)
+    .option('--report-configmap', 'create <name>-report and have each run write its report there')
+    .option('--context <name>', 'kubeconfig context to schedule on (and to apply to)')
+    .option('--apply', 'apply the objects (server-side apply) instead of printing them')
+    .action(async (suite: string, opts: ScheduleCliOptions) => {
+      const { scheduleCommand } = await import('./commands/schedule.js');
+      await scheduleCommand(suite, opts, out);
     });
 
   program
@@ -163,6 +238,25 @@ export interface RunCliOptions {
   json?: boolean;
   budget?: string;
   budgetFloor?: number;
+  targetOrigin?: string;
+}
+
+export interface GameDayCliOptions extends Omit<RunCliOptions, 'namespace' | 'dryRun'> {
+  reportStdout?: boolean;
+  reportConfigmap?: string;
+}
+
+export interface ScheduleCliOptions {
+  cron: string;
+  name?: string;
+  namespace?: string;
+  image?: string;
+  timeZone?: string;
+  timeScale?: number;
+  targetOrigin?: string;
+  reportConfigmap?: boolean;
+  context?: string;
+  apply?: boolean;
 }
 
 export interface PlanCliOptions {

@@ -50,6 +50,8 @@ function safeJson(text: string): Record<string, unknown> | null {
   }
 }
 
+const IN_CLUSTER_CONTEXT = 'inClusterContext';
+
 export class ReadOnlyViolation extends Error {
   constructor(what: string) {
     super(`refused a cluster write in read-only mode: ${what}`);
@@ -106,8 +108,14 @@ export class Kube {
     return new Kube(config, opts.readOnly ?? false);
   }
 
+  /**
+   * In a pod, client-node names the context "inClusterContext", which says nothing about which cluster it is;
+   * CHAOS_CLUSTER_NAME (set by `chaos schedule` to the context it was applied from) names it instead, so a
+   * scenario's safety.allowedContexts means the same thing inside the cluster as outside.
+   */
   get context(): string {
-    return this.config.getCurrentContext();
+    const current = this.config.getCurrentContext();
+    return current === IN_CLUSTER_CONTEXT ? (process.env.CHAOS_CLUSTER_NAME ?? 'in-cluster') : current;
   }
 
   /** Throws EnvironmentError (exit 3) if the API server does not answer within the timeout. */
@@ -188,6 +196,23 @@ export class Kube {
       previous: opts.previous,
       limitBytes: opts.limitBytes ?? 64 * 1024,
     });
+  }
+
+  /** Replaces the data of an existing ConfigMap: an `update`, which RBAC can restrict to one name. */
+  async updateConfigMap(namespace: string, name: string, data: Record<string, string>): Promise<void> {
+    this.write(`update configmap ${namespace}/${name}`);
+    await this.core.replaceNamespacedConfigMap({
+      namespace,
+      name,
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data },
+    });
+  }
+
+  /** Server-side apply, as `kubectl apply --server-side` does: creates or updates, idempotently. */
+  async apply(object: k8s.KubernetesObject, fieldManager = 'chaos'): Promise<void> {
+    this.write(`apply ${object.kind} ${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`);
+    const client = k8s.KubernetesObjectApi.makeApiClient(this.config);
+    await client.patch(object, undefined, undefined, fieldManager, true, k8s.PatchStrategy.ServerSideApply);
   }
 
   async deletePod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<void> {

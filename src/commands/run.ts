@@ -33,7 +33,7 @@ export interface RunEnvironment {
   stdinIsTTY: boolean;
 }
 
-const processEnvironment: RunEnvironment = {
+export const processEnvironment: RunEnvironment = {
   env: process.env,
   onSignal: (handler) => {
     process.on('SIGINT', handler);
@@ -63,28 +63,7 @@ export async function runCommand(
 
   const results: RunResult[] = [];
   for (const { file, scenario } of scenarios) {
-    let budget: BudgetFile | null = null;
-    if (opts.budget) {
-      const errorSlo = scenario.slos.find((x) => x.type === 'errorRate' && x.window === 'all');
-      const slo = errorSlo?.type === 'errorRate' ? 1 - parsePercent(errorSlo.max) : 0.99;
-      budget = await readBudget(opts.budget, { slo, floor: opts.budgetFloor ?? 0.25 });
-      const status = assertBudgetLeft(opts.budget, budget);
-      out.info(
-        `chaos: error budget ${opts.budget}: ${(status.remaining * 100).toFixed(1)} % left (floor ${(budget.floor * 100).toFixed(1)} %)`,
-      );
-    }
-    results.push(await runOne(file, scenario, opts, out, world));
-    const last = results.at(-1)!;
-    const all = last.windows.find((w) => w.window === 'all');
-    if (opts.budget && budget && all && all.requests > 0) {
-      await recordRun(opts.budget, budget, {
-        runId: last.runId,
-        scenario: last.scenario.name,
-        at: last.finishedAt,
-        requests: all.requests,
-        errors: all.failed,
-      });
-    }
+    results.push(await runScenario(file, scenario, opts, out, world));
     if (results.at(-1)!.exitCode === ExitCode.Interrupted) break;
   }
   if (opts.json) out.stdout(JSON.stringify(results.length === 1 ? results[0] : results, null, 2) + '\n');
@@ -98,12 +77,76 @@ export function worstExitCode(codes: number[]): number {
   return ExitCode.Pass;
 }
 
+/**
+ * One scenario, spending from the error budget when one is given: the budget is checked before anything
+ * touches the cluster and charged with what the run measured.
+ */
+export async function runScenario(
+  file: string,
+  scenario: Scenario,
+  opts: RunCliOptions,
+  out: Output,
+  world: RunEnvironment = processEnvironment,
+  runId?: string,
+): Promise<RunResult> {
+  let budget: BudgetFile | null = null;
+  if (opts.budget) {
+    const errorSlo = scenario.slos.find((x) => x.type === 'errorRate' && x.window === 'all');
+    const slo = errorSlo?.type === 'errorRate' ? 1 - parsePercent(errorSlo.max) : 0.99;
+    budget = await readBudget(opts.budget, { slo, floor: opts.budgetFloor ?? 0.25 });
+    const status = assertBudgetLeft(opts.budget, budget);
+    out.info(
+      `chaos: error budget ${opts.budget}: ${(status.remaining * 100).toFixed(1)} % left (floor ${(budget.floor * 100).toFixed(1)} %)`,
+    );
+  }
+  const result = await runOne(file, withTargetOrigin(scenario, opts.targetOrigin), opts, out, world, runId);
+  const all = result.windows.find((w) => w.window === 'all');
+  if (opts.budget && budget && all && all.requests > 0) {
+    await recordRun(opts.budget, budget, {
+      runId: result.runId,
+      scenario: result.scenario.name,
+      at: result.finishedAt,
+      requests: all.requests,
+      errors: all.failed,
+    });
+  }
+  return result;
+}
+
+/** `20261123T181012-pod-kill-7e31eb`: sorts by start time, names the run, and is unique. */
+export function newRunId(name: string, now = new Date()): string {
+  return `${now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${name}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * In-cluster, the service is reached by its DNS name rather than the host port the scenario was written
+ * for: every URL on target.url's origin moves to the new one, paths kept.
+ */
+export function withTargetOrigin(scenario: Scenario, origin: string | undefined): Scenario {
+  if (!origin) return scenario;
+  const from = new URL(scenario.target.url).origin;
+  const to = new URL(origin).origin;
+  const move = (url: string): string => (new URL(url).origin === from ? to + url.slice(from.length) : url);
+  return {
+    ...scenario,
+    target: {
+      ...scenario.target,
+      url: move(scenario.target.url),
+      versionUrl: scenario.target.versionUrl && move(scenario.target.versionUrl),
+    },
+    steadyState: scenario.steadyState.map((c) =>
+      c.type === 'http' && c.url ? { ...c, url: move(c.url) } : c,
+    ),
+  };
+}
+
 async function runOne(
   file: string,
   scenario: Scenario,
   opts: RunCliOptions,
   out: Output,
   world: RunEnvironment,
+  givenRunId?: string,
 ): Promise<RunResult> {
   const seed = opts.seed ?? randomBytes(4).readUInt32BE(0);
   const plan = buildPlan(scenario, { file, namespace: opts.namespace, seed, timeScale: opts.timeScale ?? 1 });
@@ -141,7 +184,7 @@ async function runOne(
   const random = seededRandom(seed);
   if (opts.dryRun) return dryRun(plan, kube, out, random);
 
-  const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${scenario.metadata.name}-${randomBytes(3).toString('hex')}`;
+  const runId = givenRunId ?? newRunId(scenario.metadata.name);
   const reportDir = path.resolve(
     opts.reportDir ?? path.join('reports', `${runId.slice(0, 15)}Z-${scenario.metadata.name}`),
   );

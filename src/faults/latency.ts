@@ -124,7 +124,9 @@ export const latency: FaultPlugin<LatencySpec> = {
       record.description = 'delayed nothing: the selector matches no ready pod';
       return { record, mutations };
     }
-    const container = `chaos-latency-${ctx.runId.slice(-6)}-${Date.now().toString(36)}`;
+    // A container name is a DNS label; a run id need not be one (a game day's scenarios end in ".01").
+    const runTag = ctx.runId.replace(/[^a-z0-9]/g, '').slice(-6);
+    const container = `chaos-latency-${runTag}-${Date.now().toString(36)}`;
     for (const pod of names) {
       const expiresAt = new Date(Date.now() + ttlS * 1000).toISOString();
       try {

@@ -188,3 +188,31 @@ export async function editedScenario(
   await writeFile(file, edited);
   return { dir, file };
 }
+
+export const auditLog = path.join(os.homedir(), '.cache/chaos-testbed/state/audit/audit.log');
+
+export interface AuditEvent {
+  verb: string;
+  user: { username: string };
+  requestURI: string;
+  stage: string;
+  stageTimestamp: string;
+  responseStatus?: { code?: number };
+  objectRef?: {
+    resource?: string;
+    subresource?: string;
+    apiGroup?: string;
+    namespace?: string;
+    name?: string;
+  };
+}
+
+/** The API server's audit events since `since` (testbed/audit-policy.yaml decides what is recorded). */
+export async function auditEventsSince(since: Date): Promise<AuditEvent[]> {
+  const text = await readFile(auditLog, 'utf8');
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as AuditEvent)
+    .filter((e) => new Date(e.stageTimestamp) >= since);
+}

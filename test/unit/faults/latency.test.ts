@@ -160,6 +160,7 @@ describe('latency.inject with the fake cluster', () => {
     fault: Record<string, unknown> = {},
     patch: Partial<ScenarioInput> = {},
     timeScale = 1,
+    runId?: string,
   ) {
     const faults = [
       {
@@ -173,10 +174,19 @@ describe('latency.inject with the fake cluster', () => {
     ];
     const plan = makePlan({ faults: faults as ScenarioInput['faults'], ...patch }, { timeScale });
     const ctx = await faultContext(kube, plan, tmp.dir);
+    if (runId) ctx.runId = runId;
     contexts.push(ctx);
     const injection = await latency.inject(faultOf(plan, 'latency'), ctx);
     return { ...injection, ctx };
   }
+
+  it("names the agent with a valid container name whatever the run id (a game day's has a dot)", async () => {
+    // Seen in-cluster: "gameday-weekly-a8866b.02" gave "chaos-latency-6b.02-…", which the API refused (422).
+    const kube = featureStore(1);
+    await delay(kube, {}, {}, 1, '20261123T183029-gameday-weekly-a8866b.02');
+    const name = (kube.callsTo('addEphemeralContainer')[0]![2] as { name: string }).name;
+    expect(name).toMatch(/^chaos-latency-866b02-[a-z0-9]+$/);
+  });
 
   it('adds a NET_ADMIN agent to each selected ready pod and confirms it from inside the pod', async () => {
     const kube = featureStore(2);

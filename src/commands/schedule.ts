@@ -1,0 +1,156 @@
+/**
+ * `chaos schedule`: turn a game-day suite into a CronJob that runs it in the cluster, with a ServiceAccount
+ * allowed exactly what the suite does. Prints the manifests (review them, commit them) or applies them.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Cron } from 'croner';
+import { stringify } from 'yaml';
+import type { ScheduleCliOptions } from '../cli.js';
+import { apiStatus, Kube } from '../adapters/kube.js';
+import type { Output } from '../adapters/output.js';
+import { EnvironmentError, InvalidInputError } from '../errors.js';
+import { loadSuiteFile, suiteScenarioFiles } from '../gameday/suite.js';
+import { buildPlan } from '../plan/plan.js';
+import { formatDiagnostic, loadScenarioFile } from '../scenario/load.js';
+import type { Scenario } from '../scenario/schema.js';
+import { parseDurationMs } from '../scenario/units.js';
+import { scheduleObjects } from '../schedule/manifests.js';
+
+export const HARNESS_IMAGE = 'chaos.local/chaos:0.1.0';
+/** Kubernetes appends 11 characters to a CronJob's name for its Jobs; names stop at 63. */
+const MAX_CRONJOB_NAME = 52;
+/** Preflight, steady-state checks, triage, revert and report around each scenario's planned load. */
+const PER_SCENARIO_OVERHEAD_S = 240;
+
+export async function scheduleCommand(
+  suiteFile: string,
+  opts: ScheduleCliOptions,
+  out: Output,
+): Promise<void> {
+  const problems: string[] = [];
+  const cron = checkCron(opts.cron);
+  if ('problem' in cron) problems.push(`--cron ${JSON.stringify(opts.cron)}: ${cron.problem}`);
+  const loaded = await loadSuiteFile(suiteFile);
+  if (!loaded.ok) throw new InvalidInputError([...problems, ...loaded.diagnostics.map(formatDiagnostic)]);
+  const suite = loaded.value;
+  const scenarios: { file: string; scenario: Scenario }[] = [];
+  for (const file of suiteScenarioFiles(suite, suiteFile)) {
+    const s = await loadScenarioFile(file);
+    if (s.ok) scenarios.push({ file, scenario: s.scenario });
+    else problems.push(...s.diagnostics.map(formatDiagnostic));
+  }
+  const name = opts.name ?? `chaos-${suite.metadata.name}`.slice(0, MAX_CRONJOB_NAME).replace(/-+$/, '');
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > MAX_CRONJOB_NAME)
+    problems.push(`--name ${name}: expected a lowercase DNS label of at most ${MAX_CRONJOB_NAME} characters`);
+  if (opts.targetOrigin && !/^https?:\/\/[^/]+\/?$/.test(opts.targetOrigin))
+    problems.push(
+      `--target-origin ${opts.targetOrigin}: expected an origin like http://fraud-scorer.ml-serving.svc`,
+    );
+  if (problems.length > 0) throw new InvalidInputError(problems);
+
+  // The pod reports this name as its context: check it against every scenario now, not at 3 a.m.
+  const kube = Kube.connect({ context: opts.context });
+  const clusterName = kube.context;
+  for (const { file, scenario } of scenarios) {
+    const allowed = scenario.safety.allowedContexts;
+    if (allowed && !allowed.includes(clusterName))
+      problems.push(
+        `${file}: safety.allowedContexts (${allowed.join(', ')}) does not allow context "${clusterName}"`,
+      );
+  }
+  if (problems.length > 0) throw new InvalidInputError(problems);
+
+  const timeScale = opts.timeScale ?? suite.timeScale;
+  const objects = scheduleObjects({
+    name,
+    namespace: opts.namespace ?? scenarios[0]!.scenario.target.namespace,
+    cron: opts.cron,
+    timeZone: opts.timeZone,
+    image: opts.image ?? HARNESS_IMAGE,
+    files: await suiteFiles(suiteFile, scenarios),
+    suiteFile: path.resolve(suiteFile),
+    scenarios: scenarios.map((s) => s.scenario),
+    clusterName,
+    targetOrigin: opts.targetOrigin,
+    timeScale,
+    reportConfigMap: opts.reportConfigmap ?? false,
+    deadlineSeconds: deadline(scenarios, suite.scenarios, timeScale ?? 1),
+  });
+  if ('next' in cron)
+    out.info(
+      `chaos schedule: ${name}: next runs ${cron.next.map((d) => d.toISOString()).join(', ')} (UTC unless --time-zone)`,
+    );
+
+  if (!opts.apply) {
+    out.stdout(objects.map((o) => stringify(o, { lineWidth: 0 })).join('---\n'));
+    return;
+  }
+  for (const o of objects) {
+    try {
+      await kube.apply(o);
+    } catch (error) {
+      const { code, message } = apiStatus(error);
+      throw new EnvironmentError(
+        `applying ${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name} failed (${code ?? 'no status'}): ${message}`,
+      );
+    }
+    out.info(`applied ${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
+  }
+  const ns = objects.find((o) => o.kind === 'CronJob')!.metadata.namespace!;
+  out.info(`run it now: kubectl -n ${ns} create job --from=cronjob/${name} ${name}-manual-$(date +%s)`);
+}
+
+/** Kubernetes takes five fields or a macro; croner checks the ranges and says when it would run. */
+export function checkCron(expr: string): { next: Date[] } | { problem: string } {
+  const trimmed = expr.trim();
+  const macro = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(trimmed);
+  if (!macro && trimmed.split(/\s+/).length !== 5)
+    return {
+      problem: 'expected five fields (minute hour day-of-month month day-of-week) or a macro like @daily',
+    };
+  try {
+    const job = new Cron(trimmed, { paused: true });
+    return { next: job.nextRuns(3) };
+  } catch (error) {
+    return { problem: (error as Error).message.replace(/^CronPattern: /, '') };
+  }
+}
+
+async function suiteFiles(
+  suiteFile: string,
+  scenarios: { file: string; scenario: Scenario }[],
+): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  const add = async (p: string) => {
+    if (!files.has(path.resolve(p))) files.set(path.resolve(p), await readFile(p, 'utf8'));
+  };
+  await add(suiteFile);
+  for (const { file, scenario } of scenarios) {
+    await add(file);
+    const dir = path.dirname(file);
+    if (scenario.load.payload.file) await add(path.resolve(dir, scenario.load.payload.file));
+    if (scenario.load.script) await add(path.resolve(dir, scenario.load.script));
+  }
+  const bytes = [...files.values()].reduce((a, t) => a + Buffer.byteLength(t), 0);
+  // A ConfigMap holds at most 1 MiB.
+  if (bytes > 900_000)
+    throw new InvalidInputError([
+      `${suiteFile}: the suite and its files are ${bytes} bytes; a ConfigMap holds under 1 MiB`,
+    ]);
+  return files;
+}
+
+function deadline(
+  scenarios: { file: string; scenario: Scenario }[],
+  entries: { pauseAfter?: string }[],
+  timeScale: number,
+): number {
+  let ms = 0;
+  for (const [i, { file, scenario }] of scenarios.entries()) {
+    ms += buildPlan(scenario, { file, seed: 0, timeScale }).totalMs + PER_SCENARIO_OVERHEAD_S * 1000;
+    const pause = entries[i]?.pauseAfter;
+    if (pause) ms += parseDurationMs(pause) * timeScale;
+  }
+  return Math.ceil(ms / 1000);
+}
