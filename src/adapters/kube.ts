@@ -287,7 +287,8 @@ export class Kube {
         })
         .catch((error: unknown) => {
           clearTimeout(timer);
-          reject(error instanceof Error ? error : new Error(String(error)));
+          // The WebSocket layer rejects with an event object, not an Error (a 403 arrives this way).
+          reject(error instanceof Error ? error : new Error(describeRejection(error)));
         });
     });
   }
@@ -341,4 +342,14 @@ export class Kube {
       },
     };
   }
+}
+
+function describeRejection(error: unknown): string {
+  if (error && typeof error === 'object') {
+    const e = error as { message?: unknown; error?: unknown; type?: unknown };
+    if (typeof e.message === 'string' && e.message) return e.message;
+    if (e.error instanceof Error) return e.error.message;
+    if (typeof e.type === 'string') return `WebSocket ${e.type}`;
+  }
+  return String(error);
 }

@@ -16,6 +16,7 @@ import { formatDiagnostic, loadScenarioFile } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { parseDurationMs } from '../scenario/units.js';
 import { scheduleObjects } from '../schedule/manifests.js';
+import { clusterTraits } from '../schedule/rbac.js';
 
 export const HARNESS_IMAGE = 'chaos.local/chaos:0.1.0';
 /** Kubernetes appends 11 characters to a CronJob's name for its Jobs; names stop at 63. */
@@ -61,6 +62,17 @@ export async function scheduleCommand(
   }
   if (problems.length > 0) throw new InvalidInputError(problems);
 
+  // The server's version decides one verb (see ClusterTraits); printing works without a cluster.
+  let version: string | null = null;
+  try {
+    version = await kube.ping();
+  } catch (error) {
+    if (opts.apply) throw error;
+    out.info(
+      `chaos schedule: ${clusterName} did not answer (${(error as Error).message}); the rules are for Kubernetes ≥ 1.35`,
+    );
+  }
+
   const timeScale = opts.timeScale ?? suite.timeScale;
   const objects = scheduleObjects({
     name,
@@ -76,6 +88,7 @@ export async function scheduleCommand(
     timeScale,
     reportConfigMap: opts.reportConfigmap ?? false,
     deadlineSeconds: deadline(scenarios, suite.scenarios, timeScale ?? 1),
+    cluster: clusterTraits(version),
   });
   if ('next' in cron)
     out.info(

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Scenario } from '../scenario/schema.js';
-import { suitePermissions, type PolicyRule } from './rbac.js';
+import { suitePermissions, type ClusterTraits, type PolicyRule } from './rbac.js';
 
 export interface ScheduleInput {
   name: string;
@@ -22,6 +22,8 @@ export interface ScheduleInput {
   targetOrigin?: string;
   timeScale?: number;
   reportConfigMap: boolean;
+  /** What the target cluster's version asks of the RBAC rules. */
+  cluster?: ClusterTraits;
   /** Upper bound on one game day, from the plans: the Job is killed (and reverts) past it. */
   deadlineSeconds: number;
 }
@@ -41,6 +43,7 @@ export function scheduleObjects(input: ScheduleInput): KubeObject[] {
   const perms = suitePermissions(
     input.scenarios,
     input.reportConfigMap ? { namespace: input.namespace, configMap: reportName } : undefined,
+    input.cluster,
   );
   const { data, items, root } = packFiles(input.files);
   const suitePath = `${SUITE_MOUNT}/${path.relative(root, input.suiteFile).split(path.sep).join('/')}`;

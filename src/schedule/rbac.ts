@@ -28,8 +28,25 @@ const g = (group: string, resource: string, verb: string, why: string): Grant =>
   why,
 });
 
+export interface ClusterTraits {
+  /**
+   * Exec runs over a WebSocket, which starts as a GET: up to Kubernetes 1.34 that needs `get` on pods/exec
+   * only; from 1.35 the API server also checks `create` (KEP-4006, AuthorizePodWebsocketUpgradeCreatePermission).
+   */
+  execNeedsCreate: boolean;
+}
+
+/** Unknown server version: grant what the newest servers check. */
+export const NEWEST_SERVERS: ClusterTraits = { execNeedsCreate: true };
+
+export function clusterTraits(gitVersion: string | null): ClusterTraits {
+  const m = gitVersion ? /^v?(\d+)\.(\d+)/.exec(gitVersion) : null;
+  if (!m) return NEWEST_SERVERS;
+  return { execNeedsCreate: Number(m[1]) > 1 || Number(m[2]) >= 35 };
+}
+
 /** What one scenario calls, by namespace ('*' for cluster scope). */
-export function scenarioGrants(s: Scenario): Map<string, Grant[]> {
+export function scenarioGrants(s: Scenario, traits: ClusterTraits = NEWEST_SERVERS): Map<string, Grant[]> {
   const ns = s.target.namespace;
   const out = new Map<string, Grant[]>();
   const add = (where: string, ...grants: Grant[]) => out.set(where, [...(out.get(where) ?? []), ...grants]);
@@ -68,8 +85,10 @@ export function scenarioGrants(s: Scenario): Map<string, Grant[]> {
           g('', 'pods', 'list', 'latency: victims'),
           g('', 'pods', 'get', 'latency revert: agent state'),
           g('', 'pods/ephemeralcontainers', 'patch', 'latency: add the agent'),
-          g('', 'pods/exec', 'create', 'latency: confirm and stop the agent'),
+          g('', 'pods/exec', 'get', 'latency: confirm and stop the agent (WebSocket exec)'),
         );
+        if (traits.execNeedsCreate)
+          add(where, g('', 'pods/exec', 'create', 'latency: exec on Kubernetes ≥ 1.35'));
         break;
       }
       case 'node-drain':
@@ -91,10 +110,11 @@ export function scenarioGrants(s: Scenario): Map<string, Grant[]> {
 export function suitePermissions(
   scenarios: Scenario[],
   report?: { namespace: string; configMap: string },
+  traits: ClusterTraits = NEWEST_SERVERS,
 ): SuitePermissions {
   const byScope = new Map<string, Grant[]>();
   for (const s of scenarios)
-    for (const [where, grants] of scenarioGrants(s))
+    for (const [where, grants] of scenarioGrants(s, traits))
       byScope.set(where, [...(byScope.get(where) ?? []), ...grants]);
   const namespaced = new Map<string, PolicyRule[]>();
   for (const [where, grants] of byScope) if (where !== '*') namespaced.set(where, toRules(grants));

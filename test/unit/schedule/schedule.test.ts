@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkCron } from '../../../src/commands/schedule.js';
 import { withTargetOrigin } from '../../../src/commands/run.js';
 import { scheduleObjects, type ScheduleInput } from '../../../src/schedule/manifests.js';
-import { suitePermissions } from '../../../src/schedule/rbac.js';
+import { clusterTraits, suitePermissions } from '../../../src/schedule/rbac.js';
 import type { FaultSpec } from '../../../src/scenario/schema.js';
 import { makeScenario as scenario } from '../../fakes/scenario.js';
 
@@ -46,9 +46,23 @@ describe('suitePermissions', () => {
     expect(p.namespaced.get('features')).toEqual([
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
       { apiGroups: [''], resources: ['pods/ephemeralcontainers'], verbs: ['patch'] },
-      { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
+      { apiGroups: [''], resources: ['pods/exec'], verbs: ['create', 'get'] },
     ]);
     expect(p.namespaced.get('ml-serving')!.map((r) => r.resources[0])).not.toContain('pods/exec');
+  });
+
+  it('exec over WebSocket: get up to Kubernetes 1.34, get and create from 1.35 (or when the version is unknown)', () => {
+    const latency = scenario({
+      faults: [{ type: 'latency', at: '5s', selector: { app: 'feature-store' }, delay: '300ms' }],
+    });
+    const execVerbs = (version: string | null) =>
+      suitePermissions([latency], undefined, clusterTraits(version))
+        .namespaced.get('ml-serving')!
+        .find((r) => r.resources[0] === 'pods/exec')!.verbs;
+    expect(execVerbs('v1.34.4')).toEqual(['get']);
+    expect(execVerbs('v1.35.0')).toEqual(['create', 'get']);
+    expect(execVerbs('v2.0.0')).toEqual(['create', 'get']);
+    expect(execVerbs(null)).toEqual(['create', 'get']);
   });
 
   it('node-drain is the only fault that needs a ClusterRole', () => {
