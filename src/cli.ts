@@ -194,10 +194,11 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
 
   program
     .command('schema')
-    .description('print the JSON Schema of scenario files')
-    .action(async () => {
+    .description('print the JSON Schema of scenario files (or, with --suite, of game-day suites)')
+    .option('--suite', 'the schema of game-day suites (kind: GameDay)')
+    .action(async (opts: { suite?: boolean }) => {
       const { schemaCommand } = await import('./commands/schema.js');
-      schemaCommand(out);
+      schemaCommand(out, opts);
     });
 
   program

@@ -31,6 +31,19 @@ describe('chaos schema', () => {
     ).toBe(true);
     expect(() => JSON.parse(run.stdout) as unknown).not.toThrow();
   });
+
+  it('--suite prints the committed gamedays/schema.json', () => {
+    const run = chaos(['schema', '--suite']);
+    expect(run.code).toBe(0);
+    const committed = readFileSync(path.join(ROOT, 'gamedays', 'schema.json'), 'utf8');
+    expect(
+      run.stdout === committed,
+      'gamedays/schema.json is stale: run `npm run build && npm run schema`',
+    ).toBe(true);
+    expect((JSON.parse(run.stdout) as { properties: Record<string, unknown> }).properties).toHaveProperty(
+      'stopOnFailure',
+    );
+  });
 });
 
 describe('scenarios/', () => {

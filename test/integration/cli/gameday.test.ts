@@ -1,0 +1,94 @@
+/**
+ * `chaos gameday` and `chaos schedule` on bad input: exit 2, every problem as file:line:col: path: message,
+ * and no cluster contacted (the kubeconfig points nowhere, so any attempt would exit 3 instead).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chaos, ensureBuilt, ROOT, STACK_FRAME } from './helpers.js';
+
+let dir: string;
+const noCluster = () => ({ env: { KUBECONFIG: path.join(dir, 'no-such-kubeconfig') } });
+
+beforeAll(() => {
+  ensureBuilt();
+  dir = mkdtempSync(path.join(tmpdir(), 'chaos-cli-gameday-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function suite(name: string, scenarios: string[], extra = ''): string {
+  const file = path.join(dir, name);
+  writeFileSync(
+    file,
+    [
+      'apiVersion: chaos/v1',
+      'kind: GameDay',
+      'metadata: { name: weekly }',
+      'scenarios:',
+      ...scenarios.map((s) => `  - file: ${s}`),
+      extra,
+    ].join('\n'),
+  );
+  return file;
+}
+
+describe('chaos gameday', () => {
+  it('a bad suite: exit 2 with positions, before anything runs', () => {
+    const file = suite('bad.yaml', [path.join(ROOT, 'scenarios/pod-kill.yaml')], 'stopOnFailure: yes please');
+    const run = chaos(['gameday', file], noCluster());
+    expect(run.code).toBe(2);
+    expect(run.lines).toEqual([
+      `${file}:6:16: stopOnFailure: expected true or false, got "yes please"`,
+    ]);
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it('a bad scenario in a good suite is reported in the scenario file, and no scenario runs', () => {
+    const scenario = path.join(dir, 'typo.yaml');
+    writeFileSync(
+      scenario,
+      'apiVersion: chaos/v1\nkind: Scenario\nmetadata: { name: typo }\ntarget: { namespace: ml-serving }\n',
+    );
+    const file = suite('one-bad.yaml', [path.join(ROOT, 'scenarios/pod-kill.yaml'), scenario]);
+    const run = chaos(['gameday', file], noCluster());
+    expect(run.code).toBe(2);
+    expect(run.lines.length).toBeGreaterThan(0);
+    expect(run.lines.every((l) => l.startsWith(`${scenario}:`))).toBe(true);
+    expect(run.stderr).not.toMatch(/1\/2 pod-kill/);
+  });
+});
+
+describe('chaos schedule', () => {
+  const weekly = path.join(ROOT, 'gamedays/weekly.yaml');
+
+  it('a cron expression Kubernetes would not take: exit 2 naming the field', () => {
+    for (const [cron, message] of [
+      ['61 * * * *', 'Invalid value for minute: 61'],
+      [
+        '0 0 3 * * 1',
+        'expected five fields (minute hour day-of-month month day-of-week) or a macro like @daily',
+      ],
+    ]) {
+      const run = chaos(['schedule', weekly, '--cron', cron!, '--apply'], noCluster());
+      expect(run.code).toBe(2);
+      expect(run.lines).toEqual([`--cron ${JSON.stringify(cron)}: ${message}`]);
+    }
+  });
+
+  it('--cron is required, and --target-origin must be an origin', () => {
+    expect(chaos(['schedule', weekly], noCluster()).code).toBe(2);
+    const run = chaos(
+      ['schedule', weekly, '--cron', '@daily', '--target-origin', 'http://fraud-scorer.ml-serving.svc/score'],
+      noCluster(),
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--target-origin must be an http\(s\) origin with no path/);
+  });
+
+  it('without a kubeconfig, a valid request is an environment problem (exit 3), not a crash', () => {
+    const run = chaos(['schedule', weekly, '--cron', '@daily'], noCluster());
+    expect(run.code).toBe(3);
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+  });
+});
