@@ -38,9 +38,7 @@ describe('chaos gameday', () => {
     const file = suite('bad.yaml', [path.join(ROOT, 'scenarios/pod-kill.yaml')], 'stopOnFailure: yes please');
     const run = chaos(['gameday', file], noCluster());
     expect(run.code).toBe(2);
-    expect(run.lines).toEqual([
-      `${file}:6:16: stopOnFailure: expected true or false, got "yes please"`,
-    ]);
+    expect(run.lines).toEqual([`${file}:6:16: stopOnFailure: expected true or false, got "yes please"`]);
     expect(run.stderr).not.toMatch(STACK_FRAME);
   });
 
