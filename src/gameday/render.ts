@@ -20,8 +20,8 @@ import type {
   PostmortemTimelineEntry,
   RootCauseCandidate,
   TimelineMinute,
-} from './postmortem.js';
-import { UNOWNED, postmortem } from './postmortem.js';
+} from './postmortem/index.js';
+import { UNOWNED, postmortem } from './postmortem/index.js';
 import type { GameDayResult, GameDayScenario } from './result.js';
 
 /** Sources shown per root-cause candidate; the rest are counted, since a pod that flaps emits dozens. */

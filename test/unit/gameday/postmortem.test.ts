@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { POSTMORTEM_RULES, UNOWNED, postmortem } from '../../../src/gameday/postmortem.js';
+import { POSTMORTEM_RULES, UNOWNED, postmortem } from '../../../src/gameday/postmortem/index.js';
 import type { RunResult } from '../../../src/verdict/result.js';
 import { loadResult, makeGameDay } from '../../fixtures/results/gameday.js';
 
