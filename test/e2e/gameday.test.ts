@@ -12,20 +12,16 @@ import {
   applyStack,
   auditEventsSince,
   chaos,
+  explain,
   kubectl,
   kubectlJson,
   NS,
   repo,
   resetStack,
   snapshot,
-  type ChaosRun,
 } from './helpers.js';
 
 const SUITE = path.join(repo, 'gamedays/weekly.yaml');
-
-function explainRun(run: ChaosRun): string {
-  return `exit ${run.exitCode}\n--- stderr (tail)\n${run.stderr.split('\n').slice(-40).join('\n')}`;
-}
 
 /** The weekly suite with `stopOnFailure: false`, so a broken stack still runs both scenarios. */
 async function suiteThatRunsOn(): Promise<string> {
@@ -68,7 +64,7 @@ describe('chaos gameday', () => {
       { timeoutMs: 15 * 60_000 },
     );
     // pod-kill FAILs without readiness probes; the game day goes on (stopOnFailure: false) and fails.
-    expect(run.exitCode, explainRun(run)).toBe(1);
+    expect(run.exitCode, explain(run)).toBe(1);
     expect(await snapshot()).toEqual(before);
 
     const g = JSON.parse(await readFile(path.join(reportDir, 'gameday.json'), 'utf8')) as GameDayJson;
@@ -148,7 +144,7 @@ describe('chaos gameday', () => {
       '--report-dir',
       reportDir,
     ]);
-    expect(run.exitCode, explainRun(run)).toBe(3);
+    expect(run.exitCode, explain(run)).toBe(3);
     expect(run.stderr).toMatch(/error budget/i);
     expect(run.stderr).toMatch(/5\.0 ?%/);
     expect(run.stderr).not.toMatch(/\n\s+at /);
@@ -200,7 +196,7 @@ describe('chaos schedule: a game day as a CronJob in the cluster', () => {
 
   it('prints reviewable manifests: least-privilege Role, CronJob that never retries a chaos run', async () => {
     const run = await chaos(scheduleArgs);
-    expect(run.exitCode, explainRun(run)).toBe(0);
+    expect(run.exitCode, explain(run)).toBe(0);
     const kinds = [...run.stdout.matchAll(/^kind: (\w+)$/gm)].map((m) => m[1]);
     expect(kinds).toEqual(['ServiceAccount', 'ConfigMap', 'ConfigMap', 'Role', 'RoleBinding', 'CronJob']);
     expect(run.stdout).toContain('backoffLimit: 0');
@@ -242,7 +238,7 @@ describe('chaos schedule: a game day as a CronJob in the cluster', () => {
 
   it('applies it, and a job from the CronJob runs the suite in-cluster: exit 0 on the healthy stack', async () => {
     const applied = await chaos([...scheduleArgs, '--apply']);
-    expect(applied.exitCode, explainRun(applied)).toBe(0);
+    expect(applied.exitCode, explain(applied)).toBe(0);
     const { exitCode, logs } = await runJob(`${NAME}-healthy`);
     expect(exitCode, logs.slice(-4000)).toBe(0);
     expect(logs).toMatch(/chaos gameday PASS: weekly/);

@@ -11,6 +11,8 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/run/random.js';
 import {
+  auditEventsSince,
+  auditLog,
   chaos,
   editedScenario,
   env,
@@ -22,8 +24,6 @@ import {
   snapshot,
   type PodJson,
 } from './helpers.js';
-
-const auditLog = path.join(os.homedir(), '.cache/chaos-testbed/state/audit/audit.log');
 
 async function freshStateDir(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), 'chaos-state-'));
@@ -252,21 +252,8 @@ describe('crash safety', () => {
 describe('zero writes when told not to', () => {
   /** Write requests (create/update/patch/delete) from a human user in the audit log since `since`. */
   async function writesSince(since: Date): Promise<string[]> {
-    const text = await readFile(auditLog, 'utf8');
-    return text
-      .split('\n')
-      .filter(Boolean)
-      .map(
-        (l) =>
-          JSON.parse(l) as {
-            verb: string;
-            user: { username: string };
-            requestURI: string;
-            stageTimestamp: string;
-            stage: string;
-          },
-      )
-      .filter((e) => e.stage === 'ResponseComplete' && new Date(e.stageTimestamp) >= since)
+    return (await auditEventsSince(since))
+      .filter((e) => e.stage === 'ResponseComplete')
       .filter((e) => ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(e.verb))
       .filter((e) => !e.user.username.startsWith('system:'))
       .map((e) => `${e.verb} ${e.requestURI}`);
