@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { GameDayCliOptions } from '../cli.js';
 import { apiStatus, Kube } from '../adapters/kube.js';
 import type { Output } from '../adapters/output.js';
-import { EnvironmentError, ExitCode, InvalidInputError } from '../errors.js';
+import { ChaosError, EnvironmentError, ExitCode, InvalidInputError } from '../errors.js';
 import { GAMEDAY_SCHEMA_VERSION, type GameDayResult, type GameDayScenario } from '../gameday/result.js';
 import { renderGameDayHtml, renderGameDayMarkdown } from '../gameday/render.js';
 import { loadSuiteFile, suiteScenarioFiles, type Suite } from '../gameday/suite.js';
@@ -19,6 +19,12 @@ import type { Scenario } from '../scenario/schema.js';
 import { formatDuration, parseDurationMs } from '../scenario/units.js';
 import type { RunResult, Verdict } from '../verdict/result.js';
 import { newRunId, processEnvironment, runScenario, worstExitCode, type RunEnvironment } from './run.js';
+
+/** Why the rest of the suite is skipped, and the exit code that reason stands for. */
+interface Stop {
+  reason: string;
+  exitCode: number;
+}
 
 export const GAMEDAY_FILES = { json: 'gameday.json', markdown: 'gameday.md', html: 'gameday.html' } as const;
 
@@ -41,24 +47,35 @@ export async function gamedayCommand(
 
   const startedAt = new Date();
   const ran: GameDayScenario[] = [];
-  let stop: string | null = null;
+  let stop: Stop | null = null;
   for (const [i, { file, scenario }] of scenarios.entries()) {
     const index = i + 1;
     const entry = suite.scenarios[i]!;
     const dirName = `${String(index).padStart(2, '0')}-${scenario.metadata.name}`;
     if (stop !== null) {
-      ran.push(skipped(index, entry.file, scenario, stop));
+      ran.push(skipped(index, entry.file, scenario, stop.reason));
       continue;
     }
     out.info(`\n── ${index}/${scenarios.length} ${scenario.metadata.name} (${entry.file})`);
-    const result = await runScenario(
-      file,
-      scenario,
-      { ...opts, timeScale, reportDir: path.join(reportRoot, dirName) },
-      out,
-      world,
-      `${runId}.${String(index).padStart(2, '0')}`,
-    );
+    let result: RunResult;
+    try {
+      result = await runScenario(
+        file,
+        scenario,
+        { ...opts, timeScale, reportDir: path.join(reportRoot, dirName) },
+        out,
+        world,
+        `${runId}.${String(index).padStart(2, '0')}`,
+      );
+    } catch (error) {
+      // A refusal before the scenario touched anything (budget below its floor, an unrecovered run, no
+      // cluster): the game day stops there, and what already ran is still written up.
+      if (!(error instanceof ChaosError)) throw error;
+      out.info(`chaos gameday: ${scenario.metadata.name} did not start: ${error.message}`);
+      stop = { reason: `did not start: ${error.message}`, exitCode: error.exitCode };
+      ran.push(skipped(index, entry.file, scenario, stop.reason));
+      continue;
+    }
     ran.push({
       index,
       file: entry.file,
@@ -68,13 +85,18 @@ export async function gamedayCommand(
       result,
       reportDir: dirName,
     });
-    if (result.exitCode === ExitCode.Interrupted) stop = 'the game day was interrupted';
+    if (result.exitCode === ExitCode.Interrupted)
+      stop = { reason: 'the game day was interrupted', exitCode: ExitCode.Interrupted };
     else if (result.verdict !== 'PASS' && suite.stopOnFailure)
-      stop = `stopOnFailure: scenario ${index} (${scenario.metadata.name}) was ${result.verdict}`;
+      stop = {
+        reason: `stopOnFailure: scenario ${index} (${scenario.metadata.name}) was ${result.verdict}`,
+        exitCode: result.exitCode,
+      };
     else if (entry.pauseAfter && index < scenarios.length) {
       const ms = parseDurationMs(entry.pauseAfter) * timeScale;
       out.info(`chaos gameday: pause ${formatDuration(ms)} before the next scenario (respond, review)`);
-      if (await interruptiblePause(ms, world)) stop = 'the game day was interrupted during a pause';
+      if (await interruptiblePause(ms, world))
+        stop = { reason: 'the game day was interrupted during a pause', exitCode: ExitCode.Interrupted };
     }
   }
 
@@ -143,14 +165,13 @@ export function gameDayResult(
   runId: string,
   startedAt: Date,
   scenarios: GameDayScenario[],
-  stop: string | null,
+  stop: Stop | null,
   finishedAt = new Date(),
 ): GameDayResult {
   const results = scenarios.flatMap((s) => (s.result ? [s.result] : []));
   const codes = results.map((r) => r.exitCode);
-  // A game day cut short by anything but a FAIL has not shown that the rest would pass.
-  if (scenarios.some((s) => s.status === 'skipped') && !codes.includes(ExitCode.Fail))
-    codes.push(stop?.includes('interrupted') ? ExitCode.Interrupted : ExitCode.Inconclusive);
+  // What cut the game day short decides too: a game day that stopped has not shown the rest would pass.
+  if (stop) codes.push(stop.exitCode === ExitCode.Pass ? ExitCode.Inconclusive : stop.exitCode);
   const exitCode = worstExitCode(codes);
   const verdict: Verdict =
     exitCode === ExitCode.Pass ? 'PASS' : exitCode === ExitCode.Fail ? 'FAIL' : 'INCONCLUSIVE';

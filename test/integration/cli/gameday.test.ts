@@ -2,7 +2,7 @@
  * `chaos gameday` and `chaos schedule` on bad input: exit 2, every problem as file:line:col: path: message,
  * and no cluster contacted (the kubeconfig points nowhere, so any attempt would exit 3 instead).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,44 @@ describe('chaos gameday', () => {
     expect(run.lines.length).toBeGreaterThan(0);
     expect(run.lines.every((l) => l.startsWith(`${scenario}:`))).toBe(true);
     expect(run.stderr).not.toMatch(/1\/2 pod-kill/);
+  });
+
+  it('a budget below its floor stops the game day before the first scenario: exit 3, and the report says why', () => {
+    const budget = path.join(dir, 'budget.json');
+    writeFileSync(
+      budget,
+      JSON.stringify({
+        version: 1,
+        slo: 0.98,
+        floor: 0.25,
+        runs: [
+          { runId: 'earlier', scenario: 'pod-kill', at: '2026-11-23T10:00:00Z', requests: 1000, errors: 19 },
+        ],
+      }),
+    );
+    const reportDir = path.join(dir, 'refused');
+    const run = chaos(
+      ['gameday', path.join(ROOT, 'gamedays/weekly.yaml'), '--budget', budget, '--report-dir', reportDir],
+      noCluster(),
+    );
+    expect(run.code).toBe(3);
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+    const g = JSON.parse(readFileSync(path.join(reportDir, 'gameday.json'), 'utf8')) as {
+      verdict: string;
+      exitCode: number;
+      scenarios: { name: string; status: string; skippedReason: string }[];
+    };
+    expect(g.exitCode).toBe(3);
+    expect(g.verdict).toBe('INCONCLUSIVE');
+    expect(g.scenarios.map((x) => [x.name, x.status])).toEqual([
+      ['pod-kill', 'skipped'],
+      ['feature-store-latency', 'skipped'],
+    ]);
+    expect(g.scenarios[0]!.skippedReason).toMatch(
+      /^did not start: error budget in .* is below its floor: 5\.0 % left/,
+    );
+    expect(g.scenarios[1]!.skippedReason).toBe(g.scenarios[0]!.skippedReason);
+    expect(readFileSync(path.join(reportDir, 'gameday.md'), 'utf8')).toMatch(/did not start: error budget/);
   });
 });
 
