@@ -1,14 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import { loadSuiteFile, suiteScenarioFiles } from '../gameday/suite.js';
 import { InvalidInputError } from '../errors.js';
 import { formatDiagnostic, loadScenarioFile } from '../scenario/load.js';
 import type { Output } from '../adapters/output.js';
 
-/** Checks every file and reports every problem before failing: fixing one error per run is miserable. */
+/**
+ * Checks every file and reports every problem before failing: fixing one error per run is miserable. A
+ * game-day suite is checked with the scenarios it lists.
+ */
 export async function validateCommand(files: string[], out: Output): Promise<void> {
   const lines: string[] = [];
   for (const file of files) {
+    if (await looksLikeSuite(file)) {
+      const suite = await loadSuiteFile(file);
+      if (!suite.ok) {
+        lines.push(...suite.diagnostics.map(formatDiagnostic));
+        continue;
+      }
+      const scenarios = suiteScenarioFiles(suite.value, file);
+      let bad = 0;
+      for (const scenario of scenarios) {
+        const result = await loadScenarioFile(scenario);
+        if (!result.ok) {
+          bad++;
+          lines.push(...result.diagnostics.map(formatDiagnostic));
+        }
+      }
+      if (bad === 0)
+        out.info(`${file}: ok (game day ${suite.value.metadata.name}, ${scenarios.length} scenario(s))`);
+      continue;
+    }
     const result = await loadScenarioFile(file);
     if (result.ok) out.info(`${file}: ok (${result.scenario.metadata.name})`);
     else lines.push(...result.diagnostics.map(formatDiagnostic));
   }
   if (lines.length > 0) throw new InvalidInputError(lines);
+}
+
+/** Only a peek to pick the checker; the loader reports everything else, including unreadable files. */
+async function looksLikeSuite(file: string): Promise<boolean> {
+  try {
+    return /^kind:\s*GameDay\s*$/m.test(await readFile(file, 'utf8'));
+  } catch {
+    return false;
+  }
 }

@@ -95,6 +95,20 @@ describe('chaos gameday', () => {
   });
 });
 
+describe('chaos validate on a suite', () => {
+  it('checks the suite and every scenario it lists', () => {
+    const ok = chaos(['validate', 'gamedays/weekly.yaml'], noCluster());
+    expect(ok.code).toBe(0);
+    expect(ok.lines).toEqual(['gamedays/weekly.yaml: ok (game day weekly, 2 scenario(s))']);
+    const scenario = path.join(dir, 'broken-scenario.yaml');
+    writeFileSync(scenario, 'apiVersion: chaos/v1\nkind: Scenario\nmetadata: { name: Broken }\n');
+    const bad = chaos(['validate', suite('lists-broken.yaml', [scenario])], noCluster());
+    expect(bad.code).toBe(2);
+    expect(bad.lines).toContainEqual(expect.stringMatching(new RegExp(`^${scenario}:3:19: metadata.name: `)));
+    expect(bad.lines.every((l) => l.startsWith(`${scenario}:`))).toBe(true);
+  });
+});
+
 describe('chaos schedule', () => {
   const weekly = path.join(ROOT, 'gamedays/weekly.yaml');
 
