@@ -540,8 +540,8 @@ function htmlPhases(pm: Postmortem): string {
   return table(
     ['Phase', 'When', 'What the harness did'],
     pm.phases.map((p) => [
-      h(p.phase),
-      p.at === null ? 'did not happen' : `<span class="mono">${h(p.at)}</span>`,
+      `<span class="nowrap">${h(p.phase)}</span>`,
+      p.at === null ? 'did not happen' : `<span class="mono nowrap">${h(p.at)}</span>`,
       h(p.what),
     ]),
   );
@@ -693,6 +693,7 @@ function htmlActionItems(items: readonly ActionItem[], empty: string): string {
 const CSS = `
 :root{--ink:#111827;--muted:#6b7280;--line:#e5e7eb;--bg:#f6f7f9;--pass:#166534;--fail:#991b1b;--inc:#92400e;--skip:#374151}
 *{box-sizing:border-box}
+.nowrap{white-space:nowrap}
 body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 main{max-width:1180px;margin:0 auto;padding:24px}
 h1{margin:0;font-size:22px}h2{margin:0 0 12px;font-size:17px}h3{margin:16px 0 6px;font-size:14px}
