@@ -4,7 +4,7 @@
  * scenario) is checked before the first scenario starts: a typo in the last one must not strand a half-run
  * game day.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GameDayCliOptions } from '../cli.js';
@@ -14,6 +14,7 @@ import { ChaosError, EnvironmentError, ExitCode, InvalidInputError } from '../er
 import { GAMEDAY_SCHEMA_VERSION, type GameDayResult, type GameDayScenario } from '../gameday/result.js';
 import { renderGameDayHtml, renderGameDayMarkdown } from '../gameday/render.js';
 import { loadSuiteFile, suiteScenarioFiles, type Suite } from '../gameday/suite.js';
+import { writeAtomically } from '../report/write.js';
 import { formatDiagnostic, loadScenarioFile } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { formatDuration, parseDurationMs } from '../scenario/units.js';
@@ -209,22 +210,12 @@ function summedBudget(results: RunResult[]): GameDayResult['errorBudget'] {
 
 async function writeGameDayReports(dir: string, result: GameDayResult): Promise<void> {
   // Rendered before anything is written, so a renderer bug cannot leave a half-written report.
-  const documents: [string, string][] = [
-    [GAMEDAY_FILES.json, JSON.stringify(result, null, 2) + '\n'],
-    [GAMEDAY_FILES.markdown, renderGameDayMarkdown(result)],
-    [GAMEDAY_FILES.html, renderGameDayHtml(result)],
+  const documents = [
+    { path: path.join(dir, GAMEDAY_FILES.json), content: JSON.stringify(result, null, 2) + '\n' },
+    { path: path.join(dir, GAMEDAY_FILES.markdown), content: renderGameDayMarkdown(result) },
+    { path: path.join(dir, GAMEDAY_FILES.html), content: renderGameDayHtml(result) },
   ];
-  for (const [name, content] of documents) {
-    const target = path.join(dir, name);
-    const tmp = `${target}.${process.pid}.tmp`;
-    try {
-      await writeFile(tmp, content, 'utf8');
-      await rename(tmp, target);
-    } catch (error) {
-      await rm(tmp, { force: true });
-      throw error;
-    }
-  }
+  await writeAtomically(documents);
 }
 
 /**

@@ -41,8 +41,7 @@ export function renderReport(
 /**
  * Writes the reports into `dir` (created if missing) and returns their paths, in the order of `formats`.
  * Every document is rendered before the first byte is written, so a renderer bug cannot leave a half-updated
- * report directory; each file is written to a temporary name and renamed, so a reader (a CI step tailing the
- * directory, a second run) never sees a truncated file.
+ * report directory; each file is written atomically (see writeAtomically).
  */
 export async function writeReports(
   dir: string,
@@ -55,6 +54,16 @@ export async function writeReports(
     content: renderReport(format, result, opts),
   }));
   await mkdir(dir, { recursive: true });
+  return writeAtomically(documents);
+}
+
+/**
+ * Each file is written to a temporary name and renamed, so a reader (a CI step tailing the directory, a second
+ * run) never sees a truncated file. Returns the paths, in order.
+ */
+export async function writeAtomically(
+  documents: readonly { path: string; content: string }[],
+): Promise<string[]> {
   const written: string[] = [];
   for (const doc of documents) {
     const tmp = `${doc.path}.${process.pid}.${Date.now()}.tmp`;
