@@ -3,7 +3,7 @@
  * the error budget as a gate, and a scheduled game day running as a CronJob inside the cluster with only the
  * permissions its suite needs (checked against the API server's audit log).
  */
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -117,23 +117,7 @@ describe('chaos gameday', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'chaos-e2e-budget-'));
     const budget = path.join(dir, 'budget.json');
     // 19 errors in 1000 requests against a 98 % SLO: 95 % of the budget spent, 5 % left, floor 25 %.
-    await writeFile(
-      budget,
-      JSON.stringify({
-        version: 1,
-        slo: 0.98,
-        floor: 0.25,
-        runs: [
-          {
-            runId: 'earlier',
-            scenario: 'pod-kill',
-            at: new Date().toISOString(),
-            requests: 1000,
-            errors: 19,
-          },
-        ],
-      }),
-    );
+    await copyFile(path.join(repo, 'test/fixtures/budget/nearly-spent.json'), budget);
     const since = new Date();
     const reportDir = path.join(dir, 'reports');
     const run = await chaos([

@@ -2,7 +2,7 @@
  * `chaos gameday` and `chaos schedule` on bad input: exit 2, every problem as file:line:col: path: message,
  * and no cluster contacted (the kubeconfig points nowhere, so any attempt would exit 3 instead).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,17 +58,8 @@ describe('chaos gameday', () => {
 
   it('a budget below its floor stops the game day before the first scenario: exit 3, and the report says why', () => {
     const budget = path.join(dir, 'budget.json');
-    writeFileSync(
-      budget,
-      JSON.stringify({
-        version: 1,
-        slo: 0.98,
-        floor: 0.25,
-        runs: [
-          { runId: 'earlier', scenario: 'pod-kill', at: '2026-11-23T10:00:00Z', requests: 1000, errors: 19 },
-        ],
-      }),
-    );
+    // 19 errors in 1000 requests against a 98 % SLO: 5 % of the budget left, floor 25 %.
+    copyFileSync(path.join(ROOT, 'test/fixtures/budget/nearly-spent.json'), budget);
     const reportDir = path.join(dir, 'refused');
     const run = chaos(
       ['gameday', path.join(ROOT, 'gamedays/weekly.yaml'), '--budget', budget, '--report-dir', reportDir],
