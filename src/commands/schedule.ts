@@ -30,8 +30,13 @@ export async function scheduleCommand(
   out: Output,
 ): Promise<void> {
   const problems: string[] = [];
-  const cron = checkCron(opts.cron);
-  if ('problem' in cron) problems.push(`--cron ${JSON.stringify(opts.cron)}: ${cron.problem}`);
+  const cron = checkCron(opts.cron, opts.timeZone);
+  if ('problem' in cron)
+    problems.push(
+      cron.problem.startsWith('--time-zone')
+        ? cron.problem
+        : `--cron ${JSON.stringify(opts.cron)}: ${cron.problem}`,
+    );
   const loaded = await loadSuiteFile(suiteFile);
   if (!loaded.ok) throw new InvalidInputError([...problems, ...loaded.diagnostics.map(formatDiagnostic)]);
   const suite = loaded.value;
@@ -44,10 +49,6 @@ export async function scheduleCommand(
   const name = opts.name ?? `chaos-${suite.metadata.name}`.slice(0, MAX_CRONJOB_NAME).replace(/-+$/, '');
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > MAX_CRONJOB_NAME)
     problems.push(`--name ${name}: expected a lowercase DNS label of at most ${MAX_CRONJOB_NAME} characters`);
-  if (opts.targetOrigin && !/^https?:\/\/[^/]+\/?$/.test(opts.targetOrigin))
-    problems.push(
-      `--target-origin ${opts.targetOrigin}: expected an origin like http://fraud-scorer.ml-serving.svc`,
-    );
   if (problems.length > 0) throw new InvalidInputError(problems);
 
   // The pod reports this name as its context: check it against every scenario now, not at 3 a.m.
@@ -92,7 +93,7 @@ export async function scheduleCommand(
   });
   if ('next' in cron)
     out.info(
-      `chaos schedule: ${name}: next runs ${cron.next.map((d) => d.toISOString()).join(', ')} (UTC unless --time-zone)`,
+      `chaos schedule: ${name}: next runs ${cron.next.map((d) => d.toISOString()).join(', ')} (${opts.timeZone ?? 'UTC'} schedule)`,
     );
 
   if (!opts.apply) {
@@ -114,8 +115,12 @@ export async function scheduleCommand(
   out.info(`run it now: kubectl -n ${ns} create job --from=cronjob/${name} ${name}-manual-$(date +%s)`);
 }
 
-/** Kubernetes takes five fields or a macro; croner checks the ranges and says when it would run. */
-export function checkCron(expr: string): { next: Date[] } | { problem: string } {
+/**
+ * Kubernetes takes five fields or a macro; croner checks the ranges and the time zone, and says when it would
+ * run. Without a time zone the CronJob follows kube-controller-manager's clock, UTC on every distribution we
+ * know of.
+ */
+export function checkCron(expr: string, timeZone?: string): { next: Date[] } | { problem: string } {
   const trimmed = expr.trim();
   const macro = /^@(yearly|annually|monthly|weekly|daily|midnight|hourly)$/.test(trimmed);
   if (!macro && trimmed.split(/\s+/).length !== 5)
@@ -123,10 +128,13 @@ export function checkCron(expr: string): { next: Date[] } | { problem: string } 
       problem: 'expected five fields (minute hour day-of-month month day-of-week) or a macro like @daily',
     };
   try {
-    const job = new Cron(trimmed, { paused: true });
+    const job = new Cron(trimmed, { paused: true, timezone: timeZone ?? 'UTC' });
     return { next: job.nextRuns(3) };
   } catch (error) {
-    return { problem: (error as Error).message.replace(/^CronPattern: /, '') };
+    const message = (error as Error).message;
+    if (timeZone && /timezone/i.test(message))
+      return { problem: `--time-zone ${timeZone} is not an IANA time zone (e.g. Europe/Paris)` };
+    return { problem: message.replace(/^CronPattern: /, '') };
   }
 }
 

@@ -165,6 +165,14 @@ describe('checkCron', () => {
     });
     expect(checkCron('61 * * * *')).toEqual({ problem: 'Invalid value for minute: 61' });
   });
+  it('computes the next runs in the schedule time zone, and refuses an unknown zone', () => {
+    const next = (tz?: string) => (checkCron('0 3 * * *', tz) as { next: Date[] }).next[0]!;
+    expect(next().getUTCHours()).toBe(3);
+    expect([1, 2]).toContain(next('Europe/Paris').getUTCHours());
+    expect(checkCron('0 3 * * *', 'Mars/Olympus')).toEqual({
+      problem: '--time-zone Mars/Olympus is not an IANA time zone (e.g. Europe/Paris)',
+    });
+  });
 });
 
 describe('withTargetOrigin', () => {
