@@ -188,13 +188,18 @@ function packFiles(files: Map<string, string>): {
   root: string;
 } {
   const paths = [...files.keys()].sort();
+  const under = (dir: string) => (dir.endsWith(path.sep) ? dir : dir + path.sep);
   let root = path.dirname(paths[0]!);
-  while (!paths.every((p) => p.startsWith(root + path.sep))) root = path.dirname(root);
+  while (!paths.every((p) => p.startsWith(under(root))) && path.dirname(root) !== root)
+    root = path.dirname(root);
   const data: Record<string, string> = {};
   const items: { key: string; path: string }[] = [];
   for (const p of paths) {
     const rel = path.relative(root, p).split(path.sep).join('/');
-    const key = rel.replace(/[^-._a-zA-Z0-9]/g, '_');
+    const flat = rel.replace(/[^-._a-zA-Z0-9]/g, '_');
+    // "a/b.yaml" and "a_b.yaml" flatten alike; the second gets a suffix rather than overwriting the first.
+    let key = flat;
+    for (let n = 2; key in data; n++) key = `${n}-${flat}`;
     data[key] = files.get(p)!;
     items.push({ key, path: rel });
   }

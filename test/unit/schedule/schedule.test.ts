@@ -140,6 +140,18 @@ describe('scheduleObjects', () => {
     expect(cron.spec.jobTemplate.spec.backoffLimit).toBe(0);
   });
 
+  it('files with nothing in common but the filesystem root, and names that flatten alike, all survive', () => {
+    const files = new Map([
+      ['/a/suite.yaml', 'suite'],
+      ['/b/x/y.yaml', 'one'],
+      ['/b/x_y.yaml', 'two'],
+    ]);
+    const cm = scheduleObjects(input({ files, suiteFile: '/a/suite.yaml' })).find(
+      (o) => o.kind === 'ConfigMap',
+    )!;
+    expect(cm.data).toEqual({ 'a_suite.yaml': 'suite', 'b_x_y.yaml': 'one', '2-b_x_y.yaml': 'two' });
+  });
+
   it('binds one Role per namespace to the ServiceAccount, and a ClusterRole only for node drains', () => {
     expect(scheduleObjects(input()).map((o) => o.kind)).toEqual([
       'ServiceAccount',
