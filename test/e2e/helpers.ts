@@ -136,19 +136,27 @@ export async function chaos(
 }
 
 /** Runs a scenario into a fresh report dir and reads back junit.xml and result.json. */
-export async function runScenario(file: string, timeScale: number, extra: string[] = []): Promise<ChaosRun> {
+export async function runScenario(
+  file: string,
+  timeScale: number,
+  extra: string[] = [],
+  opts: { env?: NodeJS.ProcessEnv } = {},
+): Promise<ChaosRun> {
   const reportDir = await mkdtemp(path.join(os.tmpdir(), `chaos-e2e-${path.basename(file, '.yaml')}-`));
-  const run = await chaos([
-    'run',
-    path.resolve(repo, file),
-    '--time-scale',
-    String(timeScale),
-    '--seed',
-    '42',
-    '--report-dir',
-    reportDir,
-    ...extra,
-  ]);
+  const run = await chaos(
+    [
+      'run',
+      path.resolve(repo, file),
+      '--time-scale',
+      String(timeScale),
+      '--seed',
+      '42',
+      '--report-dir',
+      reportDir,
+      ...extra,
+    ],
+    opts,
+  );
   run.reportDir = reportDir;
   run.junit = await readFile(path.join(reportDir, 'junit.xml'), 'utf8').catch(() => '');
   run.result = await readFile(path.join(reportDir, 'result.json'), 'utf8')

@@ -40,3 +40,14 @@ export function expectOk(result: LoadResult): asserts result is Extract<LoadResu
   if (!result.ok)
     throw new Error(`expected a valid scenario, got:\n${result.diagnostics.map(short).join('\n')}`);
 }
+
+/**
+ * `fn`'s result and the CPU milliseconds it used. Hostile-input bounds are about the work done: CPU time does
+ * not grow when a busy machine makes the test wait for a core, wall-clock time does.
+ */
+export function withCpuMs<T>(fn: () => T): { result: T; cpuMs: number } {
+  const before = process.cpuUsage();
+  const result = fn();
+  const used = process.cpuUsage(before);
+  return { result, cpuMs: (used.user + used.system) / 1000 };
+}
