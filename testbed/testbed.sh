@@ -23,6 +23,7 @@ bin=$cache/bin
 cluster=${CHAOS_CLUSTER_NAME:-chaos}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 mkdir -p "$cache" "$logs"
+caller_path=$PATH
 export PATH="$bin:$PATH"
 
 # Images the testbed builds besides the node image. Tags are what kubeadm, kind and deploy/ ask for.
@@ -460,6 +461,23 @@ sample_stack() {
   kubectl -n ml-serving rollout status deploy --timeout=240s
 }
 
+# `kubectl get nodes` straight after `up` is what people do first: where the caller has no kubectl or kind of
+# their own, link ours into /usr/local/bin (never over a binary that is not ours).
+link_tools() {
+  local t target=/usr/local/bin
+  for t in kubectl kind; do
+    if PATH=$caller_path command -v "$t" >/dev/null 2>&1 && [ "$(readlink "$target/$t" 2>/dev/null)" != "$bin/$t" ]; then
+      continue
+    fi
+    if [ -w "$target" ] && { [ ! -e "$target/$t" ] || [ -L "$target/$t" ]; }; then
+      ln -sfn "$bin/$t" "$target/$t"
+      say "$t: $target/$t → $bin/$t"
+    else
+      say "$t: not on your PATH; export PATH=\"$bin:\$PATH\""
+    fi
+  done
+}
+
 # The harness itself, for `chaos schedule`: scheduled game days run it as a CronJob inside the cluster.
 harness_image() {
   "$repo/deploy/build-harness-image.sh" "$node20_image" "$bin/k6"
@@ -483,6 +501,7 @@ up() {
   step network configure_network
   step sample-stack sample_stack
   step harness-image harness_image
+  link_tools
   say "ready in $(elapsed "$t0"): kubectl context kind-$cluster"
 }
 
