@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvironmentError, InvalidInputError } from '../errors.js';
-import { loadScenarioFile } from '../scenario/load.js';
+import { fsProblem, loadScenarioFile } from '../scenario/load.js';
 import type { Output } from '../adapters/output.js';
 
 /**
@@ -19,7 +19,7 @@ export async function listCommand(dir: string, out: Output): Promise<void> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new InvalidInputError([`chaos: cannot list ${dir}: no such directory`]);
     if (code === 'ENOTDIR') throw new InvalidInputError([`chaos: cannot list ${dir}: not a directory`]);
-    throw new EnvironmentError(`cannot list ${dir}: ${code ?? String(error)}`);
+    throw new EnvironmentError(`cannot list ${dir}: ${fsProblem(error)}`);
   }
   const rows: [string, string, string][] = [];
   for (const name of names) {

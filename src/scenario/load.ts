@@ -126,7 +126,8 @@ export async function loadDocumentFile<T>(kind: DocumentKind<T>, file: string): 
   return parseDocumentOf(kind, bytes, file, { baseDir: path.dirname(file) });
 }
 
-function fsProblem(error: unknown): string {
+/** A filesystem error in words, for a diagnostic or an error line. */
+export function fsProblem(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   switch (code) {
     case 'ENOENT':

@@ -50,7 +50,7 @@ const cases: Case[] = [
     scenario: 'feature-store-latency',
     variant: 'no-breaker',
     expectFailed: ['latency-p95-fault'],
-    timeScale: { pass: 0.2, fail: 0.2 },
+    timeScale: { pass: 0.15, fail: 0.15 },
   },
   {
     scenario: 'missing-model-artifact',
@@ -62,7 +62,7 @@ const cases: Case[] = [
     scenario: 'oversize-batch',
     variant: 'no-batch-guard',
     expectFailed: ['http-status-oversize-all'],
-    timeScale: { pass: 0.2, fail: 0.2 },
+    timeScale: { pass: 0.15, fail: 0.15 },
   },
 ];
 

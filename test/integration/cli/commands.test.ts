@@ -1,7 +1,7 @@
 /**
  * The CLI surface around the scenario language: schema, list, help, exit codes and usage errors.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +113,16 @@ describe('chaos list', () => {
     expect(chaos(['list', plain])).toMatchObject({
       code: 2,
       lines: [`chaos: cannot list ${plain}: not a directory`],
+    });
+  });
+
+  it('a directory it may not read: an environment problem, exit 3', () => {
+    chmodSync(dir, 0o755);
+    const locked = path.join(dir, 'locked');
+    mkdirSync(locked, { mode: 0o000 });
+    expect(chaos(['list', locked], { unprivileged: true })).toMatchObject({
+      code: 3,
+      lines: [`chaos: cannot list ${locked}: permission denied`],
     });
   });
 });

@@ -73,12 +73,21 @@ export interface Run {
 
 export function chaos(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; nodeArgs?: string[]; timeoutMs?: number } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    nodeArgs?: string[];
+    timeoutMs?: number;
+    /** As an ordinary user: when the tests run as root (CI does), the CLI runs as nobody, whom modes bind. */
+    unprivileged?: boolean;
+  } = {},
 ): Run {
   const started = performance.now();
+  const argv = [...(options.nodeArgs ?? []), BIN, ...args];
+  const asNobody = options.unprivileged === true && process.getuid?.() === 0;
   const result: SpawnSyncReturns<string> = spawnSync(
-    process.execPath,
-    [...(options.nodeArgs ?? []), BIN, ...args],
+    asNobody ? 'setpriv' : process.execPath,
+    asNobody ? ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, ...argv] : argv,
     {
       cwd: options.cwd ?? ROOT,
       env: { ...process.env, NO_COLOR: '1', CI: 'true', ...options.env },

@@ -3,7 +3,7 @@
  * `file:line:col: path: message` on stderr, exit code 2, never a stack trace, and for `run` no attempt to
  * reach a cluster.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -207,6 +207,14 @@ describe('chaos validate <file>', () => {
       2,
       [`${d}:1:1: (file): is a directory, expected a scenario file`],
     ]);
+  });
+
+  it('an unreadable file: permission denied, exit 2', () => {
+    chmodSync(dir, 0o755);
+    const f = file('unreadable.yaml', VALID);
+    chmodSync(f, 0o000);
+    const run = chaos(['validate', f], { unprivileged: true });
+    expect([run.code, run.lines]).toEqual([2, [`${f}:1:1: (file): permission denied`]]);
   });
 
   it('a valid file: exit 0, one ok line', () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listCommand } from '../../../src/commands/list.js';
-import { EnvironmentError, ExitCode, InvalidInputError } from '../../../src/errors.js';
+import { ExitCode, InvalidInputError } from '../../../src/errors.js';
 import { VALID } from '../scenario/helpers.js';
 import { recordingOutput } from './output.js';
 
@@ -81,13 +81,4 @@ describe('listCommand', () => {
     expect((error as InvalidInputError).exitCode).toBe(ExitCode.InvalidInput);
     expect((error as InvalidInputError).lines).toEqual([`chaos: cannot list ${plain}: not a directory`]);
   });
-
-  it.skipIf(process.getuid?.() === 0)(
-    'an unreadable directory is an environment error (exit 3)',
-    async () => {
-      const d = path.join(dir, 'locked');
-      mkdirSync(d, { mode: 0o000 });
-      await expect(listCommand(d, recordingOutput())).rejects.toThrow(EnvironmentError);
-    },
-  );
 });

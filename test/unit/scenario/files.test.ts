@@ -3,7 +3,7 @@
  * the scenario's directory, like `chaos run` does).
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,12 +64,6 @@ describe('loadScenarioFile', () => {
     expect(await lines(file)).toEqual([
       `${file}:1:1: (file): file is 5368709120 bytes; scenarios are limited to 1 MiB (${MAX_SCENARIO_BYTES} bytes)`,
     ]);
-  });
-
-  it.skipIf(process.getuid?.() === 0)('an unreadable file', async () => {
-    const file = write('secret.yaml', VALID);
-    chmodSync(file, 0o000);
-    expect(await lines(file)).toEqual([`${file}:1:1: (file): permission denied`]);
   });
 
   it('the payload file and script are resolved against the scenario directory and must exist', async () => {
