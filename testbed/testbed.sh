@@ -376,7 +376,16 @@ choose_node_image() {
 }
 
 create_cluster() {
-  if cluster_exists; then echo "cluster $cluster exists"; return 0; fi
+  if cluster_exists; then
+    if kubectl --context "kind-$cluster" --request-timeout=10s get --raw /readyz >/dev/null 2>&1; then
+      echo "cluster $cluster exists"
+      return 0
+    fi
+    # Its containers outlived their engine (a reboot, a stopped dockerd): a cluster that does not answer is
+    # no use, and nothing in it is worth keeping.
+    say "cluster $cluster exists but its API server does not answer: recreating it"
+    kind delete cluster --name "$cluster"
+  fi
   local image
   image=$(choose_node_image)
   if [ "$image" = "$NODE_IMAGE" ]; then
@@ -466,10 +475,13 @@ sample_stack() {
 link_tools() {
   local t target=/usr/local/bin
   for t in kubectl kind; do
-    if PATH=$caller_path command -v "$t" >/dev/null 2>&1 && [ "$(readlink "$target/$t" 2>/dev/null)" != "$bin/$t" ]; then
+    local linked
+    linked=$(readlink "$target/$t" 2>/dev/null || true)
+    # Someone else's binary stays; a link into our cache (maybe of older versions) is ours to update.
+    if PATH=$caller_path command -v "$t" >/dev/null 2>&1 && [ "${linked#"$cache_root"/}" = "$linked" ]; then
       continue
     fi
-    if [ -w "$target" ] && { [ ! -e "$target/$t" ] || [ -L "$target/$t" ]; }; then
+    if [ -w "$target" ] && { { [ ! -e "$target/$t" ] && [ ! -L "$target/$t" ]; } || [ "${linked#"$cache_root"/}" != "$linked" ]; }; then
       ln -sfn "$bin/$t" "$target/$t"
       say "$t: $target/$t → $bin/$t"
     else
