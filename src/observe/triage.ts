@@ -4,12 +4,16 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kube, Pod } from '../adapters/kube.js';
 import type { Redactor } from '../run/redact.js';
 
 /** Per log file: enough for the error and its context, never a disk-filling dump. */
 const LOG_LIMIT_BYTES = 32 * 1024;
 const MAX_PODS = 12;
+/** What the kubelet sends, as the log itself, for a container instance whose log it no longer has. */
+const LOG_GONE = /^unable to retrieve container logs/;
+const PREVIOUS_LOG_TRIES = 3;
 
 export interface TriageInput {
   kube: Kube;
@@ -20,6 +24,8 @@ export interface TriageInput {
   focus?: string[];
   dir: string;
   redact: Redactor;
+  /** Pause before asking again for a previous log the kubelet could not give; default 1 s. */
+  retryDelayMs?: number;
 }
 
 export interface TriageResult {
@@ -106,13 +112,21 @@ export async function collectTriage(input: TriageInput): Promise<TriageResult> {
           (c) => c.name === container.name && (c.restartCount ?? 0) > 0,
         );
         if (restarted) {
-          const previous = await attempt('previous log', () =>
-            kube.podLog(namespace, name, {
-              container: container.name,
-              previous: true,
-              limitBytes: LOG_LIMIT_BYTES,
-            }),
-          );
+          // The moment a crash-looping container dies again, the kubelet points --previous at the instance
+          // it is pruning and answers "unable to retrieve container logs"; a second later it points at the
+          // one that just crashed. Seen on the testbed as a false FAIL of a CrashLoopBackOff SLO.
+          let previous = '';
+          for (let tries = 1; ; tries++) {
+            previous = await attempt('previous log', () =>
+              kube.podLog(namespace, name, {
+                container: container.name,
+                previous: true,
+                limitBytes: LOG_LIMIT_BYTES,
+              }),
+            );
+            if (!LOG_GONE.test(previous) || tries === PREVIOUS_LOG_TRIES) break;
+            await sleep(input.retryDelayMs ?? 1000);
+          }
           // Every restarted container's previous log: a sidecar must not hide the model container's.
           previousLogs[name] = (previousLogs[name] ?? '') + input.redact(previous);
           await write(`logs/${name}.${container.name}.previous.log`, previous);
