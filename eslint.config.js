@@ -7,7 +7,6 @@ export default tseslint.config(
       'dist/',
       'node_modules/',
       'reports/',
-      'k6/',
       'bin/',
       '**/*.bundle.js',
       'examples/*/dist/',
@@ -35,7 +34,26 @@ export default tseslint.config(
     files: ['src/cli.ts', 'examples/**', 'scripts/**', 'bench/**', 'test/**', 'testbed/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
-  { files: ['eslint.config.js', 'testbed/**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  {
+    // k6 scripts run in k6's runtime, not Node: typed by @types/k6 under their own tsconfig.
+    files: ['k6/**/*.ts'],
+    languageOptions: {
+      parserOptions: {
+        projectService: false,
+        project: ['k6/tsconfig.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
+  {
+    files: ['eslint.config.js', 'testbed/**/*.mjs', 'examples/custom-script/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // A user's plain k6 script, as the README shows it.
+    files: ['examples/custom-script/**/*.js'],
+    languageOptions: { globals: { __ENV: 'readonly', __VU: 'readonly', __ITER: 'readonly' } },
+  },
   {
     files: ['testbed/**/*.mjs'],
     languageOptions: { globals: { console: 'readonly', process: 'readonly', setTimeout: 'readonly' } },

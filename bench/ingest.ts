@@ -1,6 +1,6 @@
 /**
  * Ingest throughput benchmark: writes a 5,000,000-point NDJSON file shaped like k6 1.8's `--out json` of
- * k6/score.js (14 points per request), then feeds it to K6Ingest the way runK6 tails the real file and prints one
+ * k6/score.ts (14 points per request), then feeds it to K6Ingest the way runK6 tails the real file and prints one
  * JSON line. The file is generated in a child process so that the peak RSS reported is the ingest's alone.
  *
  *   npx tsx bench/ingest.ts [points]

@@ -11,7 +11,7 @@
  * Every process is a child of this one: the target (the real examples/fraud-scorer without a feature store, or a
  * tiny node:http stub) listens on 127.0.0.1 only; each k6 run is driven by its own Node child (`--role bare` or
  * `--role harness`) so both sides have the same process shape and the harness side's CPU is its own
- * (process.cpuUsage over the run). k6 runs constant-vus (no sleep in k6/score.js), so achieved RPS is the ceiling
+ * (process.cpuUsage over the run). k6 runs constant-vus (no sleep in k6/score.ts), so achieved RPS is the ceiling
  * of this machine; each run is bounded by --seconds (and stopped with SIGTERM 60 s past that). k6's own CPU comes
  * from the driver's /proc/self/stat cutime+cstime (k6 is its only reaped child), the target's from
  * /proc/<pid>/stat. docs/benchmarks.md explains the figures.

@@ -13,10 +13,11 @@ import type { Output } from '../adapters/output.js';
 import { EnvironmentError, ExitCode, InvalidInputError } from '../errors.js';
 import { previewFaults } from '../faults/registry.js';
 import { Ledger, ledgerPath, readLedgers } from '../ledger/ledger.js';
-import { findK6, runK6 } from '../load/k6.js';
+import { prepareCustomScript, ScriptRejected, lastK6Error, type PreparedScript } from '../load/entry.js';
+import { findK6, k6Env, runK6, type RunK6Options } from '../load/k6.js';
 import { buildPlan, type Plan } from '../plan/plan.js';
 import { renderConsoleSummary, writeReports } from '../report/index.js';
-import { formatDiagnostic, loadScenarioFile } from '../scenario/load.js';
+import { diagnosticAt, formatDiagnostic, loadScenarioFile } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { PROTECTED_NAMESPACES } from '../scenario/semantic.js';
 import type { RunResult } from '../verdict/result.js';
@@ -162,6 +163,26 @@ async function runOne(
   }
   const redact = makeRedactor(Object.values(secrets));
   const k6Bin = findK6(world.env);
+  const k6Options: Omit<RunK6Options, 'outDir'> = {
+    targetUrl: plan.scenario.target.url,
+    windows: plan.k6.windows,
+    scenario: plan.k6.scenario,
+    thresholds: Object.keys(plan.k6.thresholds).length > 0 ? plan.k6.thresholds : undefined,
+    features: plan.k6.features,
+    rows: plan.k6.rows,
+    oversizeRows: plan.k6.oversizeRows || undefined,
+    oversizeEvery: plan.k6.oversizeEvery,
+    payloadFile: plan.scenario.load.payload.file
+      ? path.resolve(path.dirname(file), plan.scenario.load.payload.file)
+      : undefined,
+    seed,
+    requestTimeout: '10s',
+    endpointKey: secrets.ENDPOINT_KEY,
+    extraEnv: { ...plan.k6.env, ...secrets },
+    k6Bin,
+    env: world.env,
+  };
+  const custom = await prepareScript(file, plan, k6Options, out);
 
   const kube = Kube.connect({ context: opts.context, readOnly: opts.dryRun });
   await checkContext(plan, kube.context, opts, out, world);
@@ -214,29 +235,9 @@ async function runOne(
     }
   });
 
-  const k6Run = (p: Plan, signal: AbortSignal): LoadHandle => {
-    const run = runK6({
-      targetUrl: p.scenario.target.url,
-      windows: p.k6.windows,
-      scenario: p.k6.scenario,
-      thresholds: Object.keys(p.k6.thresholds).length > 0 ? p.k6.thresholds : undefined,
-      features: p.k6.features,
-      rows: p.k6.rows,
-      oversizeRows: p.k6.oversizeRows || undefined,
-      oversizeEvery: p.k6.oversizeEvery,
-      payloadFile: p.scenario.load.payload.file
-        ? path.resolve(path.dirname(file), p.scenario.load.payload.file)
-        : undefined,
-      seed,
-      requestTimeout: '10s',
-      endpointKey: secrets.ENDPOINT_KEY,
-      extraEnv: { ...p.k6.env, ...secrets },
-      outDir: reportDir,
-      script: p.scenario.load.script ? path.resolve(path.dirname(file), p.scenario.load.script) : undefined,
-      k6Bin,
-      env: world.env,
-      signal,
-    });
+  const script = custom ? await custom.writeEntry(reportDir) : undefined;
+  const k6Run = (_: Plan, signal: AbortSignal): LoadHandle => {
+    const run = runK6({ ...k6Options, outDir: reportDir, script, signal });
     return {
       started: run.loadStarted.then((d) => {
         if (!d) throw new EnvironmentError('k6 ended without sending a request');
@@ -249,6 +250,8 @@ async function runOne(
           r.failure && !r.isCanceled
             ? `${r.failure}${r.stderrTail ? `: ${r.stderrTail.trim().split('\n').slice(-3).join(' | ')}` : ''}`
             : null,
+        scriptError: lastK6Error(r.stderrTail),
+        ignoredOptions: custom?.ignoredOptions ?? [],
       })),
       live: () => run.live,
     };
@@ -279,6 +282,38 @@ async function runOne(
   out.info(renderConsoleSummary(result));
   out.info(`reports: ${reportDir} (${written.map((f) => path.basename(f)).join(', ')})`);
   return result;
+}
+
+/**
+ * A custom script is loaded by k6 before anything touches a cluster: a script k6 cannot load is a mistake in
+ * the scenario's input (exit 2, at load.script), and options the profile replaces are said once, up front.
+ */
+async function prepareScript(
+  file: string,
+  plan: Plan,
+  k6Options: Omit<RunK6Options, 'outDir'>,
+  out: Output,
+): Promise<PreparedScript | null> {
+  const l = plan.scenario.load;
+  if (!l.script) return null;
+  let prepared: PreparedScript;
+  try {
+    prepared = await prepareCustomScript({
+      k6Bin: k6Options.k6Bin!,
+      script: path.resolve(path.dirname(file), l.script),
+      exec: l.exec ?? 'default',
+      env: k6Env({ ...k6Options, outDir: '.' }),
+    });
+  } catch (error) {
+    if (!(error instanceof ScriptRejected)) throw error;
+    const d = await diagnosticAt(file, ['load', 'script'], `${l.script}: ${error.message}`);
+    throw new InvalidInputError([formatDiagnostic(d)]);
+  }
+  if (prepared.ignoredOptions.length > 0)
+    out.warn(
+      `${l.script} sets ${prepared.ignoredOptions.join(', ')}; the scenario's load profile (${l.executor}) replaces them`,
+    );
+  return prepared;
 }
 
 function checkNamespace(plan: Plan): void {

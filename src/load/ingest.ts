@@ -8,7 +8,7 @@ import type { TimelinePoint, WindowName, WindowStats } from '../verdict/result.j
 import type { WindowSpec } from './windows.js';
 
 export interface IngestOptions {
-  /** The windows k6/score.js was given; they fix each window's time range (otherwise observed from tags). */
+  /** The windows k6/score.ts was given; they fix each window's time range (otherwise observed from tags). */
   windows?: readonly WindowSpec[];
   /** Cap of the per-second arrays; points later than this still count in the windows. Default 24 h. */
   maxTimelineSeconds?: number;
@@ -40,6 +40,8 @@ export interface WindowSummary {
   minMs: number | null;
   maxMs: number | null;
   statusCounts: Record<string, number>;
+  /** k6's dropped_iterations in the window (placed by time: k6 tags them with the scenario only). */
+  dropped: number;
   /** payload tag ("normal" | "oversize") → status → count */
   statusByPayload: Record<string, Record<string, number>>;
   modelVersions: Record<string, number>;
@@ -79,15 +81,20 @@ export interface LiveStats {
   requests: number;
   failed: number;
   errorRate: number;
-  /** Requests per second over the last (up to) 5 complete seconds. */
+  /** Requests per second over the last (up to) 5 complete seconds before now. */
   rps: number;
+  /** p95 of the requests that ended in those seconds; null when none did. */
   p95Ms: number | null;
+  /** Seconds since the last request ended (by the clock given to live()); 0 while requests keep coming. */
+  idleS: number;
 }
 
 const HDR_HIGHEST_US = 120_000_000;
 // Seconds a per-second histogram stays open for stragglers: k6 stamps a request at its end and flushes every
 // ~200 ms, so lines arrive almost in order; 10 s is ample while keeping at most ~11 small histograms alive.
 const REORDER_S = 10;
+// The live line's look-back: short enough to show a stall within seconds, long enough to smooth one slow flush.
+const LIVE_SECONDS = 5;
 const INITIAL_SECONDS = 1024;
 const MAX_TAIL_CHARS = 4 * 1024 * 1024;
 
@@ -196,6 +203,7 @@ class WindowAcc {
   requests = 0;
   failed = 0;
   successes = 0;
+  dropped = 0;
   minUs = Infinity;
   maxUs = -Infinity;
   firstOffsetS = Infinity;
@@ -285,6 +293,10 @@ const K_NONE = 0;
 const K_DURATION = 1;
 const K_FAILED = 2;
 const K_VERSION = 3;
+const K_DROPPED = 4;
+
+// Length of each kind's `name"` in a line: where the fast parser picks up after it.
+const METRIC_NAME_LENGTH = [0, 18, 16, 20, 19];
 
 // Char codes used by the pre-JSON.parse filter.
 const C_BRACE = 123;
@@ -297,6 +309,7 @@ const B_TYPE_METRIC = Buffer.from('{"type":"Metric"');
 const B_DURATION = Buffer.from('http_req_duration"');
 const B_FAILED = Buffer.from('http_req_failed"');
 const B_VERSION = Buffer.from('chaos_model_version"');
+const B_DROPPED = Buffer.from('dropped_iterations"');
 
 function bytesAt(buf: Buffer, at: number, what: Buffer): boolean {
   if (at + what.length > buf.length) return false;
@@ -323,9 +336,11 @@ export class K6Ingest {
   private maxSec = -1;
   private readonly open = new Map<number, Histogram>();
   private readonly pool: Histogram[] = [];
+  private readonly liveHist = secondHistogram();
   private finalizedBelow = 0;
   private timelineTruncated = false;
 
+  private droppedBeforeStart = 0;
   private lines = 0;
   private parsed = 0;
   private malformed = 0;
@@ -424,6 +439,7 @@ export class K6Ingest {
         else if (c9 === C_F && bytesAt(buf, n, B_FAILED)) kind = K_FAILED;
         else return;
       } else if (c0 === C_C && bytesAt(buf, n, B_VERSION)) kind = K_VERSION;
+      else if (c0 === C_D && bytesAt(buf, n, B_DROPPED)) kind = K_DROPPED;
       else return;
     } else if (bytesAt(buf, s, B_TYPE_METRIC)) {
       return;
@@ -432,10 +448,7 @@ export class K6Ingest {
     let time: unknown;
     let value: unknown;
     let tags: Record<string, unknown>;
-    if (
-      kind !== K_NONE &&
-      this.fastPoint(text, 11 + (kind === K_DURATION ? 18 : kind === K_FAILED ? 16 : 20))
-    ) {
+    if (kind !== K_NONE && this.fastPoint(text, 11 + METRIC_NAME_LENGTH[kind]!)) {
       time = this.fTime;
       value = this.fValue;
       tags = this.fTags;
@@ -453,6 +466,7 @@ export class K6Ingest {
         if (doc.metric === 'http_req_duration') kind = K_DURATION;
         else if (doc.metric === 'http_req_failed') kind = K_FAILED;
         else if (doc.metric === 'chaos_model_version') kind = K_VERSION;
+        else if (doc.metric === 'dropped_iterations') kind = K_DROPPED;
         else return;
       }
       time = doc.data?.time;
@@ -471,7 +485,8 @@ export class K6Ingest {
     this.parsed++;
     if (kind === K_DURATION) this.duration(ms, value, tags);
     else if (kind === K_FAILED) this.failed(ms, value, tags);
-    else this.version(ms, value, tags);
+    else if (kind === K_VERSION) this.version(ms, value, tags);
+    else this.dropped(ms, value, tags);
   }
 
   // Results of fastPoint; fTags is reused for every line (its values are only read synchronously).
@@ -639,6 +654,18 @@ export class K6Ingest {
     }
   }
 
+  private dropped(ms: number, value: number, tags: Record<string, unknown>): void {
+    // An arrival k6 could not start: no request ever went out, so it does not start the load's clock.
+    if (Number.isNaN(this.t0)) {
+      this.droppedBeforeStart += value;
+      return;
+    }
+    const off = this.offset(ms);
+    this.all.dropped += value;
+    const acc = this.accFor(tags.window, off);
+    if (acc) acc.dropped += value;
+  }
+
   private secondLatency(sec: number, us: number): void {
     if (sec < this.finalizedBelow) {
       this.late++;
@@ -673,21 +700,39 @@ export class K6Ingest {
     this.p99.data[s] = quantileMs(h, 0.99, min, h.maxValue) ?? NaN;
   }
 
-  live(): LiveStats {
-    const elapsedS = Number.isNaN(this.t0) ? 0 : Math.max(0, (this.lastMs - this.t0) / 1000);
+  /**
+   * Progress as of `nowMs` (wall clock): the rate and p95 of the last few complete seconds before now, so a
+   * load that stopped shows 0 req/s and how long it has been quiet, not the last figure it had.
+   */
+  live(nowMs: number = Date.now()): LiveStats {
     const { requests, failed } = this.all;
-    const to = Math.min(Math.floor(elapsedS), this.reqs.data.length);
-    const from = Math.max(0, to - 5);
+    if (Number.isNaN(this.t0))
+      return { elapsedS: 0, requests, failed, errorRate: 0, rps: 0, p95Ms: null, idleS: 0 };
+    const elapsedS = Math.max(0, (nowMs - this.t0) / 1000);
+    // k6 writes its NDJSON about once a second, so the second before now is not complete yet.
+    const to = Math.max(0, Math.floor(elapsedS) - 1);
+    const from = Math.max(0, to - LIVE_SECONDS);
     let n = 0;
-    for (let s = from; s < to; s++) n += this.reqs.data[s]!;
+    const merged = this.liveHist;
+    merged.reset();
+    for (let s = from; s < to; s++) {
+      if (s < this.reqs.data.length) n += this.reqs.data[s]!;
+      const h = this.open.get(s);
+      if (h) merged.add(h);
+    }
     const secs = to - from;
+    const idleMs = nowMs - this.lastMs;
     return {
       elapsedS: round3(elapsedS),
       requests,
       failed,
       errorRate: requests > 0 ? failed / requests : 0,
-      rps: secs > 0 ? n / secs : requests > 0 && elapsedS > 0 ? requests / elapsedS : 0,
-      p95Ms: quantileMs(this.all.hist, 0.95, this.all.minUs, this.all.maxUs),
+      rps: secs > 0 ? n / secs : 0,
+      p95Ms:
+        merged.totalCount > 0
+          ? quantileMs(merged, 0.95, merged.getValueAtPercentile(0), merged.maxValue)
+          : null,
+      idleS: Number.isFinite(idleMs) && idleMs >= 2000 ? Math.floor(idleMs / 1000) : 0,
     };
   }
 
@@ -726,6 +771,11 @@ export class K6Ingest {
     };
   }
 
+  private firstConfigured(): WindowAcc | undefined {
+    const first = this.configured[0];
+    return first ? this.accs.get(first.name) : undefined;
+  }
+
   private windowSummary(acc: WindowAcc, startS: number, endS: number, effectiveEndS: number): WindowSummary {
     const has = acc.requests > 0;
     const q = (p: number): number | null =>
@@ -750,6 +800,8 @@ export class K6Ingest {
       minMs: has ? acc.minUs / 1000 : null,
       maxMs: has ? acc.maxUs / 1000 : null,
       statusCounts: acc.status.toRecord(),
+      dropped:
+        acc.dropped + (acc.name === 'all' || acc === this.firstConfigured() ? this.droppedBeforeStart : 0),
       statusByPayload: byPayload,
       modelVersions: acc.versions.toRecord(),
       longestGap: acc.longestGap(startS, effectiveEndS),

@@ -61,7 +61,7 @@ export function findK6(env: NodeJS.ProcessEnv = process.env): string {
 /** The script shipped with chaos; resolved on use so that importing this module touches no file. */
 export function builtinScript(): string {
   // src/load/k6.ts and dist/load/k6.js both sit two levels below the package root, next to k6/.
-  return fileURLToPath(new URL('../../k6/score.js', import.meta.url));
+  return fileURLToPath(new URL('../../k6/score.ts', import.meta.url));
 }
 
 /** k6's own exit codes (go.k6.io/k6/errext/exitcodes); 99 is data, not a failure. */
@@ -111,7 +111,7 @@ export interface RunK6Options {
   endpointKey?: string;
   /** Report dir: raw NDJSON, summary export and k6's stdout/stderr go here. Created if missing. */
   outDir: string;
-  /** Default: the built-in k6/score.js. */
+  /** Default: the built-in k6/score.ts. */
   script?: string;
   /** Default: findK6(env). */
   k6Bin?: string;

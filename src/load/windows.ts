@@ -40,7 +40,7 @@ export function validateWindows(windows: readonly WindowSpec[]): string[] {
   return problems;
 }
 
-/** The inverse of parseWindows: what k6/score.js reads from CHAOS_WINDOWS. */
+/** The inverse of parseWindows: what k6/harness.ts reads from CHAOS_WINDOWS. */
 export function formatWindows(windows: readonly WindowSpec[]): string {
   const problems = validateWindows(windows);
   if (problems.length > 0) throw new InvalidInputError(problems);

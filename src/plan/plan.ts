@@ -34,6 +34,8 @@ export interface Plan {
   k6: {
     /** One entry of k6's `scenarios` option. */
     scenario: Record<string, unknown>;
+    /** The same profile as numbers: what load coverage checks the measured load against. */
+    profile: LoadProfile;
     thresholds: Record<string, string[]>;
     windows: { name: PhaseWindow; seconds: number }[];
     features: number;
@@ -45,6 +47,18 @@ export interface Plan {
     /** Names of variables taken from the caller's environment and redacted everywhere. */
     secretEnv: string[];
   };
+}
+
+export interface LoadProfile {
+  executor: 'constant-arrival-rate' | 'ramping-arrival-rate' | 'constant-vus' | 'ramping-vus';
+  /** constant-arrival-rate: iterations per second. */
+  rate: number;
+  /** constant-vus: VUs; ramping-vus: VUs at the start. ramping-arrival-rate starts at 0 iterations/s. */
+  vus: number;
+  /** Ramping executors: the level (iterations/s or VUs) reached at the end of each stage. */
+  stages: { durationMs: number; target: number }[];
+  /** constant executors: how long they run (the windows' total). */
+  durationMs: number;
 }
 
 export interface PlanOptions {
@@ -125,9 +139,18 @@ export function buildPlan(scenario: Scenario, opts: PlanOptions): Plan {
   }
   k6Scenario.gracefulStop = '5s';
 
+  const profile: LoadProfile = {
+    executor: l.executor,
+    rate: l.rate ?? 0,
+    vus: l.executor === 'ramping-vus' ? 0 : vus,
+    stages: (l.stages ?? []).map((st, i) => ({ durationMs: stageMs[i]!, target: st.target })),
+    durationMs: totalMs,
+  };
+
   const oversize = scenario.faults.find((f) => f.type === 'oversize-batch');
   const k6: Plan['k6'] = {
     scenario: k6Scenario,
+    profile,
     thresholds: l.thresholds ?? {},
     windows: windows.map((w) => ({ name: w.name, seconds: (w.endMs - w.startMs) / 1000 })),
     features: l.payload.features,

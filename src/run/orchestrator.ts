@@ -29,6 +29,7 @@ import {
   type WindowName,
 } from '../verdict/result.js';
 import { judgeSlos, overallVerdict, type WindowEvidence } from '../verdict/slo.js';
+import { applyCoverage, describeShortfall, measureCoverage } from '../verdict/coverage.js';
 import type { Redactor } from './redact.js';
 import { checkSteadyState } from './steady-state.js';
 
@@ -45,6 +46,10 @@ export interface LoadOutcome {
   exitCode: number | null;
   /** k6 failed for a reason other than thresholds (script error, bad options). */
   error: string | null;
+  /** The last error k6 logged while running (an iteration that threw, for instance), or null. */
+  scriptError: string | null;
+  /** Options of a custom script that the scenario's profile replaced. */
+  ignoredOptions: string[];
 }
 
 export interface RunDeps {
@@ -183,7 +188,7 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
       const live = load?.live();
       const t = Date.now() - t0;
       out.progress(
-        `[${windowAt(plan, t)} ${fmtClock(t)}/${fmtClock(plan.totalMs)}] ${live ? `${live.rps.toFixed(1)} req/s · p95 ${live.p95Ms === null ? '–' : Math.round(live.p95Ms)} ms · errors ${(live.errorRate * 100).toFixed(2)}%` : 'waiting for data'} · ready ${pods.readyCount()}${desiredReplicas ? `/${desiredReplicas}` : ''}`,
+        `[${windowAt(plan, t)} ${fmtClock(t)}/${fmtClock(plan.totalMs)}] ${live ? liveLine(live) : 'waiting for data'} · ready ${pods.readyCount()}${desiredReplicas ? `/${desiredReplicas}` : ''}`,
       );
     }, 1000);
     progress.unref();
@@ -270,7 +275,20 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
         longestGapS: w.longestGap ? w.longestGap.seconds : w.successes > 0 ? 0 : null,
       };
     }
-    const slos = await judgeSlos(plan, {
+    // Judged only on a load that ran to its end: an interrupted run is INCONCLUSIVE anyway.
+    const coverage =
+      summary && !ctx.interrupt.aborted
+        ? measureCoverage(plan, {
+            windows: summary.windows,
+            perSecond: summary.timeline.map((p) => p.requests),
+          })
+        : [];
+    for (const c of coverage) {
+      if (c.ok) continue;
+      const why = outcome?.scriptError ? `; k6 logged: ${outcome.scriptError}` : '';
+      reasons.push(`${describeShortfall(c)}${why}`);
+    }
+    const judgedSlos = await judgeSlos(plan, {
       load: evidence,
       pods,
       faults: faultRecords,
@@ -280,6 +298,7 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
       previousLogs,
       promql: deps.promql,
     });
+    const slos = applyCoverage(judgedSlos, coverage);
     const judged = overallVerdict(slos, faultRecords);
     let verdict = forced ?? judged.verdict;
     // Anything that went wrong around the SLOs (a failed revert, k6 dying, steady state not returning)
@@ -328,6 +347,14 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
       windows: windowStats,
       timeline,
       events,
+      load: outcome
+        ? {
+            script: s.load.script ?? null,
+            ignoredOptions: outcome.ignoredOptions,
+            coverage,
+            k6Error: outcome.scriptError ? deps.redact(outcome.scriptError) : null,
+          }
+        : undefined,
       errorBudget:
         budgetSlo !== null && all && all.requests > 0
           ? {
@@ -370,6 +397,12 @@ async function waitUntil(epochMs: number, interrupt: AbortSignal): Promise<boole
   } catch {
     return false;
   }
+}
+
+function liveLine(live: LiveStats): string {
+  const rate = live.idleS > 0 ? `no requests for ${live.idleS} s` : `${live.rps.toFixed(1)} req/s`;
+  const p95 = live.p95Ms === null ? '–' : String(Math.round(live.p95Ms));
+  return `${rate} · p95 ${p95} ms · errors ${(live.errorRate * 100).toFixed(2)}%`;
 }
 
 function fmtClock(ms: number): string {

@@ -126,6 +126,24 @@ export async function loadDocumentFile<T>(kind: DocumentKind<T>, file: string): 
   return parseDocumentOf(kind, bytes, file, { baseDir: path.dirname(file) });
 }
 
+/**
+ * A diagnostic for a problem found after loading (k6 refusing the script a scenario names, say), placed at the
+ * value `path` names in the file; at 1:1 when the file or the path is gone.
+ */
+export async function diagnosticAt(file: string, path: PathSegment[], message: string): Promise<Diagnostic> {
+  let pos: Position = { line: 1, col: 1 };
+  try {
+    const text = await readFile(file, 'utf8');
+    const lineCounter = new LineCounter();
+    const node = parseYaml(text, lineCounter).getIn(path, true) as
+      { range?: [number, ...number[]] } | undefined;
+    if (node?.range) pos = lineCounter.linePos(node.range[0]);
+  } catch {
+    // the file changed under us: the message still says what is wrong
+  }
+  return { file, line: pos.line, col: pos.col, path: formatPath(path), message };
+}
+
 /** A filesystem error in words, for a diagnostic or an error line. */
 export function fsProblem(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;

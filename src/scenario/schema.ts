@@ -79,7 +79,18 @@ const steadyStateCheck = z.discriminatedUnion('type', [
 const stage = z.strictObject({ duration, target: z.number().int().min(0).max(100_000) });
 
 const load = z.strictObject({
-  script: z.string().min(1).optional().describe('Your own k6 script; default: the built-in scoring profile'),
+  script: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'Your own k6 script (.js or .ts), run under this load profile; default: the built-in scoring profile',
+    ),
+  exec: z
+    .string()
+    .regex(/^[A-Za-z_$][A-Za-z0-9_$]*$/, 'must be the name of a function the script exports')
+    .optional()
+    .describe("The script's exported function to run each iteration; default: its default export"),
   executor: z
     .enum(['constant-arrival-rate', 'ramping-arrival-rate', 'constant-vus', 'ramping-vus'])
     .default('constant-arrival-rate'),

@@ -81,6 +81,8 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
   }
   if (l.maxVUs !== undefined && l.vus !== undefined && l.maxVUs < l.vus)
     add(['load', 'maxVUs'], 'must be ≥ vus');
+  if (l.exec !== undefined && !l.script)
+    add(['load', 'exec'], 'names a function of load.script; the built-in script has none to choose');
   if (l.payload.file && l.script)
     add(['load', 'payload', 'file'], 'payload files feed the built-in script only');
 

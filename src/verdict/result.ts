@@ -60,6 +60,32 @@ export interface WindowStats {
   statusCounts: Record<string, number>;
 }
 
+/** Whether the load reached a window the verdict depends on (src/verdict/coverage.ts). */
+export interface LoadCoverage {
+  window: 'baseline' | 'fault' | 'recovery';
+  /** 'requests' for arrival-rate executors; 'seconds' with at least one request for VU executors. */
+  unit: 'requests' | 'seconds';
+  expected: number;
+  measured: number;
+  /** k6's dropped_iterations in the window: arrivals it had no VU for. */
+  dropped: number;
+  /** measured / expected */
+  share: number;
+  required: number;
+  ok: boolean;
+}
+
+/** What ran the load. */
+export interface LoadInfo {
+  /** The custom script as the scenario names it, or null for the built-in one. */
+  script: string | null;
+  /** Options of the custom script that the scenario's profile replaced, e.g. ["iterations"]. */
+  ignoredOptions: string[];
+  coverage: LoadCoverage[];
+  /** The last error k6 logged (a script exception, for instance), or null. */
+  k6Error: string | null;
+}
+
 export interface TimelineEvent {
   at: string;
   /** seconds since load start, when known */
@@ -89,6 +115,8 @@ export interface RunResult {
   windows: WindowStats[];
   timeline: TimelinePoint[];
   events: TimelineEvent[];
+  /** Absent in results written before load coverage was checked. */
+  load?: LoadInfo;
   errorBudget: { slo: number; requests: number; errors: number; consumed: number } | null;
   /** Paths relative to the report dir. */
   artifacts: Record<string, string>;

@@ -39,7 +39,7 @@ interface Req {
   version?: string;
 }
 
-/** The lines k6 writes for one iteration of k6/score.js. */
+/** The lines k6 writes for one iteration of k6/score.ts. */
 function request(r: Req): string[] {
   const status = String(r.status ?? 200);
   const payload = r.payload ?? 'normal';
@@ -364,15 +364,50 @@ describe('K6Ingest latency', () => {
     expect(win(s, 'all').requests).toBe(3);
   });
 
-  it('reports live progress', () => {
+  it('reports live progress over the last seconds before now', () => {
     const ingest = new K6Ingest({ windows: WINDOWS });
-    expect(ingest.live()).toMatchObject({ requests: 0, rps: 0, p95Ms: null });
+    expect(ingest.live()).toMatchObject({ requests: 0, rps: 0, p95Ms: null, idleS: 0 });
     ingest.write(ndjson(standardRun().slice(0, 120)));
-    const live = ingest.live();
+    const t0 = ingest.summary().loadStartMs!;
+    const live = ingest.live(t0 + 12_500);
     expect(live.requests).toBe(120);
     expect(live.rps).toBeCloseTo(10, 5);
     expect(live.failed).toBe(10);
     expect(live.p95Ms).toBeGreaterThan(10);
+    expect(live.idleS).toBe(0);
+  });
+
+  it('says the load stopped instead of repeating its last figures', () => {
+    const ingest = new K6Ingest({ windows: WINDOWS });
+    ingest.write(ndjson(standardRun().slice(0, 120)));
+    const last = T0 + 11.95 * 1000;
+    const live = ingest.live(last + 7_000);
+    expect(live.idleS).toBe(7);
+    expect(live.rps).toBe(0);
+    expect(live.p95Ms).toBeNull();
+    expect(live.requests).toBe(120);
+  });
+});
+
+describe('dropped iterations', () => {
+  const dropped = (at: number, n = 1) => point('dropped_iterations', at, n, { scenario: 'score' });
+
+  it('are counted in the window of their time, and not before the load started', () => {
+    const reqs = standardRun();
+    const s = ingestAll(ndjson(reqs, []) + [dropped(12), dropped(15, 2), dropped(25)].join('\n') + '\n', {
+      windows: WINDOWS,
+    });
+    expect(win(s, 'baseline').dropped).toBe(0);
+    expect(win(s, 'fault').dropped).toBe(3);
+    expect(win(s, 'recovery').dropped).toBe(1);
+    expect(win(s, 'all').dropped).toBe(4);
+  });
+
+  it("before any request are the first window's", () => {
+    const s = ingestAll(`${dropped(0.01, 5)}\n` + ndjson([{ at: 1 }]), { windows: WINDOWS });
+    expect(win(s, 'baseline').dropped).toBe(5);
+    expect(win(s, 'all').dropped).toBe(5);
+    expect(win(s, 'all').requests).toBe(1);
   });
 });
 

@@ -1,0 +1,153 @@
+/*
+ * What every load chaos runs shares, whichever script sends the requests: the windows each request is tagged
+ * with, and the k6 options a scenario's load profile becomes. Imported by the built-in k6/score.ts and by the
+ * entry module the harness generates around a custom script (src/load/entry.ts), so a custom script gets the
+ * same profile and the same window tags as the built-in one without writing any glue.
+ *
+ * Everything comes from environment variables set by the harness (src/load/k6.ts):
+ *   CHAOS_SCENARIO_JSON    one k6 scenario object ({"executor": "constant-arrival-rate", "rate": 50, ...}) or a
+ *                          whole `scenarios` map. Supported executors: constant-arrival-rate, ramping-arrival-rate,
+ *                          ramping-vus, constant-vus. A missing duration (and no stages) defaults to the sum of
+ *                          CHAOS_WINDOWS. Default: constant-arrival-rate 10/s.
+ *   CHAOS_THRESHOLDS_JSON  optional k6 thresholds map, e.g. {"http_req_failed": ["rate<0.01"]}.
+ *   CHAOS_WINDOWS          ordered "name:seconds" list, e.g. "baseline:30,fault:60,recovery:30" (default
+ *                          "baseline:60"). Every request is tagged `window` by elapsed test-run time at the start
+ *                          of its iteration; time past the last window still counts as the last window.
+ *   CHAOS_NO_CONNECTION_REUSE  "true": a new TCP connection per request, like many independent clients.
+ */
+import exec from 'k6/execution';
+import type { Options, Scenario } from 'k6/options';
+
+export function fail(message: string): never {
+  throw new Error(`chaos: ${message}`);
+}
+
+export function jsonEnv(name: string): unknown {
+  const raw = __ENV[name];
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (e) {
+    return fail(`${name} is not valid JSON: ${String(e)}`);
+  }
+}
+
+interface Window {
+  name: string;
+  seconds: number;
+}
+
+const WINDOWS: Window[] = (__ENV.CHAOS_WINDOWS || 'baseline:60').split(',').map((part) => {
+  const m = /^\s*([A-Za-z0-9_-]+)\s*:\s*(\d+(?:\.\d+)?)\s*$/.exec(part);
+  if (!m) return fail(`CHAOS_WINDOWS entry "${part}" is not name:seconds`);
+  return { name: m[1]!, seconds: Number(m[2]) };
+});
+// Window ends in ms of test-run time, precomputed so the per-iteration lookup is a short scan.
+const WINDOW_ENDS_MS: number[] = [];
+{
+  let acc = 0;
+  for (const w of WINDOWS) {
+    acc += w.seconds * 1000;
+    WINDOW_ENDS_MS.push(acc);
+  }
+}
+const TOTAL_S = WINDOW_ENDS_MS[WINDOW_ENDS_MS.length - 1]! / 1000;
+const LAST_WINDOW = WINDOWS[WINDOWS.length - 1]!.name;
+
+export function windowAt(elapsedMs: number): string {
+  for (let i = 0; i < WINDOW_ENDS_MS.length; i++) if (elapsedMs < WINDOW_ENDS_MS[i]!) return WINDOWS[i]!.name;
+  return LAST_WINDOW;
+}
+
+export function currentWindow(): string {
+  return windowAt(exec.instance.currentTestRunDuration);
+}
+
+/**
+ * Tags everything this VU emits from now on (requests, checks, custom metrics) with the current window: the
+ * same tag the built-in script puts on its requests, for code the harness did not write.
+ */
+export function tagWindow(): string {
+  const window = currentWindow();
+  exec.vu.metrics.tags.window = window;
+  return window;
+}
+
+const EXECUTORS = ['constant-arrival-rate', 'ramping-arrival-rate', 'ramping-vus', 'constant-vus'];
+
+function harnessScenarios(exec?: string): Record<string, Scenario> {
+  const parsed = jsonEnv('CHAOS_SCENARIO_JSON');
+  const given =
+    parsed === undefined
+      ? { executor: 'constant-arrival-rate', rate: 10, timeUnit: '1s', preAllocatedVUs: 10, maxVUs: 100 }
+      : parsed;
+  if (given === null || typeof given !== 'object' || Array.isArray(given))
+    fail('CHAOS_SCENARIO_JSON must be a JSON object');
+  const obj = given as Record<string, unknown>;
+  const map = (typeof obj.executor === 'string' ? { score: obj } : obj) as Record<
+    string,
+    Record<string, unknown>
+  >;
+  for (const name of Object.keys(map)) {
+    const s = map[name];
+    if (!s || EXECUTORS.indexOf(String(s.executor)) < 0)
+      fail(`scenario "${name}": executor must be one of ${EXECUTORS.join(', ')}`);
+    // The harness sizes windows, so a scenario without its own length runs exactly as long as the windows.
+    const hasLength = s.duration !== undefined || Array.isArray(s.stages);
+    if (!hasLength && (s.executor === 'constant-arrival-rate' || s.executor === 'constant-vus'))
+      s.duration = `${TOTAL_S}s`;
+    if (exec !== undefined) s.exec = exec;
+  }
+  return map as unknown as Record<string, Scenario>;
+}
+
+// The tags the harness reads; url/name/group vary per request in many scripts and only make every NDJSON
+// line longer, so they are left out unless a custom script asks for them.
+const SYSTEM_TAGS = ['status', 'method', 'scenario', 'expected_response', 'error', 'error_code'];
+const SUMMARY_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'];
+
+function harnessThresholds(): NonNullable<Options['thresholds']> {
+  return (jsonEnv('CHAOS_THRESHOLDS_JSON') as Options['thresholds']) || {};
+}
+
+/** The built-in script's options. */
+export function builtinOptions(): Options {
+  return {
+    scenarios: harnessScenarios(),
+    // Many independent clients open their own connections; one k6 VU reusing a socket would pin its traffic
+    // to one pod and hide how new pods are admitted to the Service.
+    noConnectionReuse: __ENV.CHAOS_NO_CONNECTION_REUSE === 'true',
+    thresholds: harnessThresholds(),
+    // Bodies are never read; discarding them keeps k6's per-request cost and memory flat.
+    discardResponseBodies: true,
+    summaryTrendStats: SUMMARY_TREND_STATS,
+    systemTags: SYSTEM_TAGS,
+  };
+}
+
+/**
+ * Options that decide how much load runs and for how long. The scenario owns them: a custom script's own
+ * values are dropped (the harness reports them before the run, src/load/entry.ts).
+ */
+export const PROFILE_OPTIONS = ['scenarios', 'duration', 'vus', 'iterations', 'stages', 'rps'] as const;
+
+/**
+ * A custom script's options under the scenario's profile: its compatible options (thresholds, tags,
+ * discardResponseBodies, ...) are kept, the profile is the harness's, and `exec` runs the harness's wrapper.
+ */
+export function customOptions(user: Options | undefined, exec: string): Options {
+  const own: Record<string, unknown> = { ...(user ?? {}) };
+  for (const k of PROFILE_OPTIONS) delete own[k];
+  const thresholds = { ...(user?.thresholds ?? {}), ...harnessThresholds() };
+  const tags = user?.systemTags ? [...user.systemTags] : [];
+  for (const t of SYSTEM_TAGS) if (tags.indexOf(t) < 0) tags.push(t);
+  const options: Options = {
+    ...own,
+    scenarios: harnessScenarios(exec),
+    thresholds,
+    systemTags: tags,
+    summaryTrendStats: SUMMARY_TREND_STATS,
+  };
+  if (__ENV.CHAOS_NO_CONNECTION_REUSE === 'true') options.noConnectionReuse = true;
+  return options;
+}
