@@ -195,3 +195,27 @@ describe('help and exit codes', () => {
     expect(run.stdout).toBe('');
   });
 });
+
+describe('chaos run with a custom k6 script k6 cannot load', () => {
+  it.each([
+    ['a syntax error', 'export default function ( {\n', 'default'],
+    ['no such function (load.exec)', 'export default function () {}\n', 'browse'],
+  ])('%s: exit 2 at load.script, before any cluster call', (_, source, exec) => {
+    const sub = mkdtempSync(path.join(dir, 'script-'));
+    writeFileSync(path.join(sub, 'load.js'), source);
+    const yaml = readFileSync(path.join(ROOT, 'examples/custom-script/feature-store-pod-kill.yaml'), 'utf8')
+      .replace('../../scenarios/schema.json', path.join(ROOT, 'scenarios/schema.json'))
+      .replace('  script: load.js', `  script: load.js\n  exec: ${exec}`);
+    writeFileSync(path.join(sub, 'scenario.yaml'), yaml);
+    // The kubeconfig points nowhere: any cluster call would be exit 3, not 2.
+    const run = chaos(['run', path.join(sub, 'scenario.yaml')], {
+      env: { KUBECONFIG: '/nonexistent/kubeconfig' },
+    });
+    expect(run.code, run.stderr).toBe(2);
+    const line = yaml.split('\n').findIndex((l) => l.startsWith('  script: load.js')) + 1;
+    expect(run.stderr).toContain(
+      `${path.join(sub, 'scenario.yaml')}:${line}:11: load.script: load.js: k6 cannot load the script: `,
+    );
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+  });
+});
