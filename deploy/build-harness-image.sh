@@ -22,8 +22,9 @@ trap 'rm -rf "$stage"' EXIT
 (cd "$repo" && npx tsc -p tsconfig.build.json)
 mkdir -p "$stage/app"
 cp -R "$repo/bin" "$repo/dist" "$repo/k6" "$repo/package.json" "$repo/package-lock.json" "$stage/app/"
-# Production dependencies only, exactly as locked; no install scripts run.
-(cd "$stage/app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error)
+# Production dependencies only, exactly as locked; no install scripts run. The sample apps under examples/ are
+# workspaces with their own dependencies: none of them belongs in the harness image.
+(cd "$stage/app" && npm ci --omit=dev --workspaces=false --ignore-scripts --no-audit --no-fund --loglevel=error)
 rm "$stage/app/package-lock.json"
 cp "$k6" "$stage/k6"
 cp "$here/harness/Dockerfile" "$stage/Dockerfile"
