@@ -1,7 +1,7 @@
 /**
  * Runs every benchmark and records the figures the README quotes.
  *
- *   npx tsx bench/run.ts [--only ingest,overhead,cold-start] [-- <extra bench/overhead.ts arguments>]
+ *   npx tsx bench/run.ts [--only ingest,overhead,cost,cold-start] [-- <extra bench/overhead.ts arguments>]
  *
  * Each bench (bench/ingest.ts, bench/overhead.ts, bench/validate-cold-start.ts) runs in its own child through
  * `npx tsx`, prints one JSON line, and is summarised here:
@@ -21,11 +21,12 @@ import { format, resolveConfig } from 'prettier';
 import { findK6 } from '../src/load/k6.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BENCHES = ['ingest', 'overhead', 'cold-start'] as const;
+const BENCHES = ['ingest', 'overhead', 'cost', 'cold-start'] as const;
 type Bench = (typeof BENCHES)[number];
 const FILES: Record<Bench, string> = {
   ingest: 'bench/ingest.ts',
   overhead: 'bench/overhead.ts',
+  cost: 'bench/cost.ts',
   'cold-start': 'bench/validate-cold-start.ts',
 };
 
@@ -162,6 +163,20 @@ if (ov) {
       verdict: '',
     },
   );
+}
+const co = results.cost;
+if (co) {
+  rows.push({
+    metric:
+      `CPU per request, k6 + chaos / a plain \`k6 run\` with no outputs (same script, ` +
+      `${fmt(co.rate)} req/s, ${fmt(co.seconds)} s × ${fmt(co.rounds)} interleaved rounds)`,
+    goal: '≤ 1.10',
+    measured:
+      `median ${fmt(co.ratioMedian, 3)} (quartiles ${fmt(co.ratioQ1, 3)}–${fmt(co.ratioQ3, 3)}, range ` +
+      `${fmt(co.ratioMin, 3)}–${fmt(co.ratioMax, 3)}); plain ${fmt(co.plainUsPerRequest)} µs, through chaos ` +
+      `${fmt(co.harnessK6UsPerRequest)} µs in k6 + ${fmt(co.harnessOwnUsPerRequest)} µs in chaos`,
+    verdict: co.pass === true ? 'PASS' : 'MISS',
+  });
 }
 const cs = results['cold-start'];
 if (cs) {
