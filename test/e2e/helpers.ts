@@ -2,7 +2,7 @@
  * Driving the real testbed from tests: kubectl and the chaos CLI as subprocesses, exactly as users run them.
  * The testbed must be up (`npm run testbed:up`); nothing here starts or fakes a cluster.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -215,12 +215,34 @@ export interface AuditEvent {
   };
 }
 
-/** The API server's audit events since `since` (testbed/audit-policy.yaml decides what is recorded). */
-export async function auditEventsSince(since: Date): Promise<AuditEvent[]> {
-  const text = await readFile(auditLog, 'utf8');
+const MARKER_PREFIX = 'chaos-e2e-audit-marker-';
+
+function auditEvents(text: string): AuditEvent[] {
   return text
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as AuditEvent)
-    .filter((e) => new Date(e.stageTimestamp) >= since);
+    .map((l) => JSON.parse(l) as AuditEvent);
+}
+
+/**
+ * The API server's audit events since `since` (testbed/audit-policy.yaml decides what is recorded), once the
+ * log holds everything done so far: a marker ConfigMap is written and its event awaited (the log backend writes
+ * events in the order requests complete), instead of sleeping and hoping the log caught up. The marker's own
+ * events are left out.
+ */
+export async function auditEventsSince(since: Date): Promise<AuditEvent[]> {
+  const marker = `${MARKER_PREFIX}${randomBytes(4).toString('hex')}`;
+  await kubectl('-n', NS, 'create', 'configmap', marker);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const events = auditEvents(await readFile(auditLog, 'utf8'));
+    if (events.some((e) => e.objectRef?.name === marker && e.stage === 'ResponseComplete')) {
+      await kubectl('-n', NS, 'delete', 'configmap', marker);
+      return events.filter(
+        (e) => new Date(e.stageTimestamp) >= since && !e.objectRef?.name?.startsWith(MARKER_PREFIX),
+      );
+    }
+    if (Date.now() > deadline) throw new Error(`the audit log never recorded the marker ${marker}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
