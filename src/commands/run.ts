@@ -252,6 +252,7 @@ async function runOne(
             : null,
         scriptError: lastK6Error(r.stderrTail),
         ignoredOptions: custom?.ignoredOptions ?? [],
+        thresholds: r.thresholds,
       })),
       live: () => run.live,
     };

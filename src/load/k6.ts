@@ -13,6 +13,7 @@ import { execa } from 'execa';
 import { EnvironmentError } from '../errors.js';
 import { K6Ingest } from './ingest.js';
 import type { LiveStats, LoadSummary } from './ingest.js';
+import type { ThresholdResult } from '../verdict/result.js';
 import { formatWindows, totalSeconds } from './windows.js';
 import type { WindowSpec } from './windows.js';
 
@@ -84,10 +85,30 @@ export const K6_EXIT_CODES: Readonly<Record<number, string>> = {
 
 export const K6_THRESHOLDS_CROSSED = 99;
 
-/** What k6's --summary-export writes: per metric, the stats named in summaryTrendStats (or count/rate/value). */
+/**
+ * What k6's --summary-export writes: per metric, the stats named in summaryTrendStats (or count/rate/value),
+ * and for a metric with thresholds a `thresholds` map of expression → true when CROSSED (k6 1.8; see
+ * thresholdResults).
+ */
 export interface K6SummaryExport {
   metrics: Record<string, Record<string, number>>;
   [key: string]: unknown;
+}
+
+/**
+ * The thresholds k6 judged, from its summary export. In that file `true` means the threshold was crossed
+ * (k6 1.8.1: `{"p(95)<0.0001": true}` beside exit 99), the opposite of the JSON summary's `ok`.
+ */
+export function thresholdResults(summary: K6SummaryExport | null): ThresholdResult[] {
+  const results: ThresholdResult[] = [];
+  for (const [metric, stats] of Object.entries(summary?.metrics ?? {})) {
+    const thresholds = (stats as Record<string, unknown>).thresholds;
+    if (!thresholds || typeof thresholds !== 'object') continue;
+    for (const [expression, crossed] of Object.entries(thresholds as Record<string, unknown>)) {
+      if (typeof crossed === 'boolean') results.push({ metric, expression, ok: !crossed });
+    }
+  }
+  return results.sort((a, b) => a.metric.localeCompare(b.metric) || a.expression.localeCompare(b.expression));
 }
 
 export interface RunK6Options {
@@ -149,6 +170,8 @@ export interface K6Result {
   summary: LoadSummary;
   /** k6's own end-of-test summary (--summary-export), or null when k6 wrote none. */
   k6Summary: K6SummaryExport | null;
+  /** The thresholds k6 judged (from k6Summary); empty when none were set or k6 wrote no summary. */
+  thresholds: ThresholdResult[];
   files: K6Files;
   /** The argv k6 ran with (holds no secret). */
   command: string[];
@@ -341,6 +364,7 @@ export function runK6(opts: RunK6Options): K6Run {
     const exitCode = r.exitCode ?? null;
     const signal = r.signal ?? null;
     const thresholdsCrossed = exitCode === K6_THRESHOLDS_CROSSED;
+    const k6Summary = await readSummary(files.summary);
     let failure: string | null = null;
     if (r.isCanceled) failure = 'cancelled';
     else if (r.timedOut)
@@ -359,7 +383,8 @@ export function runK6(opts: RunK6Options): K6Run {
       thresholdsCrossed,
       failure,
       summary: ingest.summary(),
-      k6Summary: await readSummary(files.summary),
+      k6Summary,
+      thresholds: thresholdResults(k6Summary),
       files,
       command: [bin, ...args],
       stderrTail,

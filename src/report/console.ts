@@ -44,6 +44,17 @@ export function renderConsoleSummary(result: RunResult, opts: ConsoleSummaryOpti
   }
   if (result.slos.length === 0) lines.push('  (no SLOs were evaluated)');
 
+  const thresholds = result.thresholds ?? [];
+  if (thresholds.length > 0) {
+    const crossed = thresholds.filter((t) => !t.ok).length;
+    lines.push(`k6 thresholds: ${thresholds.length - crossed} held, ${crossed} crossed`);
+    const metricWidth = Math.max(...thresholds.map((t) => clean(t.metric).length));
+    for (const t of thresholds) {
+      const verdict = t.ok ? paint('PASS', 'held'.padEnd(7)) : paint('FAIL', 'CROSSED');
+      lines.push(`  ${verdict}  ${clean(t.metric).padEnd(metricWidth)}  ${clean(t.expression)}`);
+    }
+  }
+
   if (result.reasons.length > 0) {
     lines.push('reasons:');
     for (const reason of result.reasons) lines.push(`  - ${clean(reason)}`);

@@ -1,10 +1,11 @@
-import type { RunResult, SloResult, Verdict } from '../verdict/result.js';
+import type { RunResult, SloResult, ThresholdResult, Verdict } from '../verdict/result.js';
 import { renderConsoleSummary } from './console.js';
 import { escapeXml, escapeXmlAttr } from './escape.js';
 import { faultStatus, formatMeasured, windowFor } from './format.js';
 
 /**
- * JUnit XML for CI test tabs: one <testsuite> per scenario run, one <testcase> per SLO named by its id.
+ * JUnit XML for CI test tabs: one <testsuite> per scenario run, one <testcase> per SLO named by its id and one
+ * per k6 threshold (a crossed one is a <failure>, as it fails the run).
  *
  * INCONCLUSIVE is written as <error>, not <skipped>. Jenkins, GitLab, Azure DevOps and the common GitHub junit
  * actions all count <skipped> as "not a failure" and keep the build green, which would let a run whose fault never
@@ -49,8 +50,11 @@ function buildSuite(
   run: RunResult,
   index: number,
 ): { xml: string; tests: number; failures: number; errors: number; time: number } {
-  const cases: Testcase[] = run.slos.map((slo) => sloCase(run, slo));
-  const runCase = runVerdictCase(run);
+  const cases: Testcase[] = [
+    ...run.slos.map((slo) => sloCase(run, slo)),
+    ...(run.thresholds ?? []).map((t) => thresholdCase(run, t)),
+  ];
+  const runCase = runVerdictCase(run, cases);
   if (runCase !== null) cases.push(runCase);
 
   const failures = cases.filter((c) => c.verdict === 'FAIL').length;
@@ -117,13 +121,27 @@ function sloCase(run: RunResult, slo: SloResult): Testcase {
   };
 }
 
+function thresholdCase(run: RunResult, t: ThresholdResult): Testcase {
+  const win = windowFor(run, 'all');
+  const verdict: Verdict = t.ok ? 'PASS' : 'FAIL';
+  return {
+    name: `k6 threshold ${t.metric} ${t.expression}`,
+    verdict,
+    kind: 'k6Threshold',
+    // k6 judges a threshold over the whole load.
+    time: win ? Math.max(0, win.endOffsetS - win.startOffsetS) : 0,
+    message: `k6 threshold ${t.expression} on ${t.metric} ${t.ok ? 'held' : 'crossed'}`,
+    detail: `k6 threshold on ${t.metric}: ${t.expression} — ${t.ok ? 'held' : 'crossed (k6 exit 99)'}`,
+  };
+}
+
 /**
  * The run verdict can be worse than every SLO verdict: an unconfirmed fault, an interrupted run or a run that
  * never measured anything. Without an extra case the suite would show green while the gate exits non-zero.
  */
-function runVerdictCase(run: RunResult): Testcase | null {
+function runVerdictCase(run: RunResult, cases: readonly Testcase[]): Testcase | null {
   if (run.verdict === 'PASS') return null;
-  if (run.slos.some((s) => s.verdict === run.verdict)) return null;
+  if (cases.some((c) => c.verdict === run.verdict)) return null;
   const unconfirmed = run.faults.filter((f) => !f.confirmed).map((f) => `${f.type}: ${f.description}`);
   const why =
     run.reasons.length > 0 ? run.reasons : unconfirmed.length > 0 ? unconfirmed : ['no reason recorded'];

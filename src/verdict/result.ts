@@ -86,6 +86,16 @@ export interface LoadInfo {
   k6Error: string | null;
 }
 
+/** One k6 threshold as k6 judged it at the end of the load (its --summary-export). */
+export interface ThresholdResult {
+  /** The k6 metric, with its tags for a sub-metric threshold, e.g. "http_req_duration{window:fault}". */
+  metric: string;
+  /** As written in load.thresholds (or the custom script), e.g. "p(95)<250". */
+  expression: string;
+  /** false when k6 reports the threshold crossed: the run then FAILs, as on a failed SLO. */
+  ok: boolean;
+}
+
 export interface TimelineEvent {
   at: string;
   /** seconds since load start, when known */
@@ -117,6 +127,8 @@ export interface RunResult {
   events: TimelineEvent[];
   /** Absent in results written before load coverage was checked. */
   load?: LoadInfo;
+  /** k6 thresholds and whether they held; empty when none were set or no load ran. Absent in older results. */
+  thresholds?: ThresholdResult[];
   errorBudget: { slo: number; requests: number; errors: number; consumed: number } | null;
   /** Paths relative to the report dir. */
   artifacts: Record<string, string>;

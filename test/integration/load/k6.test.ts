@@ -234,6 +234,25 @@ describe('runK6 with the real k6', () => {
     expect(fault.modelVersions.x).toBeGreaterThan(80);
   });
 
+  it('reports each threshold k6 judged: one that must hold and one that must be crossed', async () => {
+    model.reset({ failEvery: 0, outage: null });
+    const r = await runK6({
+      ...base(),
+      windows: [{ name: 'baseline', seconds: 2 }],
+      outDir: outDir(),
+      thresholds: {
+        http_req_duration: ['p(95)<100000', 'p(95)<0.0001'],
+        'http_req_failed{window:baseline}': ['rate<0.5'],
+      },
+    }).result;
+    expect(r).toMatchObject({ exitCode: 99, thresholdsCrossed: true, failure: null });
+    expect(r.thresholds).toEqual([
+      { metric: 'http_req_duration', expression: 'p(95)<0.0001', ok: false },
+      { metric: 'http_req_duration', expression: 'p(95)<100000', ok: true },
+      { metric: 'http_req_failed{window:baseline}', expression: 'rate<0.5', ok: true },
+    ]);
+  });
+
   it('stops k6 promptly when cancelled', async () => {
     model.reset({ failEvery: 0, outage: null });
     const ac = new AbortController();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EnvironmentError, ExitCode } from '../../../src/errors.js';
-import { builtinScript, findK6, k6Args, k6Env, runK6 } from '../../../src/load/k6.js';
+import { builtinScript, findK6, k6Args, k6Env, runK6, thresholdResults } from '../../../src/load/k6.js';
 import type { RunK6Options } from '../../../src/load/k6.js';
 
 const root = mkdtempSync(join(tmpdir(), 'chaos-k6-unit-'));
@@ -207,5 +207,34 @@ describe('runK6 (with a stand-in binary)', () => {
     expect(() => runK6(opts({ env: { PATH: '', CHAOS_TESTBED_CACHE: join(root, 'none') } }))).toThrow(
       EnvironmentError,
     );
+  });
+});
+
+describe('thresholdResults', () => {
+  it('reads k6 1.8 summary-export thresholds, where true means crossed', () => {
+    // As k6 v1.8.1 wrote it for a run that exited 99 (test/integration/load/k6.test.ts runs the real one).
+    const summary = {
+      metrics: {
+        http_req_failed: { passes: 0, fails: 5, thresholds: { 'rate<0.5': false }, value: 0 },
+        http_req_duration: {
+          avg: 1.2,
+          'p(95)': 3.5,
+          thresholds: { 'p(95)<0.0001': true, 'p(95)<100000': false },
+        },
+        'http_req_duration{window:fault}': { 'p(95)': 4.1, thresholds: { 'p(95)<250': false } },
+        http_reqs: { count: 5, rate: 582.8 },
+      },
+    } as unknown as Parameters<typeof thresholdResults>[0];
+    expect(thresholdResults(summary)).toEqual([
+      { metric: 'http_req_duration', expression: 'p(95)<0.0001', ok: false },
+      { metric: 'http_req_duration', expression: 'p(95)<100000', ok: true },
+      { metric: 'http_req_duration{window:fault}', expression: 'p(95)<250', ok: true },
+      { metric: 'http_req_failed', expression: 'rate<0.5', ok: true },
+    ]);
+  });
+
+  it('is empty without a summary or without thresholds', () => {
+    expect(thresholdResults(null)).toEqual([]);
+    expect(thresholdResults({ metrics: { http_reqs: { count: 2 } } })).toEqual([]);
   });
 });

@@ -50,4 +50,23 @@ describe('renderConsoleSummary', () => {
   it('says so when nothing was evaluated', () => {
     expect(renderConsoleSummary(makeRunResult({ slos: [] }))).toContain('(no SLOs were evaluated)');
   });
+
+  it('lists k6 thresholds, held and crossed, when there are any', () => {
+    const out = renderConsoleSummary(
+      makeRunResult({
+        thresholds: [
+          { metric: 'http_req_duration', expression: 'p(95)<250', ok: false },
+          { metric: 'http_req_failed', expression: 'rate<0.01', ok: true },
+        ],
+      }),
+    );
+    expect(out).toContain(
+      [
+        'k6 thresholds: 1 held, 1 crossed',
+        '  CROSSED  http_req_duration  p(95)<250',
+        '  held     http_req_failed    rate<0.01',
+      ].join('\n'),
+    );
+    expect(text).not.toContain('k6 thresholds');
+  });
 });

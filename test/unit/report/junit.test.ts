@@ -134,4 +134,32 @@ describe('renderJunit', () => {
     const parsed = parseXml(renderJunit(run));
     expect(findAll(parsed, 'testcase').map((c) => c.attrs.name)).toEqual(['run-verdict']);
   });
+
+  it('has a testcase per k6 threshold; a crossed one is a failure that explains the run FAIL', () => {
+    const run = makeRunResult({
+      thresholds: [
+        { metric: 'http_req_duration', expression: 'p(95)<250', ok: false },
+        { metric: 'http_req_failed', expression: 'rate<0.01', ok: true },
+      ],
+    });
+    run.slos = run.slos.map((s) => ({ ...s, verdict: 'PASS' as const }));
+    const parsed = parseXml(renderJunit(run));
+    const cases = findAll(parsed, 'testcase');
+    expect(cases.map((c) => c.attrs.name)).toEqual([
+      ...run.slos.map((s) => s.id),
+      'k6 threshold http_req_duration p(95)<250',
+      'k6 threshold http_req_failed rate<0.01',
+    ]);
+    const crossed = cases.find((c) => c.attrs.name === 'k6 threshold http_req_duration p(95)<250');
+    expect(crossed?.children[0]?.name).toBe('failure');
+    expect(crossed?.children[0]?.attrs).toMatchObject({
+      type: 'k6Threshold',
+      message: 'k6 threshold p(95)<250 on http_req_duration crossed',
+    });
+    expect(cases.find((c) => c.attrs.name === 'k6 threshold http_req_failed rate<0.01')?.children).toEqual(
+      [],
+    );
+    // The crossed threshold already says why the run FAILs: no extra run-verdict case.
+    expect(parsed.attrs).toMatchObject({ tests: String(run.slos.length + 2), failures: '1', errors: '0' });
+  });
 });

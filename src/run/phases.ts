@@ -1,0 +1,353 @@
+/**
+ * The phases of one run, in the order runPlan calls them: preflight → steady state before → load start →
+ * baseline → inject → fault window → triage → revert → recovery → steady state again → verdict. Each reads
+ * and extends the RunState; none reverts on its own error — runPlan's `finally` does, whatever phase threw.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HttpProbe } from '../adapters/http.js';
+import type { Kube, Pod } from '../adapters/kube.js';
+import { ChaosError, ExitCode } from '../errors.js';
+import { faultPlugin } from '../faults/registry.js';
+import type { LiveStats } from '../load/ingest.js';
+import { toTimeline, toWindowStats } from '../load/ingest.js';
+import { K6_FILES } from '../load/k6.js';
+import { collectTriage } from '../observe/triage.js';
+import { windowAt, type Plan } from '../plan/plan.js';
+import { parsePercent } from '../scenario/units.js';
+import { applyCoverage, describeShortfall, measureCoverage } from '../verdict/coverage.js';
+import { RESULT_SCHEMA_VERSION, type RunResult, type Verdict, type WindowName } from '../verdict/result.js';
+import { judgeSlos, overallVerdict, type WindowEvidence } from '../verdict/slo.js';
+import { thresholdChecks } from '../verdict/thresholds.js';
+import { note, revertAll, round, type RunState } from './state.js';
+import { checkSteadyState } from './steady-state.js';
+
+/** Finds the targets and records what recovery is measured against: replicas and model version before. */
+export async function preflight(state: RunState): Promise<void> {
+  const { plan, deps } = state;
+  const s = plan.scenario;
+  note(
+    state,
+    'phase',
+    `preflight: ${s.metadata.name} against ${plan.namespace} (context ${deps.kube.context})`,
+  );
+  const targets = await deps.kube.listPods(plan.namespace, s.target.selector);
+  if (targets.length === 0) {
+    throw new ChaosError(
+      ExitCode.Environment,
+      `target selector ${JSON.stringify(s.target.selector)} matches no pod in namespace ${plan.namespace}`,
+      'check target.namespace and target.selector with `chaos plan`',
+    );
+  }
+  if (s.target.deployment) {
+    state.desiredReplicas =
+      (await deps.kube.readDeployment(plan.namespace, s.target.deployment)).spec?.replicas ?? null;
+  }
+  if (s.target.versionUrl) state.versionBefore = await deps.http.modelVersion(s.target.versionUrl);
+}
+
+/** False when the system is not healthy to begin with: the experiment would then mean nothing. */
+export async function steadyStateBefore(state: RunState): Promise<boolean> {
+  const steady = await checkSteadyState(state.plan, state.deps.kube, state.deps.http, 'before');
+  for (const line of steady.lines) note(state, 'phase', `steady state before: ${line}`);
+  if (!steady.ok) {
+    state.reasons.push(`steady state did not hold before the experiment: ${steady.failures.join('; ')}`);
+    return false;
+  }
+  return true;
+}
+
+/** Watches the target pods and starts k6; returns once k6 sent its first request (the timeline's zero). */
+export async function startLoad(state: RunState): Promise<void> {
+  const { plan, deps } = state;
+  const s = plan.scenario;
+  state.watch = deps.kube.watch<Pod>(
+    `/api/v1/namespaces/${plan.namespace}/pods`,
+    {
+      labelSelector: Object.entries(s.target.selector)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+    },
+    (e) => state.pods.apply(e),
+  );
+
+  note(
+    state,
+    'phase',
+    `load: k6 ${String(plan.k6.scenario.executor)} for ${plan.totalMs / 1000}s → ${s.target.url}`,
+  );
+  const load = deps.startLoad(plan, state.loadAbort.signal);
+  state.load = load;
+  state.loadStartMs = await Promise.race([
+    load.started,
+    load.finished.then((o) => {
+      throw new ChaosError(
+        ExitCode.Environment,
+        `k6 exited before sending load: ${o.error ?? `exit ${o.exitCode}`}`,
+      );
+    }),
+    sleep(60_000, undefined, { ref: false }).then(() => {
+      throw new ChaosError(ExitCode.Environment, 'k6 sent no request within 60s');
+    }),
+  ]);
+}
+
+/** The baseline window runs under load; from here on a progress line shows where the run is. */
+export function baseline(state: RunState): void {
+  const { plan, deps } = state;
+  const t0 = loadStart(state);
+  note(state, 'phase', `baseline window (${(plan.windows[0]!.endMs - plan.windows[0]!.startMs) / 1000}s)`);
+  // A live line redraws every second on a TTY; logs get a line every 10 s, not a flood.
+  let ticks = 0;
+  state.progress = setInterval(() => {
+    if (!deps.out.isTTY && ticks++ % 10 !== 0) return;
+    const live = state.load?.live();
+    const t = Date.now() - t0;
+    deps.out.progress(
+      `[${windowAt(plan, t)} ${fmtClock(t)}/${fmtClock(plan.totalMs)}] ${live ? liveLine(live) : 'waiting for data'} · ready ${state.pods.readyCount()}${state.desiredReplicas ? `/${state.desiredReplicas}` : ''}`,
+    );
+  }, 1000);
+  state.progress.unref();
+}
+
+/** Each fault at its time; the fault window is announced with the first. Stops early on an interrupt. */
+export async function inject(state: RunState): Promise<void> {
+  const { plan, deps, ctx } = state;
+  const t0 = loadStart(state);
+  let faultWindowAnnounced = false;
+  for (const f of [...plan.faults].sort((a, b) => a.atMs - b.atMs)) {
+    if (!(await waitUntil(t0 + f.atMs, ctx.interrupt))) break;
+    if (!faultWindowAnnounced) {
+      note(state, 'phase', 'fault window');
+      faultWindowAnnounced = true;
+    }
+    note(state, 'fault', `inject ${f.spec.type}`);
+    const plugin = faultPlugin(f.spec);
+    const injection = await plugin.inject(f.spec, {
+      kube: deps.kube,
+      ledger: deps.ledger,
+      plan,
+      runId: ctx.runId,
+      namespace: plan.namespace,
+      random: deps.random,
+      log: (line) => note(state, 'note', line),
+      signal: state.faultAbort.signal,
+    });
+    state.injections.push(injection);
+    state.faultRecords.push(injection.record);
+    // One 'fault' event per injection ("inject …" above): the charts draw a marker for each.
+    note(
+      state,
+      'note',
+      `${f.spec.type}: ${injection.record.description}${injection.record.confirmed ? '' : ' — NOT CONFIRMED'}`,
+    );
+  }
+}
+
+/** Waits out the fault window; false when interrupted first (triage and the revert phase are then skipped). */
+export async function faultWindow(state: RunState): Promise<boolean> {
+  return waitUntil(loadStart(state) + state.plan.windows[1]!.endMs, state.ctx.interrupt);
+}
+
+/** The most informative moment for triage: the fault is still in place. */
+export async function triage(state: RunState): Promise<void> {
+  const { plan, deps, ctx } = state;
+  if (plan.faults.length === 0) return;
+  const s = plan.scenario;
+  const result = await collectTriage({
+    kube: deps.kube,
+    namespace: plan.namespace,
+    selector: s.target.selector,
+    service: s.target.service,
+    focus: state.pods.podsCreatedAfter(loadStart(state)).map((p) => p.name),
+    dir: `${ctx.reportDir}/triage`,
+    redact: deps.redact,
+  });
+  state.previousLogs = result.previousLogs;
+  result.files.forEach((f, i) => (state.artifacts[`triage-${i + 1}`] = f));
+}
+
+/** Ends the fault window: everything the ledger holds open is undone, and the recovery window begins. */
+export async function revert(state: RunState): Promise<void> {
+  note(state, 'phase', state.plan.faults.length > 0 ? 'revert faults; recovery window' : 'recovery window');
+  await revertAll(state);
+}
+
+/** The recovery window lasts until k6 ends; then its outcome is known. */
+export async function recovery(state: RunState): Promise<void> {
+  const outcome = await loadHandle(state).finished;
+  state.outcome = outcome;
+  if (outcome.error && !state.ctx.interrupt.aborted) state.reasons.push(`k6: ${outcome.error}`);
+}
+
+/** The system must be healthy again after the experiment, within a grace period. */
+export async function steadyStateAfter(state: RunState): Promise<void> {
+  const after = await waitForSteadyState(state.plan, state.deps.kube, state.deps.http, state.ctx.interrupt);
+  for (const line of after.lines) note(state, 'phase', `steady state after: ${line}`);
+  if (!after.ok)
+    state.reasons.push(`steady state did not return after the experiment: ${after.failures.join('; ')}`);
+}
+
+/** Reverts (again), judges the SLOs, k6 thresholds and load coverage, and builds the result document. */
+export async function verdict(state: RunState, forced: Verdict | null): Promise<RunResult> {
+  const { plan, deps, ctx, reasons, faultRecords, pods, outcome, loadStartMs } = state;
+  const s = plan.scenario;
+  // Before the result is built: on an interrupt this is the only revert whose outcome reaches it.
+  await revertAll(state);
+  const summary = outcome?.summary;
+  const windowStats = summary ? toWindowStats(summary) : [];
+  const evidence: Partial<Record<WindowName, WindowEvidence>> = {};
+  for (const w of summary?.windows ?? []) {
+    const stats = windowStats.find((x) => x.window === w.window);
+    if (!stats) continue;
+    evidence[w.window as WindowName] = {
+      ...stats,
+      statusByPayload: w.statusByPayload,
+      modelVersions: w.modelVersions,
+      longestGapS: w.longestGap ? w.longestGap.seconds : w.successes > 0 ? 0 : null,
+    };
+  }
+  // Judged only on a load that ran to its end: an interrupted run is INCONCLUSIVE anyway.
+  const coverage =
+    summary && !ctx.interrupt.aborted
+      ? measureCoverage(plan, {
+          windows: summary.windows,
+          perSecond: summary.timeline.map((p) => p.requests),
+        })
+      : [];
+  for (const c of coverage) {
+    if (c.ok) continue;
+    const why = outcome?.scriptError ? `; k6 logged: ${outcome.scriptError}` : '';
+    reasons.push(`${describeShortfall(c)}${why}`);
+  }
+  const judgedSlos = await judgeSlos(plan, {
+    load: evidence,
+    pods,
+    faults: faultRecords,
+    loadStartMs,
+    desiredReplicas: state.desiredReplicas,
+    versionBefore: state.versionBefore,
+    previousLogs: state.previousLogs,
+    promql: deps.promql,
+  });
+  const slos = applyCoverage(judgedSlos, coverage);
+  const thresholds = outcome?.thresholds ?? [];
+  const judged = overallVerdict([...slos, ...thresholdChecks(thresholds)], faultRecords);
+  let verdict = forced ?? judged.verdict;
+  // Anything that went wrong around the SLOs (a failed revert, k6 dying, steady state not returning)
+  // leaves the run unfinished business: never a clean PASS.
+  if (verdict === 'PASS' && reasons.length > 0) verdict = 'INCONCLUSIVE';
+  const exitCode = ctx.interrupt.aborted
+    ? ExitCode.Interrupted
+    : verdict === 'PASS'
+      ? ExitCode.Pass
+      : verdict === 'FAIL'
+        ? ExitCode.Fail
+        : ExitCode.Inconclusive;
+  if (ctx.interrupt.aborted)
+    reasons.unshift('interrupted: load stopped and faults reverted before the windows ended');
+  const timeline = summary
+    ? toTimeline(summary).map((p) => ({
+        ...p,
+        readyPods: loadStartMs === null ? null : pods.readyAt(loadStartMs + p.t * 1000),
+      }))
+    : [];
+  const all = evidence.all;
+  const errorSlo = s.slos.find((x) => x.type === 'errorRate' && x.window === 'all');
+  const budgetSlo = errorSlo && errorSlo.type === 'errorRate' ? 1 - parsePercent(errorSlo.max) : null;
+  const finishedAt = new Date();
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    runId: ctx.runId,
+    scenario: {
+      name: s.metadata.name,
+      description: s.metadata.description,
+      file: plan.file,
+      labels: s.metadata.labels,
+    },
+    cluster: { context: deps.kube.context, namespace: plan.namespace },
+    startedAt: state.startedAt.toISOString(),
+    loadStartedAt: loadStartMs === null ? null : new Date(loadStartMs).toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationS: round((finishedAt.getTime() - state.startedAt.getTime()) / 1000),
+    timeScale: plan.timeScale,
+    seed: plan.seed,
+    verdict,
+    exitCode,
+    reasons: [...judged.reasons.filter((r) => !reasons.includes(r)), ...reasons].map(deps.redact),
+    slos: slos.map((x) => ({ ...x, evidence: deps.redact(x.evidence) })),
+    faults: faultRecords,
+    windows: windowStats,
+    timeline,
+    events: state.events,
+    load: outcome
+      ? {
+          script: s.load.script ?? null,
+          ignoredOptions: outcome.ignoredOptions,
+          coverage,
+          k6Error: outcome.scriptError ? deps.redact(outcome.scriptError) : null,
+        }
+      : undefined,
+    thresholds,
+    errorBudget:
+      budgetSlo !== null && all && all.requests > 0
+        ? {
+            slo: budgetSlo,
+            requests: all.requests,
+            errors: all.failed,
+            // Share of the allowed errors used: (1 − success) / (1 − SLO). The runbook's code writes
+            // (SLO − success) / (1 − SLO), which its own worked example contradicts; see README.
+            consumed: round(all.errorRate / (1 - budgetSlo)),
+          }
+        : null,
+    artifacts: { ...state.artifacts, ...(outcome ? { k6Raw: K6_FILES.raw } : {}) },
+  };
+}
+
+function loadStart(state: RunState): number {
+  if (state.loadStartMs === null) throw new Error('bug: a load phase ran before the load started');
+  return state.loadStartMs;
+}
+
+function loadHandle(state: RunState) {
+  if (!state.load) throw new Error('bug: a load phase ran before the load started');
+  return state.load;
+}
+
+async function waitForSteadyState(
+  plan: Plan,
+  kube: Kube,
+  http: HttpProbe,
+  interrupt: AbortSignal,
+): Promise<{ ok: boolean; lines: string[]; failures: string[] }> {
+  // Recovery may still be finishing when the load ends; give it a bounded grace period.
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const r = await checkSteadyState(plan, kube, http, 'after');
+    if (r.ok || Date.now() > deadline || interrupt.aborted) return r;
+    await sleep(2000);
+  }
+}
+
+/** Sleeps until an absolute time; false if interrupted first. */
+async function waitUntil(epochMs: number, interrupt: AbortSignal): Promise<boolean> {
+  const ms = epochMs - Date.now();
+  if (interrupt.aborted) return false;
+  if (ms <= 0) return true;
+  try {
+    await sleep(ms, undefined, { signal: interrupt });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function liveLine(live: LiveStats): string {
+  const rate = live.idleS > 0 ? `no requests for ${live.idleS} s` : `${live.rps.toFixed(1)} req/s`;
+  const p95 = live.p95Ms === null ? '–' : String(Math.round(live.p95Ms));
+  return `${rate} · p95 ${p95} ms · errors ${(live.errorRate * 100).toFixed(2)}%`;
+}
+
+function fmtClock(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}

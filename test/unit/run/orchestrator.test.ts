@@ -1,0 +1,438 @@
+/**
+ * runPlan over the in-memory cluster, a real ledger file and a load handle the test drives. Sleeps are instant
+ * on a fake wall clock (test/fakes/clock.ts), so a 210 s run takes milliseconds; file I/O stays real.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { EnvironmentError, ExitCode } from '../../../src/errors.js';
+import { nodeDrain } from '../../../src/faults/node-drain.js';
+import { Ledger, replayLedger } from '../../../src/ledger/ledger.js';
+import { ingestAll, type LoadSummary } from '../../../src/load/ingest.js';
+import type { Plan } from '../../../src/plan/plan.js';
+import { runPlan, type LoadHandle, type LoadOutcome } from '../../../src/run/orchestrator.js';
+import { seededRandom } from '../../../src/run/random.js';
+import type { ScenarioInput } from '../../../src/scenario/schema.js';
+import type { RunResult, ThresholdResult } from '../../../src/verdict/result.js';
+import { clock } from '../../fakes/clock.js';
+import { apiError, FakeKube, makeDeployment } from '../../fakes/kube.js';
+import { makePlan, tempDir } from '../../fakes/scenario.js';
+import { recordingOutput } from '../cli/output.js';
+
+vi.mock('node:timers/promises', async (real) =>
+  (await import('../../fakes/clock.js')).instantTimers(await real()),
+);
+
+// Each phase can be made to throw before or after doing its work: the revert guarantee must hold whichever
+// one fails, and whenever.
+const sabotage = vi.hoisted(() => {
+  const s: { phase: string | null; when: 'before' | 'after' } = { phase: null, when: 'after' };
+  return s;
+});
+vi.mock('../../../src/run/phases.js', async (importOriginal) => {
+  const real = await importOriginal<Record<string, (...args: unknown[]) => unknown>>();
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(real)) {
+    wrapped[name] = (...args: unknown[]) => {
+      const broke = () => new Error(`${name} broke`);
+      if (sabotage.phase === name && sabotage.when === 'before') throw broke();
+      const result = fn(...args);
+      if (sabotage.phase !== name) return result;
+      if (result instanceof Promise)
+        return result.then(() => {
+          throw broke();
+        });
+      throw broke();
+    };
+  }
+  return wrapped;
+});
+
+/** The phases in the order the README and src/run/phases.ts document. */
+const PHASES = [
+  'preflight',
+  'steadyStateBefore',
+  'startLoad',
+  'baseline',
+  'inject',
+  'faultWindow',
+  'triage',
+  'revert',
+  'recovery',
+  'steadyStateAfter',
+  'verdict',
+] as const;
+
+const T = Date.parse('2026-11-23T15:30:00.000Z');
+const tmp = tempDir('chaos-orchestrator-');
+afterAll(() => tmp.cleanup());
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(T);
+  clock.reset();
+  sabotage.phase = null;
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+const DRAIN: Partial<ScenarioInput> = {
+  metadata: { name: 'node-drain' },
+  load: { executor: 'constant-arrival-rate', rate: 2 },
+  faults: [{ type: 'node-drain', at: '5s' }],
+  steadyState: [{ type: 'readyReplicas', min: 2 }],
+};
+
+/** Three scorer replicas, two on worker-2 (the node a drain picks), behind a Deployment and a Service. */
+function cluster(): FakeKube {
+  const kube = new FakeKube();
+  kube.addPods(
+    { name: 'fraud-scorer-a', node: 'worker-1' },
+    { name: 'fraud-scorer-b', node: 'worker-2' },
+    { name: 'fraud-scorer-c', node: 'worker-2' },
+  );
+  kube.addDeployment(makeDeployment({ name: 'fraud-scorer', replicas: 3 }));
+  kube.addService('ml-serving', 'fraud-scorer', { app: 'fraud-scorer' });
+  return kube;
+}
+
+/** k6 NDJSON as k6/score.ts writes it: `rate` successful requests a second over every window of the plan. */
+function loadSummary(plan: Plan, rate: number): LoadSummary {
+  const t0 = T + 60_000;
+  const ts = (s: number) => new Date(t0 + s * 1000).toISOString().replace('Z', '000000Z');
+  const point = (metric: string, s: number, value: number, tags: Record<string, string>) =>
+    JSON.stringify({ metric, type: 'Point', data: { time: ts(s), value, tags } });
+  const lines: string[] = [];
+  for (let i = 0; i < (plan.totalMs / 1000) * rate; i++) {
+    const at = (i + 0.5) / rate;
+    const window = plan.windows.find((w) => at * 1000 < w.endMs)!.name;
+    const tags = {
+      expected_response: 'true',
+      method: 'POST',
+      payload: 'normal',
+      scenario: 'score',
+      status: '200',
+      window,
+    };
+    lines.push(
+      point('http_reqs', at, 1, tags),
+      point('http_req_duration', at, 12, tags),
+      point('http_req_failed', at, 0, tags),
+      point('chaos_model_version', at, 1, { model_version: 'v1', scenario: 'score', window }),
+      point('iterations', at, 1, { scenario: 'score' }),
+    );
+  }
+  return ingestAll(lines.join('\n') + '\n', { windows: plan.k6.windows });
+}
+
+/**
+ * A LoadHandle the test controls: it starts at once (unless told otherwise), runs until the fake clock passes
+ * the end of the fault window (the last wait of a run), and stops with what it measured when cancelled.
+ */
+class FakeLoad {
+  private resolveStarted!: (ms: number) => void;
+  private rejectStarted!: (e: unknown) => void;
+  private resolveFinished!: (o: LoadOutcome) => void;
+  rejectFinished!: (e: unknown) => void;
+  readonly started = new Promise<number>((res, rej) => {
+    this.resolveStarted = res;
+    this.rejectStarted = rej;
+  });
+  readonly finished = new Promise<LoadOutcome>((res, rej) => {
+    this.resolveFinished = res;
+    this.rejectFinished = rej;
+  });
+  startedAt: number | null = null;
+  signal: AbortSignal | undefined;
+  cancelled = false;
+  thresholds: ThresholdResult[] = [];
+  /** What startLoad does: 'start' sends the first request at once; 'no-request' ends k6 without one. */
+  mode: 'start' | 'no-request' = 'start';
+
+  constructor(private readonly plan: Plan) {}
+
+  outcome(): LoadOutcome {
+    return {
+      summary: loadSummary(this.plan, 2),
+      exitCode: this.thresholds.some((t) => !t.ok) ? 99 : 0,
+      error: null,
+      scriptError: null,
+      ignoredOptions: [],
+      thresholds: this.thresholds,
+    };
+  }
+
+  handle = (_plan: Plan, signal: AbortSignal): LoadHandle => {
+    this.signal = signal;
+    signal.addEventListener('abort', () => {
+      this.cancelled = true;
+      this.resolveFinished(this.outcome());
+    });
+    if (this.mode === 'start') {
+      this.startedAt = Date.now();
+      this.resolveStarted(this.startedAt);
+    } else {
+      this.rejectStarted(new EnvironmentError('k6 ended without sending a request'));
+      this.resolveFinished({ ...this.outcome(), exitCode: 107, error: 'k6 exited with code 107' });
+    }
+    return { started: this.started, finished: this.finished, live: () => null };
+  };
+
+  /** Called on every fake sleep: k6 ends with the recovery window, right after the fault window's wait. */
+  tick(): void {
+    if (this.startedAt !== null && Date.now() >= this.startedAt + this.plan.windows[1]!.endMs)
+      this.resolveFinished(this.outcome());
+  }
+}
+
+interface Harness {
+  plan: Plan;
+  kube: FakeKube;
+  load: FakeLoad;
+  ledger: Ledger;
+  interrupt: AbortController;
+  out: ReturnType<typeof recordingOutput>;
+  reportDir: string;
+  /** Runs on each fake sleep, after the load's own tick. */
+  onSleep?: (ms: number) => void;
+  run(): Promise<RunResult>;
+  openIntents(): number;
+}
+
+async function harness(patch: Partial<ScenarioInput> = DRAIN): Promise<Harness> {
+  const plan = makePlan(patch);
+  const kube = cluster();
+  const load = new FakeLoad(plan);
+  const id = Math.random().toString(36).slice(2);
+  const ledger = await Ledger.create(path.join(tmp.dir, `ledger-${id}.jsonl`));
+  const interrupt = new AbortController();
+  const out = recordingOutput();
+  const h: Harness = {
+    plan,
+    kube,
+    load,
+    ledger,
+    interrupt,
+    out,
+    reportDir: path.join(tmp.dir, `report-${id}`),
+    run: async () => {
+      try {
+        return await runPlan(
+          plan,
+          {
+            kube: kube.asKube(),
+            ledger,
+            out,
+            redact: (s) => s,
+            startLoad: load.handle,
+            http: { status: () => Promise.resolve(200), modelVersion: () => Promise.resolve('v1') },
+            random: seededRandom(plan.seed),
+          },
+          {
+            runId: `20261123T153000-${plan.scenario.metadata.name}-${id}`,
+            reportDir: h.reportDir,
+            interrupt: interrupt.signal,
+          },
+        );
+      } finally {
+        await ledger.close();
+      }
+    },
+    openIntents: () => replayLedger(ledger.file, readFileSync(ledger.file, 'utf8')).open.length,
+  };
+  clock.onSleep = (ms) => {
+    load.tick();
+    h.onSleep?.(ms);
+  };
+  return h;
+}
+
+const cordoned = (kube: FakeKube, node: string) => kube.nodes.get(node)?.spec?.unschedulable === true;
+const cordonCalls = (kube: FakeKube) => kube.callsTo('setUnschedulable').map((a) => a[1]);
+
+describe('runPlan', () => {
+  it('runs the phases in the documented order and passes a fault the system rode out', async () => {
+    const h = await harness();
+    const r = await h.run();
+
+    expect(
+      r.events.filter((e) => e.kind !== 'pod' && e.kind !== 'note').map((e) => `${e.kind}: ${e.message}`),
+    ).toEqual([
+      'phase: preflight: node-drain against ml-serving (context kind-chaos)',
+      'phase: steady state before: ok: deployment fraud-scorer has 3 Ready replica(s) (want ≥ 2)',
+      'phase: load: k6 constant-arrival-rate for 210s → http://127.0.0.1:30080/score',
+      'phase: baseline window (60s)',
+      'phase: fault window',
+      'fault: inject node-drain',
+      'phase: revert faults; recovery window',
+      'revert: uncordoned node worker-2',
+      'phase: steady state after: ok: deployment fraud-scorer has 3 Ready replica(s) (want ≥ 2)',
+    ]);
+    expect(r).toMatchObject({ verdict: 'PASS', exitCode: ExitCode.Pass, reasons: [], thresholds: [] });
+    expect(r.faults.map((f) => [f.type, f.confirmed, typeof f.revertedAt])).toEqual([
+      ['node-drain', true, 'string'],
+    ]);
+    expect(r.load?.coverage.every((c) => c.ok)).toBe(true);
+    // Triage ran while the node was still cordoned, before the revert.
+    expect(Object.keys(r.artifacts)).toEqual(expect.arrayContaining(['triage-1', 'k6Raw']));
+    expect(cordonCalls(h.kube)).toEqual([true, false]);
+    expect(cordoned(h.kube, 'worker-2')).toBe(false);
+    expect(h.openIntents()).toBe(0);
+    expect(h.load.cancelled).toBe(true);
+    expect(h.kube.activeWatches).toBe(0);
+  });
+
+  describe('reverts on an error in every phase', () => {
+    it.each(PHASES.flatMap((phase) => (['before', 'after'] as const).map((when) => ({ phase, when }))))(
+      '$phase throws $when its work',
+      async ({ phase, when }) => {
+        const h = await harness();
+        sabotage.phase = phase;
+        sabotage.when = when;
+        await expect(h.run()).rejects.toThrow(`${phase} broke`);
+
+        const at = PHASES.indexOf(phase);
+        const injected = at > PHASES.indexOf('inject') || (phase === 'inject' && when === 'after');
+        // From the injection on, the run fails with the node cordoned: the finally must uncordon it.
+        expect(cordonCalls(h.kube)).toEqual(injected ? [true, false] : []);
+        expect(cordoned(h.kube, 'worker-2')).toBe(false);
+        expect(h.openIntents()).toBe(0);
+        if (at > PHASES.indexOf('startLoad') || (phase === 'startLoad' && when === 'after'))
+          expect(h.load.cancelled).toBe(true);
+        expect(h.kube.activeWatches).toBe(0);
+      },
+    );
+
+    it('preflight: the API server refuses to list the targets', async () => {
+      const h = await harness();
+      h.kube.fail('listPods', apiError(403, 'pods is forbidden'));
+      await expect(h.run()).rejects.toThrow('pods is forbidden');
+      expect(h.kube.writes).toBe(0);
+      expect(h.openIntents()).toBe(0);
+    });
+
+    it('load start: k6 ends without sending a request', async () => {
+      const h = await harness();
+      h.load.mode = 'no-request';
+      await expect(h.run()).rejects.toThrow('k6 ended without sending a request');
+      expect(h.kube.writes).toBe(0);
+      expect(h.kube.activeWatches).toBe(0);
+    });
+
+    it('inject: a fault plugin throws half-way through its injection', async () => {
+      const h = await harness();
+      const realInject = nodeDrain.inject.bind(nodeDrain);
+      vi.spyOn(nodeDrain, 'inject').mockImplementation(async (spec, ctx) => {
+        await realInject(spec, ctx);
+        throw new Error('the drain lost its connection');
+      });
+      await expect(h.run()).rejects.toThrow('the drain lost its connection');
+      // The plugin never returned its injection: only the ledger knew the cordon was there.
+      expect(cordonCalls(h.kube)).toEqual([true, false]);
+      expect(cordoned(h.kube, 'worker-2')).toBe(false);
+      expect(h.openIntents()).toBe(0);
+    });
+
+    it('triage: the report directory cannot be written', async () => {
+      const h = await harness();
+      writeFileSync(h.reportDir, 'not a directory');
+      await expect(h.run()).rejects.toThrow(/ENOTDIR|EEXIST/);
+      expect(cordonCalls(h.kube)).toEqual([true, false]);
+      expect(h.openIntents()).toBe(0);
+    });
+
+    it('recovery: reading the k6 output fails', async () => {
+      const h = await harness();
+      h.onSleep = () => {
+        if (h.load.startedAt !== null && Date.now() >= h.load.startedAt + h.plan.windows[0]!.endMs)
+          h.load.rejectFinished(new EnvironmentError('reading k6 output failed: EIO'));
+      };
+      await expect(h.run()).rejects.toThrow('reading k6 output failed: EIO');
+      expect(cordonCalls(h.kube)).toEqual([true, false]);
+      expect(h.openIntents()).toBe(0);
+    });
+  });
+
+  it('reverts and exits 130 when interrupted in the fault window', async () => {
+    const h = await harness();
+    h.onSleep = () => {
+      if (cordoned(h.kube, 'worker-2')) h.interrupt.abort();
+    };
+    const r = await h.run();
+
+    expect(r.exitCode).toBe(ExitCode.Interrupted);
+    expect(r.verdict).toBe('INCONCLUSIVE');
+    expect(r.reasons[0]).toBe('interrupted: load stopped and faults reverted before the windows ended');
+    expect(r.faults.map((f) => [f.confirmed, typeof f.revertedAt])).toEqual([[true, 'string']]);
+    const phases = r.events.filter((e) => e.kind === 'phase').map((e) => e.message);
+    expect(phases).toContain('fault window');
+    expect(phases).not.toContain('revert faults; recovery window');
+    expect(phases.some((p) => p.startsWith('steady state after'))).toBe(false);
+    expect(r.events.filter((e) => e.kind === 'revert').map((e) => e.message)).toEqual([
+      'uncordoned node worker-2',
+    ]);
+    expect(h.load.cancelled).toBe(true);
+    expect(cordoned(h.kube, 'worker-2')).toBe(false);
+    expect(h.openIntents()).toBe(0);
+  });
+
+  describe('INCONCLUSIVE when a fault is not confirmed', () => {
+    const POD_KILL: Partial<ScenarioInput> = {
+      ...DRAIN,
+      metadata: { name: 'pod-kill' },
+      faults: [{ type: 'pod-kill', at: '5s', count: 1 }],
+    };
+
+    it('the API server denies the delete (403)', async () => {
+      const h = await harness(POD_KILL);
+      h.kube.fail('deletePod', apiError(403, 'pods "fraud-scorer-a" is forbidden'));
+      const r = await h.run();
+      expect(r).toMatchObject({ verdict: 'INCONCLUSIVE', exitCode: ExitCode.Inconclusive });
+      expect(r.faults[0]).toMatchObject({ confirmed: false, description: 'deleted nothing' });
+      expect(r.reasons).toEqual([
+        expect.stringMatching(
+          /^fault pod-kill not confirmed as applied: deleted nothing; delete fraud-scorer-\w refused \(403\)/,
+        ),
+      ]);
+      expect(h.kube.pods.size).toBe(3);
+      expect(h.openIntents()).toBe(0);
+    });
+
+    it('the selector matches no pod any more at inject time', async () => {
+      const h = await harness(POD_KILL);
+      h.onSleep = () => {
+        if (h.load.startedAt !== null) h.kube.pods.clear();
+      };
+      const r = await h.run();
+      expect(r).toMatchObject({ verdict: 'INCONCLUSIVE', exitCode: ExitCode.Inconclusive });
+      expect(r.faults[0]).toMatchObject({ confirmed: false, targets: [] });
+      expect(r.reasons[0]).toMatch(
+        /^fault pod-kill not confirmed as applied: deleted nothing; round 1: the selector matched no running pod/,
+      );
+      expect(h.kube.callsTo('deletePod')).toEqual([]);
+    });
+  });
+
+  describe('k6 thresholds', () => {
+    it('a crossed threshold fails the run like a failed SLO and is in the result', async () => {
+      const h = await harness();
+      h.load.thresholds = [
+        { metric: 'http_req_duration', expression: 'p(95)<250', ok: false },
+        { metric: 'http_req_failed', expression: 'rate<0.01', ok: true },
+      ];
+      const r = await h.run();
+      expect(r).toMatchObject({ verdict: 'FAIL', exitCode: ExitCode.Fail, thresholds: h.load.thresholds });
+      expect(r.reasons).toEqual(['k6 threshold http_req_duration p(95)<250: crossed (k6 exit 99)']);
+      expect(r.slos.map((s) => s.kind)).toEqual(['errorRate']);
+    });
+
+    it('thresholds that held leave a PASS a PASS', async () => {
+      const h = await harness();
+      h.load.thresholds = [{ metric: 'http_req_duration', expression: 'p(95)<250', ok: true }];
+      const r = await h.run();
+      expect(r).toMatchObject({ verdict: 'PASS', exitCode: ExitCode.Pass, thresholds: h.load.thresholds });
+    });
+  });
+});
