@@ -75,13 +75,14 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
   const startedAt = new Date();
   const events: TimelineEvent[] = [];
   let loadStartMs: number | null = null;
-  const note = (kind: TimelineEvent['kind'], message: string) => {
+  const note = (kind: TimelineEvent['kind'], message: string, data?: TimelineEvent['data']) => {
     const at = Date.now();
     events.push({
       at: new Date(at).toISOString(),
       t: loadStartMs === null ? null : round((at - loadStartMs) / 1000),
       kind,
       message: deps.redact(message),
+      ...(data === undefined ? {} : { data }),
     });
     if (kind !== 'pod') out.info(`${new Date(at).toISOString().slice(11, 19)} ${message}`);
   };
@@ -89,7 +90,7 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
   const reasons: string[] = [];
   const injections: Injection[] = [];
   const faultRecords: FaultRecord[] = [];
-  const pods = new PodObserver((ready) => note('pod', `${ready} target pod(s) Ready`));
+  const pods = new PodObserver((ready) => note('pod', `${ready} target pod(s) Ready`, { readyPods: ready }));
   let watch: { stop(): void } | undefined;
   let load: LoadHandle | undefined;
   const loadAbort = new AbortController();
