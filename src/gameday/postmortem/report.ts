@@ -66,9 +66,8 @@ export function gameDayReport(g: GameDayResult): ReportDocument {
             id: 'contributing-factors',
             title: 'Contributing factors',
             blocks: [
-              listOr(
+              bullets(
                 pm.contributingFactors.map((f) => `${f.scenario}: ${f.factor} (${excerpt(f.evidence)})`),
-                'none derived',
               ),
             ],
           },

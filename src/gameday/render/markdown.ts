@@ -76,7 +76,7 @@ function line(content: readonly Inline[], mode: 'text' | 'heading' | 'quote'): s
         case 'severity':
           return strong(x.text);
         case 'scenario-report':
-          return reportLink(x.dir, (t) => text(t));
+          return reportLink(x.dir, text);
         case 'break':
           return ' ';
       }
