@@ -91,7 +91,9 @@ export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunS
     reasons: [],
     injections: [],
     faultRecords: [],
-    pods: new PodObserver((ready) => note(state, 'pod', `${ready} target pod(s) Ready`)),
+    pods: new PodObserver((ready) =>
+      note(state, 'pod', `${ready} target pod(s) Ready`, { readyPods: ready }),
+    ),
     artifacts: {},
     loadAbort: new AbortController(),
     faultAbort: new AbortController(),
@@ -108,13 +110,19 @@ export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunS
 }
 
 /** The one way a phase records what happened: a timeline event, and a log line for all but pod changes. */
-export function note(state: RunState, kind: TimelineEvent['kind'], message: string): void {
+export function note(
+  state: RunState,
+  kind: TimelineEvent['kind'],
+  message: string,
+  data?: TimelineEvent['data'],
+): void {
   const at = Date.now();
   state.events.push({
     at: new Date(at).toISOString(),
     t: state.loadStartMs === null ? null : round((at - state.loadStartMs) / 1000),
     kind,
     message: state.deps.redact(message),
+    ...(data === undefined ? {} : { data }),
   });
   if (kind !== 'pod') state.deps.out.info(`${new Date(at).toISOString().slice(11, 19)} ${message}`);
 }

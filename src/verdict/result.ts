@@ -96,12 +96,23 @@ export interface ThresholdResult {
   ok: boolean;
 }
 
+/**
+ * The facts behind an event's message, as values: readers (the game-day postmortem) take them from here instead of
+ * parsing the words, which stay free to change.
+ */
+export interface TimelineEventData {
+  /** On 'pod' events: how many target pods were Ready after the change. */
+  readyPods?: number;
+}
+
 export interface TimelineEvent {
   at: string;
   /** seconds since load start, when known */
   t: number | null;
   kind: 'phase' | 'fault' | 'revert' | 'pod' | 'event' | 'note';
   message: string;
+  /** Absent on events whose message is all there is, and on every event of a result written before it existed. */
+  data?: TimelineEventData;
 }
 
 export interface RunResult {

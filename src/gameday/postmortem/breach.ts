@@ -2,6 +2,7 @@ import { formatCount, formatMs, formatPercent, parseThreshold, windowFor } from 
 import { loadStartEpochMs } from '../../report/timing.js';
 import type { FaultRecord, RunResult, SloResult, TimelineEvent } from '../../verdict/result.js';
 import type { GameDayScenario } from '../result.js';
+import { readyPodsOf } from './ready-pods.js';
 import { RESOLUTION_MIN_S } from './rules.js';
 
 /** A scenario that ran, with the moments every section is derived from. */
@@ -26,8 +27,6 @@ export interface Breach {
   /** One line per check the second breached. */
   details: string[];
 }
-
-export const READY_EVENT = /^(\d+) target pod\(s\) Ready/;
 
 export function analyse(entry: GameDayScenario, result: RunResult): Run {
   const loadStartMs = loadStartEpochMs(result);
@@ -187,8 +186,8 @@ function selfHealMoment(
   injectionMs: number,
 ): { ms: number; what: string } | null {
   const ready = events
-    .map((e) => ({ ms: Date.parse(e.at), n: Number(READY_EVENT.exec(e.message)?.[1] ?? NaN), kind: e.kind }))
-    .filter((x) => x.kind === 'pod' && Number.isFinite(x.ms) && Number.isFinite(x.n));
+    .map((e) => ({ ms: Date.parse(e.at), n: readyPodsOf(e) }))
+    .filter((x): x is { ms: number; n: number } => x.n !== null && Number.isFinite(x.ms));
   const before = ready.filter((x) => x.ms <= injectionMs).at(-1)?.n;
   if (before === undefined) return null;
   let dropped = false;

@@ -1,6 +1,6 @@
 import { formatCount, formatPercent, windowFor } from '../../report/format.js';
 import type { Run } from './breach.js';
-import { READY_EVENT } from './breach.js';
+import { readyPodsOf } from './ready-pods.js';
 
 export interface ContributingFactor {
   scenario: string;
@@ -80,9 +80,10 @@ function baselineFactors(run: Run): ContributingFactor[] {
 
 function preFaultReady(run: Run): number | null {
   if (run.injection.ms === null) return null;
-  const ready = run.result.events.filter(
-    (e) => e.kind === 'pod' && READY_EVENT.test(e.message) && Date.parse(e.at) <= (run.injection.ms ?? 0),
-  );
-  const n = Number(READY_EVENT.exec(ready.at(-1)?.message ?? '')?.[1] ?? NaN);
-  return Number.isFinite(n) ? n : null;
+  const injectionMs = run.injection.ms;
+  const ready = run.result.events.flatMap((e) => {
+    const n = readyPodsOf(e);
+    return n !== null && Date.parse(e.at) <= injectionMs ? [n] : [];
+  });
+  return ready.at(-1) ?? null;
 }

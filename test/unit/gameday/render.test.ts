@@ -230,3 +230,79 @@ describe('renderGameDayHtml', () => {
     expect(renderGameDayHtml(failingGameDay())).toBe(html);
   });
 });
+
+/** gameday.html's body as a reader sees it: inline tags vanish, the others separate words, entities decode. */
+function htmlText(html: string): string {
+  const body = /<body>([\s\S]*)<\/body>/.exec(html)?.[1] ?? '';
+  return body
+    .replace(/<\/?(?:span|strong|a)\b[^>]*>/g, '')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(
+      /&(lt|gt|quot|#39|amp);/g,
+      (_m, e: string) => ({ lt: '<', gt: '>', quot: '"', '#39': "'", amp: '&' })[e] ?? '',
+    )
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** gameday.md as a reader sees it: block markers, table pipes, emphasis, link targets and escapes removed. */
+function markdownText(md: string): string {
+  const lines = md
+    .split('\n')
+    .filter((l) => l !== '---' && !/^\|(?: ?-+:? \|)+$/.test(l))
+    .map((l) =>
+      l
+        .replace(/^#{1,6} /, '')
+        .replace(/^> ?/, '')
+        .replace(/^ *(?:-|\d+\.) /, ''),
+    );
+  const text = lines
+    .join('\n')
+    .replace(/(?<!\\)\[((?:\\.|[^\]\\])*)\]\(<[^>]*>\)/g, '$1')
+    .replace(/(?<!\\)<br>/g, ' ');
+  let out = '';
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i] ?? '';
+    const next = text[i + 1] ?? '';
+    if (c === '\\' && /[!-/:-@[-`{-~]/.test(next)) {
+      out += next;
+      i += 1;
+    } else if (c === '*' && next === '*') {
+      i += 1;
+    } else {
+      out += c === '|' ? ' ' : c;
+    }
+  }
+  return out.replace(/\s+/g, ' ').trim();
+}
+
+/** Sentences, for a readable diff. Each format links a scenario's report in its own format, so that name is set aside. */
+function sentences(text: string, ownReport: string): string[] {
+  return text.replaceAll(`/${ownReport}`, '/<own report>').split(/(?<=[.;:])\s+/);
+}
+
+describe('gameday.md and gameday.html', () => {
+  it('say the same thing, sentence for sentence', () => {
+    const g = makeGameDay([
+      loadResult('feature-store-latency-pass'),
+      loadResult('missing-model-artifact-fail'),
+      loadResult('pod-kill-fail'),
+      { skipped: 'node-drain', reason: 'stopOnFailure after pod-kill' },
+    ]);
+    g.suite.description = 'Weekly resilience game day.\n# not a heading\n- nor a list item';
+    const run = g.scenarios[2]?.result;
+    if (!run) throw new Error('fixture changed');
+    run.events.push({
+      at: '2026-11-23T18:00:05.000Z',
+      t: 31.28,
+      kind: 'event',
+      message: `Warning BackOff ${HOSTILE}\nsecond line`,
+    });
+    const md = sentences(markdownText(renderGameDayMarkdown(g)), 'summary.md');
+    const html = sentences(htmlText(renderGameDayHtml(g)), 'report.html');
+    expect(md.length).toBeGreaterThan(200);
+    expect(md.join(' ')).toContain('Game day FAIL: weekly-ml-serving Verdict: FAIL (exit code 1).');
+    expect(md.join(' ')).toContain(`Warning BackOff ${HOSTILE} second line`);
+    expect(html).toEqual(md);
+  });
+});
