@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { processOutput, type Output } from './adapters/output.js';
 import type { GameDayCliOptions } from './commands/gameday.js';
 import type { PlanCliOptions } from './commands/plan.js';
+import type { RecoverCliOptions } from './commands/recover.js';
 import type { RunCliOptions } from './commands/run.js';
 import type { ScheduleCliOptions } from './commands/schedule.js';
 import { ChaosError, ExitCode, InvalidInputError } from './errors.js';
@@ -210,7 +211,7 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
     .description('undo whatever a dead run left in the cluster, from its ledger')
     .option('--run <id>', 'only this run (default: every unrecovered run)')
     .option('--context <name>', 'kubeconfig context')
-    .action(async (opts: { run?: string; context?: string }) => {
+    .action(async (opts: RecoverCliOptions) => {
       const { recoverCommand } = await import('./commands/recover.js');
       await recoverCommand(opts, out);
     });
