@@ -46,7 +46,12 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js', 'testbed/**/*.mjs', 'examples/custom-script/**/*.js'],
+    files: [
+      'eslint.config.js',
+      '.dependency-cruiser.mjs',
+      'testbed/**/*.mjs',
+      'examples/custom-script/**/*.js',
+    ],
     ...tseslint.configs.disableTypeChecked,
   },
   {

@@ -4,6 +4,11 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { processOutput, type Output } from './adapters/output.js';
+import type { GameDayCliOptions } from './commands/gameday.js';
+import type { PlanCliOptions } from './commands/plan.js';
+import type { RecoverCliOptions } from './commands/recover.js';
+import type { RunCliOptions } from './commands/run.js';
+import type { ScheduleCliOptions } from './commands/schedule.js';
 import { ChaosError, ExitCode, InvalidInputError } from './errors.js';
 
 const EXIT_CODES_HELP = `
@@ -206,7 +211,7 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
     .description('undo whatever a dead run left in the cluster, from its ledger')
     .option('--run <id>', 'only this run (default: every unrecovered run)')
     .option('--context <name>', 'kubeconfig context')
-    .action(async (opts: { run?: string; context?: string }) => {
+    .action(async (opts: RecoverCliOptions) => {
       const { recoverCommand } = await import('./commands/recover.js');
       await recoverCommand(opts, out);
     });
@@ -225,46 +230,6 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
   }
   program.addOption(new Option('--no-color', 'plain output').hideHelp());
   return program;
-}
-
-export interface RunCliOptions {
-  context?: string;
-  namespace?: string;
-  reportDir?: string;
-  dryRun?: boolean;
-  yes?: boolean;
-  force?: boolean;
-  seed?: number;
-  timeScale?: number;
-  json?: boolean;
-  budget?: string;
-  budgetFloor?: number;
-  targetOrigin?: string;
-}
-
-export interface GameDayCliOptions extends Omit<RunCliOptions, 'namespace' | 'dryRun'> {
-  reportStdout?: boolean;
-  reportConfigmap?: string;
-}
-
-export interface ScheduleCliOptions {
-  cron: string;
-  name?: string;
-  namespace?: string;
-  image?: string;
-  timeZone?: string;
-  timeScale?: number;
-  targetOrigin?: string;
-  reportConfigmap?: boolean;
-  context?: string;
-  apply?: boolean;
-}
-
-export interface PlanCliOptions {
-  context?: string;
-  namespace?: string;
-  seed?: number;
-  timeScale?: number;
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -7,7 +7,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { GameDayCliOptions } from '../cli.js';
 import { apiStatus, Kube } from '../adapters/kube.js';
 import type { Output } from '../adapters/output.js';
 import { ChaosError, EnvironmentError, ExitCode, InvalidInputError } from '../errors.js';
@@ -15,11 +14,23 @@ import { GAMEDAY_SCHEMA_VERSION, type GameDayResult, type GameDayScenario } from
 import { renderGameDayHtml, renderGameDayMarkdown } from '../gameday/render.js';
 import { loadSuiteFile, suiteScenarioFiles, type Suite } from '../gameday/suite.js';
 import { writeAtomically } from '../report/write.js';
+import {
+  newRunId,
+  processEnvironment,
+  runScenario,
+  worstExitCode,
+  type RunEnvironment,
+  type RunOptions,
+} from '../run/run-scenario.js';
 import { formatDiagnostic, loadScenarioFile } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
 import { formatDuration, parseDurationMs } from '../scenario/units.js';
 import type { RunResult, Verdict } from '../verdict/result.js';
-import { newRunId, processEnvironment, runScenario, worstExitCode, type RunEnvironment } from './run.js';
+
+export interface GameDayCliOptions extends Omit<RunOptions, 'namespace' | 'dryRun'> {
+  reportStdout?: boolean;
+  reportConfigmap?: string;
+}
 
 /** Why the rest of the suite is skipped, and the exit code that reason stands for. */
 interface Stop {

@@ -1,5 +1,4 @@
 /** `chaos plan`: the timeline, and what the faults would touch right now. Never writes to the cluster. */
-import type { PlanCliOptions } from '../cli.js';
 import { Kube } from '../adapters/kube.js';
 import type { Output } from '../adapters/output.js';
 import { ChaosError, InvalidInputError } from '../errors.js';
@@ -8,6 +7,13 @@ import { buildPlan } from '../plan/plan.js';
 import { seededRandom } from '../run/random.js';
 import { formatDiagnostic, loadScenarioFile } from '../scenario/load.js';
 import { formatDuration } from '../scenario/units.js';
+
+export interface PlanCliOptions {
+  context?: string;
+  namespace?: string;
+  seed?: number;
+  timeScale?: number;
+}
 
 export async function planCommand(file: string, opts: PlanCliOptions, out: Output): Promise<void> {
   const loaded = await loadScenarioFile(file);

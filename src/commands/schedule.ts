@@ -6,7 +6,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Cron } from 'croner';
 import { stringify } from 'yaml';
-import type { ScheduleCliOptions } from '../cli.js';
 import { apiStatus, Kube } from '../adapters/kube.js';
 import type { Output } from '../adapters/output.js';
 import { EnvironmentError, InvalidInputError } from '../errors.js';
@@ -17,6 +16,19 @@ import type { Scenario } from '../scenario/schema.js';
 import { parseDurationMs } from '../scenario/units.js';
 import { scheduleObjects } from '../schedule/manifests.js';
 import { clusterTraits } from '../schedule/rbac.js';
+
+export interface ScheduleCliOptions {
+  cron: string;
+  name?: string;
+  namespace?: string;
+  image?: string;
+  timeZone?: string;
+  timeScale?: number;
+  targetOrigin?: string;
+  reportConfigmap?: boolean;
+  context?: string;
+  apply?: boolean;
+}
 
 export const HARNESS_IMAGE = 'chaos.local/chaos:0.1.0';
 /** Kubernetes appends 11 characters to a CronJob's name for its Jobs; names stop at 63. */

@@ -1,10 +1,10 @@
 /**
  * The fault plugin interface. A fault injects, confirms it took effect, and knows how to undo itself; the
- * orchestrator owns the timing and the ledger owns crash-safety.
+ * orchestrator owns the timing and the ledger owns crash-safety. Each fault owns the format of its undo
+ * records: the ledger stores them without reading them.
  */
 import { apiStatus, ReadOnlyViolation, type Kube } from '../adapters/kube.js';
-import type { Ledger } from '../ledger/ledger.js';
-import type { UndoAction } from '../ledger/undo.js';
+import type { Ledger, UndoRecord } from '../ledger/ledger.js';
 import type { Plan } from '../plan/plan.js';
 import type { FaultSpec } from '../scenario/schema.js';
 import type { FaultRecord } from '../verdict/result.js';
@@ -24,7 +24,7 @@ export interface FaultContext {
 /** One mutation made by a fault, with the ledger id that tracks its undo. */
 export interface Mutation {
   ledgerId: number;
-  undo: UndoAction;
+  undo: UndoRecord;
   description: string;
 }
 
@@ -43,6 +43,12 @@ export interface FaultPlugin<S extends FaultSpec = FaultSpec> {
   inject(spec: S, ctx: FaultContext): Promise<Injection>;
   /** Read-only: what inject would touch right now (for `chaos plan` and --dry-run). */
   preview(spec: S, ctx: Omit<FaultContext, 'ledger'>): Promise<string[]>;
+  /**
+   * Undoes one mutation from the undo record inject wrote, read back from a ledger, perhaps by `chaos
+   * recover` in another process long after. Idempotent: undoing twice, or after the platform already undid
+   * it, is a no-op. Returns what it did; throws when it could not, leaving the entry open.
+   */
+  undo(record: UndoRecord, kube: Kube): Promise<string>;
 }
 
 /**
@@ -56,7 +62,7 @@ export async function mutate(
   ctx: FaultContext,
   fault: string,
   description: string,
-  undo: UndoAction,
+  undo: UndoRecord,
   act: () => Promise<void>,
 ): Promise<Mutation> {
   const ledgerId = await ctx.ledger.intend(fault, description, undo);

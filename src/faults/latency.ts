@@ -6,7 +6,8 @@
  * dies and nobody runs `chaos recover`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { apiStatus } from '../adapters/kube.js';
+import { apiStatus, type Kube } from '../adapters/kube.js';
+import type { UndoRecord } from '../ledger/ledger.js';
 import { parseDurationMs, parsePercent } from '../scenario/units.js';
 import type { FaultSpec } from '../scenario/schema.js';
 import {
@@ -18,56 +19,18 @@ import {
   type FaultPlugin,
   type Injection,
 } from './fault.js';
+import { AGENT_STATE_FILE, agentScript, kubernetesEscape, STOP_AGENT } from './latency-agent.js';
 
 type LatencySpec = Extract<FaultSpec, { type: 'latency' }>;
 
-export const AGENT_STATE_FILE = '/tmp/chaos-agent.state';
-/**
- * The agent shell's own PID, for the revert to signal. Not "PID 1": in a pod with shareProcessNamespace the
- * ephemeral container shares the pod's PID namespace, where PID 1 is the pause container — SIGTERM there
- * takes the whole pod down.
- */
-export const AGENT_PID_FILE = '/tmp/chaos-agent.pid';
-const PROXY_PORT = 15999;
-
-export interface AgentOptions {
-  iface: string;
-  /** The pod port the proxy fallback intercepts. */
-  port: number;
-  delayMs: number;
-  jitterMs: number;
-  ttlS: number;
-}
-
-/** The agent's whole life in one shell script: apply, report, sleep the TTL (or until SIGTERM), clean up. */
-export function agentScript(o: AgentOptions): string {
-  const jitter = o.jitterMs > 0 ? ` ${o.jitterMs}ms distribution normal` : '';
-  const redirect = `PREROUTING -p tcp --dport ${o.port} -j REDIRECT --to-ports ${PROXY_PORT}`;
-  return [
-    `state=${AGENT_STATE_FILE}; proxy=''`,
-    `cleanup() { tc qdisc del dev ${o.iface} root 2>/dev/null; iptables -t nat -D ${redirect} 2>/dev/null; [ -n "$proxy" ] && kill $proxy 2>/dev/null; echo removed > $state; }`,
-    `trap 'cleanup; echo chaos-agent removed; exit 0' TERM INT`,
-    // The PID is published only once the trap is set: the shell is PID 1 of its container, and PID 1 ignores
-    // a SIGTERM it has no handler for, so a revert racing the agent's start would be lost.
-    `echo $$ > ${AGENT_PID_FILE}`,
-    `if tc qdisc replace dev ${o.iface} root netem delay ${o.delayMs}ms${jitter} 2>/dev/null; then echo netem > $state; else`,
-    `  node /opt/chaos/delay-proxy.mjs ${PROXY_PORT} ${o.port} ${o.delayMs} ${o.jitterMs} & proxy=$!; sleep 0.5`,
-    `  iptables -t nat -I ${redirect} && echo proxy > $state || echo failed > $state`,
-    // Established connections keep their old path; dropping their conntrack entries moves them to the proxy.
-    `  conntrack -D -p tcp --dport ${o.port} >/dev/null 2>&1 || true`,
-    `fi`,
-    `echo "chaos-agent applied: $(cat $state) ${o.delayMs}ms for ${o.ttlS}s"`,
-    `sleep ${o.ttlS} & wait $!`,
-    `cleanup; echo chaos-agent expired`,
-  ].join('\n');
-}
-
-/**
- * The kubelet expands $(VAR) in a container's command and turns $$ into $: the agent's `echo $$` would write
- * a literal "$" as its PID. Doubling every $$ survives that expansion.
- */
-export function kubernetesEscape(script: string): string {
-  return script.split('$$').join('$$$$');
+/** Version 1: the agent to stop, and when it would have stopped by itself. */
+export interface LatencyUndo extends UndoRecord {
+  fault: 'latency';
+  v: 1;
+  namespace: string;
+  pod: string;
+  container: string;
+  expiresAt: string;
 }
 
 function ttlMs(spec: LatencySpec, ctx: Omit<FaultContext, 'ledger'>): number {
@@ -135,7 +98,7 @@ export const latency: FaultPlugin<LatencySpec> = {
             ctx,
             'latency',
             `latency agent (${spec.delay}) in ${ns}/${pod} until ${expiresAt}`,
-            { kind: 'stopLatencyAgent', namespace: ns, pod, container, expiresAt },
+            { fault: 'latency', v: 1, namespace: ns, pod, container, expiresAt } satisfies LatencyUndo,
             () =>
               ctx.kube.addEphemeralContainer(ns, pod, {
                 name: container,
@@ -162,7 +125,7 @@ export const latency: FaultPlugin<LatencySpec> = {
     const mechanisms = new Set<string>();
     const deadline = Date.now() + 30_000;
     for (const m of mutations) {
-      const pod = (m.undo as { pod: string }).pod;
+      const pod = (m.undo as LatencyUndo).pod;
       let last = 'no answer';
       for (;;) {
         try {
@@ -192,4 +155,70 @@ export const latency: FaultPlugin<LatencySpec> = {
     ctx.log(`fault latency: ${record.description}`);
     return { record, mutations };
   },
+
+  undo: (record, kube) => stopAgent(kube, record as LatencyUndo),
 };
+
+async function stopAgent(kube: Kube, undo: LatencyUndo): Promise<string> {
+  // The agent may still be starting (a run killed right after asking for it): wait for it to run or end,
+  // rather than declaring it gone and letting it apply its delay afterwards.
+  const deadline = Date.now() + 60_000;
+  let signalled = false;
+  for (;;) {
+    let pod;
+    try {
+      pod = await kube.readPod(undo.namespace, undo.pod);
+    } catch (error) {
+      if (apiStatus(error).code === 404)
+        return `pod ${undo.namespace}/${undo.pod} is gone, and its latency agent with it`;
+      throw error;
+    }
+    if (!pod.spec?.ephemeralContainers?.some((c) => c.name === undo.container)) {
+      return `latency agent ${undo.container} was never added to ${undo.namespace}/${undo.pod}`;
+    }
+    const state = pod.status?.ephemeralContainerStatuses?.find((c) => c.name === undo.container)?.state;
+    if (state?.terminated) {
+      return signalled
+        ? `stopped the latency agent in ${undo.namespace}/${undo.pod}`
+        : `latency agent in ${undo.namespace}/${undo.pod} already ended (${state.terminated.reason ?? 'exited'})`;
+    }
+    if (state?.running && !signalled) {
+      // SIGTERM to the agent's shell runs its cleanup trap: the rule goes, whichever mechanism it used.
+      try {
+        await kube.exec(undo.namespace, undo.pod, undo.container, ['sh', '-c', STOP_AGENT]);
+      } catch (error) {
+        // The agent's TTL is the end of the fault window, so it often exits on its own just as we revert;
+        // the exec then fails ("error executing setns process") while the pod status still says running.
+        const ended = await endedMeanwhile(kube, undo);
+        if (ended) return `latency agent in ${undo.namespace}/${undo.pod} already ended (${ended})`;
+        throw error;
+      }
+      signalled = true;
+      // Not done until the agent has exited: that is when its cleanup has run.
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `latency agent in ${undo.namespace}/${undo.pod} ${signalled ? 'did not exit after SIGTERM' : 'neither ran nor ended'} within 60s`,
+      );
+    }
+    await sleep(signalled ? 250 : 1000);
+  }
+}
+
+/** After a failed exec: whether the agent is reported terminated within a few seconds (the kubelet lags). */
+async function endedMeanwhile(kube: Kube, undo: LatencyUndo): Promise<string | undefined> {
+  for (let i = 0; i < 10; i++) {
+    let pod;
+    try {
+      pod = await kube.readPod(undo.namespace, undo.pod);
+    } catch (error) {
+      if (apiStatus(error).code === 404) return 'pod gone';
+      return undefined;
+    }
+    const state = pod.status?.ephemeralContainerStatuses?.find((c) => c.name === undo.container)?.state;
+    if (state?.terminated) return state.terminated.reason ?? 'exited';
+    await sleep(1000);
+  }
+  return undefined;
+}

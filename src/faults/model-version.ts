@@ -5,10 +5,20 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PatchStrategy } from '@kubernetes/client-node';
 import { apiStatus } from '../adapters/kube.js';
+import type { UndoRecord } from '../ledger/ledger.js';
 import type { FaultSpec } from '../scenario/schema.js';
 import { emptyRecord, mutate, type FaultPlugin, type Injection } from './fault.js';
 
 type ModelVersionSpec = Extract<FaultSpec, { type: 'model-version' }>;
+
+/** Version 1: the Deployment and its whole pod template as it was before the fault. */
+export interface ModelVersionUndo extends UndoRecord {
+  fault: 'model-version';
+  v: 1;
+  namespace: string;
+  name: string;
+  template: object;
+}
 
 export const modelVersion: FaultPlugin<ModelVersionSpec> = {
   type: 'model-version',
@@ -53,11 +63,12 @@ export const modelVersion: FaultPlugin<ModelVersionSpec> = {
         'model-version',
         description,
         {
-          kind: 'restoreDeployment',
+          fault: 'model-version',
+          v: 1,
           namespace: ctx.namespace,
           name,
           template: JSON.parse(JSON.stringify(template)) as object,
-        },
+        } satisfies ModelVersionUndo,
         async () => {
           await ctx.kube.patchDeployment(ctx.namespace, name, patch, PatchStrategy.JsonPatch);
         },
@@ -88,5 +99,22 @@ export const modelVersion: FaultPlugin<ModelVersionSpec> = {
       record.notes.push('the rollout did not start a pod from the new template within 30s');
     record.description = description;
     return { record, mutations: [mutation] };
+  },
+
+  async undo(record, kube) {
+    const { namespace, name, template } = record as ModelVersionUndo;
+    try {
+      // A JSON merge patch would keep env entries the fault added; replacing the template wholesale does not.
+      await kube.patchDeployment(
+        namespace,
+        name,
+        [{ op: 'replace', path: '/spec/template', value: template }],
+        PatchStrategy.JsonPatch,
+      );
+    } catch (error) {
+      if (apiStatus(error).code === 404) return `deployment ${namespace}/${name} no longer exists`;
+      throw error;
+    }
+    return `restored the pod template of deployment ${namespace}/${name}`;
   },
 };

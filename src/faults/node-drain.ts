@@ -3,6 +3,7 @@
  * eviction a PodDisruptionBudget blocks (HTTP 429) is recorded, backed off and retried until a timeout.
  */
 import { apiStatus, type Pod } from '../adapters/kube.js';
+import type { UndoRecord } from '../ledger/ledger.js';
 import { parseDurationMs } from '../scenario/units.js';
 import type { FaultSpec } from '../scenario/schema.js';
 import {
@@ -15,6 +16,13 @@ import {
 } from './fault.js';
 
 type NodeDrainSpec = Extract<FaultSpec, { type: 'node-drain' }>;
+
+/** Version 1: the node to uncordon. */
+export interface NodeDrainUndo extends UndoRecord {
+  fault: 'node-drain';
+  v: 1;
+  node: string;
+}
 
 const isDaemonSetPod = (p: Pod) => p.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet') ?? false;
 const isMirrorPod = (p: Pod) => Boolean(p.metadata?.annotations?.['kubernetes.io/config.mirror']);
@@ -75,8 +83,12 @@ export const nodeDrain: FaultPlugin<NodeDrainSpec> = {
     } else {
       try {
         mutations.push(
-          await mutate(ctx, 'node-drain', `cordon node ${node}`, { kind: 'uncordon', node }, () =>
-            ctx.kube.setUnschedulable(node, true),
+          await mutate(
+            ctx,
+            'node-drain',
+            `cordon node ${node}`,
+            { fault: 'node-drain', v: 1, node } satisfies NodeDrainUndo,
+            () => ctx.kube.setUnschedulable(node, true),
           ),
         );
       } catch (error) {
@@ -150,5 +162,16 @@ export const nodeDrain: FaultPlugin<NodeDrainSpec> = {
     record.confirmed = evictedTargets > 0;
     record.description = `cordoned ${node}; evicted ${evicted.length}/${toEvict.length} pod(s) (${evictedTargets} under test); ${blocked} eviction(s) blocked by a PDB`;
     return { record, mutations };
+  },
+
+  async undo(record, kube) {
+    const { node } = record as NodeDrainUndo;
+    try {
+      await kube.setUnschedulable(node, false);
+    } catch (error) {
+      if (apiStatus(error).code === 404) return `node ${node} no longer exists`;
+      throw error;
+    }
+    return `uncordoned node ${node}`;
   },
 };

@@ -19,4 +19,6 @@ export const oversizeBatch: FaultPlugin<OversizeSpec> = {
     record.notes.push('confirmed by the verdict from the responses to oversize requests');
     return Promise.resolve({ record, mutations: [] });
   },
+  // Never journals a mutation: k6 stops sending the batches when the load ends.
+  undo: (record) => Promise.resolve(`nothing to undo (${record.nothing ?? 'oversize batches are load'})`),
 };

@@ -1,6 +1,7 @@
 /** Deletes pods matching the target selector: a seeded choice, a count or a percentage, optionally repeated. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiStatus } from '../adapters/kube.js';
+import type { UndoRecord } from '../ledger/ledger.js';
 import { parseDurationMs, parsePercent } from '../scenario/units.js';
 import type { FaultSpec } from '../scenario/schema.js';
 import {
@@ -14,6 +15,9 @@ import {
 } from './fault.js';
 
 type PodKillSpec = Extract<FaultSpec, { type: 'pod-kill' }>;
+
+/** Version 1: nothing to undo, journalled all the same so the ledger tells the whole story of a run. */
+const REPLACED: UndoRecord = { fault: 'pod-kill', v: 1, nothing: 'the ReplicaSet replaces a deleted pod' };
 
 async function victims(
   spec: PodKillSpec,
@@ -69,12 +73,8 @@ export const podKill: FaultPlugin<PodKillSpec> = {
         const at = new Date().toISOString();
         try {
           mutations.push(
-            await mutate(
-              ctx,
-              'pod-kill',
-              description,
-              { kind: 'none', reason: 'the ReplicaSet replaces a deleted pod' },
-              () => ctx.kube.deletePod(ctx.namespace, name, grace),
+            await mutate(ctx, 'pod-kill', description, { ...REPLACED }, () =>
+              ctx.kube.deletePod(ctx.namespace, name, grace),
             ),
           );
           record.targets.push(`${ctx.namespace}/${name}`);
@@ -93,4 +93,6 @@ export const podKill: FaultPlugin<PodKillSpec> = {
         : 'deleted nothing';
     return { record, mutations };
   },
+
+  undo: (record) => Promise.resolve(`nothing to undo (${record.nothing ?? REPLACED.nothing})`),
 };

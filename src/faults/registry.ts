@@ -1,4 +1,5 @@
 import type { Kube } from '../adapters/kube.js';
+import type { UndoRecord } from '../ledger/ledger.js';
 import type { Plan, PlannedFault } from '../plan/plan.js';
 import type { FaultSpec } from '../scenario/schema.js';
 import type { FaultPlugin } from './fault.js';
@@ -18,6 +19,17 @@ const plugins = {
 
 export function faultPlugin<S extends FaultSpec>(spec: S): FaultPlugin<S> {
   return plugins[spec.type] as unknown as FaultPlugin<S>;
+}
+
+/**
+ * Undoes one journalled mutation with the plugin of the fault that made it: the one place that turns an
+ * undo record from a ledger into a fault's code. A fault this chaos does not know (a ledger from a newer
+ * one) is an error, so its entry stays open.
+ */
+export function runUndo(kube: Kube, undo: UndoRecord): Promise<string> {
+  if (!Object.hasOwn(plugins, undo.fault))
+    return Promise.reject(new Error(`no fault type "${undo.fault}" in this chaos to undo it`));
+  return (plugins[undo.fault as keyof typeof plugins] as FaultPlugin).undo(undo, kube);
 }
 
 /** What every fault of a plan would touch right now, read-only: for `chaos plan` and `--dry-run`. */

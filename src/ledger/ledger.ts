@@ -6,7 +6,20 @@
 import { mkdir, open, readdir, readFile, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { UndoAction } from './undo.js';
+
+/**
+ * What undoes one mutation, as the fault that made it wrote it down. Opaque here: the ledger keeps it and
+ * hands it back, and only that fault's plugin reads its data. `v` versions the fault's own format, so a
+ * ledger written by an older chaos can still be undone by a newer one.
+ */
+export interface UndoRecord {
+  /** The fault type whose plugin undoes it. */
+  fault: string;
+  v: number;
+  /** Set when the mutation needs no undo (the platform repairs it itself): why. Such entries never stay open. */
+  nothing?: string;
+  [data: string]: unknown;
+}
 
 export type LedgerRecord =
   | {
@@ -18,7 +31,7 @@ export type LedgerRecord =
       scenario: string;
       pid: number;
     }
-  | { kind: 'intent'; at: string; id: number; fault: string; description: string; undo: UndoAction }
+  | { kind: 'intent'; at: string; id: number; fault: string; description: string; undo: UndoRecord }
   | { kind: 'applied'; at: string; id: number }
   | { kind: 'reverted'; at: string; id: number; by: 'run' | 'recover' }
   /** The API server refused the mutation: it never happened, so there is nothing to undo. */
@@ -45,7 +58,16 @@ export class Ledger {
 
   static async create(file: string): Promise<Ledger> {
     await mkdir(path.dirname(file), { recursive: true });
-    return new Ledger(file, await open(file, 'a'));
+    const handle = await open(file, 'a+');
+    const { size } = await handle.stat();
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, size - 1);
+      // `chaos recover` appends to the ledger of a run that may have died mid-write: a record glued to that
+      // torn line would be lost with it, and its entry would stay open.
+      if (last[0] !== 0x0a) await handle.appendFile('\n');
+    }
+    return new Ledger(file, handle);
   }
 
   async append(record: LedgerRecord): Promise<void> {
@@ -54,7 +76,7 @@ export class Ledger {
   }
 
   /** Records what will undo a mutation; call before making it. Returns the id to mark applied/reverted. */
-  async intend(fault: string, description: string, undo: UndoAction): Promise<number> {
+  async intend(fault: string, description: string, undo: UndoRecord): Promise<number> {
     const id = this.nextId++;
     await this.append({ kind: 'intent', at: new Date().toISOString(), id, fault, description, undo });
     return id;
@@ -122,13 +144,33 @@ export function replayLedger(file: string, text: string): LedgerState {
         scenario: record.scenario,
         pid: typeof record.pid === 'number' ? record.pid : null,
       });
-    else if (record.kind === 'intent' && typeof record.undo?.kind === 'string')
-      intents.set(record.id, record);
-    else if (record.kind === 'reverted' || record.kind === 'failed') intents.delete(record.id);
+    else if (record.kind === 'intent') {
+      const undo = upgradeUndo(record);
+      if (undo) intents.set(record.id, { ...record, undo });
+    } else if (record.kind === 'reverted' || record.kind === 'failed') intents.delete(record.id);
     else if (record.kind === 'end') state.ended = true;
   }
-  state.open = [...intents.values()].filter((i) => i.undo.kind !== 'none');
+  state.open = [...intents.values()].filter((i) => i.undo.nothing === undefined);
   return state;
+}
+
+/**
+ * The one migration of undo records. Before they were versioned, an intent's undo was `{ kind, ...data }`
+ * with one kind per fault, the fault named by the intent, and kind "none" for nothing to undo. Version 1 is
+ * the same data under the fault's name, so an unversioned record maps to it field for field. Anything else
+ * that is not a record is skipped, like any other damage.
+ */
+function upgradeUndo(intent: Extract<LedgerRecord, { kind: 'intent' }>): UndoRecord | null {
+  const undo = intent.undo as unknown;
+  if (typeof undo !== 'object' || undo === null) return null;
+  const raw = undo as Record<string, unknown>;
+  if ('v' in raw)
+    return typeof raw.fault === 'string' && typeof raw.v === 'number' ? (raw as UndoRecord) : null;
+  const { kind, ...data } = raw;
+  if (typeof kind !== 'string' || typeof intent.fault !== 'string') return null;
+  if (kind === 'none')
+    return { fault: intent.fault, v: 1, nothing: typeof data.reason === 'string' ? data.reason : kind };
+  return { ...data, fault: intent.fault, v: 1 };
 }
 
 export async function readLedgers(env: NodeJS.ProcessEnv = process.env): Promise<LedgerState[]> {

@@ -6,7 +6,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kube, Pod } from '../adapters/kube.js';
-import type { Redactor } from '../run/redact.js';
 
 /** Per log file: enough for the error and its context, never a disk-filling dump. */
 const LOG_LIMIT_BYTES = 32 * 1024;
@@ -23,7 +22,8 @@ export interface TriageInput {
   /** Pods to fetch logs for first (those a fault touched or created). */
   focus?: string[];
   dir: string;
-  redact: Redactor;
+  /** The run's redactor: triage writes pod logs, which may echo a secret. */
+  redact: (text: string) => string;
   /** Pause before asking again for a previous log the kubelet could not give; default 1 s. */
   retryDelayMs?: number;
 }

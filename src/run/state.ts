@@ -8,7 +8,7 @@ import type { Kube } from '../adapters/kube.js';
 import type { Output } from '../adapters/output.js';
 import type { Injection } from '../faults/fault.js';
 import { replayLedger, type Ledger } from '../ledger/ledger.js';
-import { runUndo } from '../ledger/undo.js';
+import { runUndo } from '../faults/registry.js';
 import type { LiveStats, LoadSummary } from '../load/ingest.js';
 import { PodObserver } from '../observe/pods.js';
 import type { Plan } from '../plan/plan.js';

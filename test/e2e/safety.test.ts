@@ -355,8 +355,8 @@ async function agentNames(stateDir: string): Promise<string[]> {
   for (const n of await readdir(dir)) {
     for (const line of (await readFile(path.join(dir, n), 'utf8')).split('\n')) {
       if (!line.trim()) continue;
-      const record = JSON.parse(line) as { kind: string; undo?: { kind: string; container?: string } };
-      if (record.kind === 'intent' && record.undo?.kind === 'stopLatencyAgent' && record.undo.container) {
+      const record = JSON.parse(line) as { kind: string; undo?: { fault: string; container?: string } };
+      if (record.kind === 'intent' && record.undo?.fault === 'latency' && record.undo.container) {
         names.push(record.undo.container);
       }
     }

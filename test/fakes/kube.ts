@@ -9,8 +9,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { CoreEvent, Deployment, Kube, Node, Pod, WatchEvent } from '../../src/adapters/kube.js';
 import { ReadOnlyViolation } from '../../src/adapters/kube.js';
-import { AGENT_STATE_FILE } from '../../src/faults/latency.js';
-import { STOP_AGENT } from '../../src/ledger/undo.js';
+import { AGENT_STATE_FILE, STOP_AGENT } from '../../src/faults/latency-agent.js';
 
 type KubeSurface = Pick<
   Kube,

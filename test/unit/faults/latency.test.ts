@@ -2,15 +2,16 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { latency } from '../../../src/faults/latency.js';
 import {
   AGENT_PID_FILE,
   AGENT_STATE_FILE,
   agentScript,
   kubernetesEscape,
-  latency,
-} from '../../../src/faults/latency.js';
+  STOP_AGENT,
+} from '../../../src/faults/latency-agent.js';
+import { runUndo } from '../../../src/faults/registry.js';
 import { replayLedger } from '../../../src/ledger/ledger.js';
-import { runUndo, STOP_AGENT } from '../../../src/ledger/undo.js';
 import type { ScenarioInput } from '../../../src/scenario/schema.js';
 import { clock } from '../../fakes/clock.js';
 import { apiError, FakeKube, podKey } from '../../fakes/kube.js';
@@ -219,14 +220,16 @@ describe('latency.inject with the fake cluster', () => {
     });
     expect(mutations.map((m) => m.undo)).toEqual([
       {
-        kind: 'stopLatencyAgent',
+        fault: 'latency',
+        v: 1,
         namespace: 'ml-serving',
         pod: 'feature-store-0',
         container: container.name,
         expiresAt: new Date(T + 80_000).toISOString(),
       },
       {
-        kind: 'stopLatencyAgent',
+        fault: 'latency',
+        v: 1,
         namespace: 'ml-serving',
         pod: 'feature-store-1',
         container: container.name,

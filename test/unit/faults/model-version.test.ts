@@ -3,7 +3,7 @@ import { PatchStrategy, type V1Container } from '@kubernetes/client-node';
 import { describe, expect, it, vi } from 'vitest';
 import { modelVersion } from '../../../src/faults/model-version.js';
 import { replayLedger } from '../../../src/ledger/ledger.js';
-import { runUndo } from '../../../src/ledger/undo.js';
+import { runUndo } from '../../../src/faults/registry.js';
 import { clock } from '../../fakes/clock.js';
 import { apiError, FakeKube, makeDeployment } from '../../fakes/kube.js';
 import { faultContext, faultOf, makePlan, faultTestHooks } from '../../fakes/scenario.js';
@@ -152,7 +152,8 @@ describe('model-version: undo and confirmation', () => {
       );
       expect(state.open.map((i) => i.undo)).toEqual([
         {
-          kind: 'restoreDeployment',
+          fault: 'model-version',
+          v: 1,
           namespace: 'ml-serving',
           name: 'fraud-scorer',
           template: original.spec!.template,
@@ -165,7 +166,8 @@ describe('model-version: undo and confirmation', () => {
     expect(mutations).toHaveLength(1);
     const undo = mutations[0]!.undo;
     expect(undo).toEqual({
-      kind: 'restoreDeployment',
+      fault: 'model-version',
+      v: 1,
       namespace: 'ml-serving',
       name: 'fraud-scorer',
       template: original.spec!.template,
@@ -214,7 +216,7 @@ describe('model-version: undo and confirmation', () => {
     expect(record.notes).toContain('the rollout did not start a pod from the new template within 30s');
     expect(Date.now() - T).toBeGreaterThanOrEqual(30_000);
     expect(clock.sleeps.every((ms) => ms === 500)).toBe(true);
-    expect(mutations.map((m) => m.undo.kind)).toEqual(['restoreDeployment']);
+    expect(mutations.map((m) => m.undo.fault)).toEqual(['model-version']);
   });
 
   it('a read that fails while waiting for the rollout does not throw away the mutation', async () => {

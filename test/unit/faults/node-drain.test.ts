@@ -103,10 +103,10 @@ describe('node-drain: which node, which pods', () => {
       'cordoned worker-2; evicted 3/3 pod(s) (2 under test); 0 eviction(s) blocked by a PDB',
     );
     // The cordon is the one mutation to undo, and its undo was written before it.
-    expect(mutations.map((m) => m.undo)).toEqual([{ kind: 'uncordon', node: 'worker-2' }]);
+    expect(mutations.map((m) => m.undo)).toEqual([{ fault: 'node-drain', v: 1, node: 'worker-2' }]);
     expect(
       replayLedger(ctx.ledger.file, readFileSync(ctx.ledger.file, 'utf8')).open.map((i) => i.undo),
-    ).toEqual([{ kind: 'uncordon', node: 'worker-2' }]);
+    ).toEqual([{ fault: 'node-drain', v: 1, node: 'worker-2' }]);
     expect(kube.calls.findIndex((c) => c.method === 'setUnschedulable')).toBeLessThan(
       kube.calls.findIndex((c) => c.method === 'evictPod'),
     );
@@ -248,7 +248,7 @@ describe('node-drain: refusals and pre-existing state', () => {
     kube.fail('listPodsOnNode', new Error('stream error: connection reset'));
     const { record, mutations } = await drain(kube);
     expect(record.confirmed).toBe(false);
-    expect(mutations.map((m) => m.undo)).toEqual([{ kind: 'uncordon', node: 'worker-2' }]);
+    expect(mutations.map((m) => m.undo)).toEqual([{ fault: 'node-drain', v: 1, node: 'worker-2' }]);
   });
 
   it('an eviction refused for another reason is noted, not retried', async () => {

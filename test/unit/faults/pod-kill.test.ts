@@ -84,8 +84,8 @@ describe('pod-kill: how many', () => {
     expect(record.targets).toEqual(deleted(kube).map((n) => `ml-serving/${n}`));
     expect(record.description).toBe(`deleted 2 pod(s): ${record.targets.join(', ')}`);
     expect(mutations.map((m) => m.undo)).toEqual([
-      { kind: 'none', reason: 'the ReplicaSet replaces a deleted pod' },
-      { kind: 'none', reason: 'the ReplicaSet replaces a deleted pod' },
+      { fault: 'pod-kill', v: 1, nothing: 'the ReplicaSet replaces a deleted pod' },
+      { fault: 'pod-kill', v: 1, nothing: 'the ReplicaSet replaces a deleted pod' },
     ]);
     const ledger = readFileSync(ctx.ledger.file, 'utf8');
     expect(ledger.match(/"kind":"intent"/g)).toHaveLength(2);

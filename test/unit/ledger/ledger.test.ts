@@ -10,8 +10,8 @@ import {
   replayLedger,
   stateDir,
   type LedgerRecord,
+  type UndoRecord,
 } from '../../../src/ledger/ledger.js';
-import type { UndoAction } from '../../../src/ledger/undo.js';
 import { apiError, FakeKube } from '../../fakes/kube.js';
 import { faultContext, makePlan, tempDir } from '../../fakes/scenario.js';
 
@@ -27,9 +27,10 @@ const lines = (f: string) =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as LedgerRecord);
 
-const uncordon: UndoAction = { kind: 'uncordon', node: 'worker-2' };
-const restore: UndoAction = {
-  kind: 'restoreDeployment',
+const uncordon: UndoRecord = { fault: 'node-drain', v: 1, node: 'worker-2' };
+const restore: UndoRecord = {
+  fault: 'model-version',
+  v: 1,
   namespace: 'ml-serving',
   name: 'fraud-scorer',
   template: { spec: {} },
@@ -56,6 +57,37 @@ describe('Ledger', () => {
     expect(lines(f).map((r) => r.kind)).toEqual(['start', 'intent', 'intent', 'applied', 'reverted', 'end']);
     expect(lines(f)[1]).toMatchObject({ kind: 'intent', id: 1, fault: 'node-drain', undo: uncordon });
     expect(lines(f)[4]).toMatchObject({ kind: 'reverted', id: 1, by: 'run' });
+  });
+
+  it('appends after a torn last line on a line of its own, so the torn line takes no record with it', async () => {
+    const f = file();
+    mkdirSync(path.dirname(f), { recursive: true });
+    writeFileSync(
+      f,
+      JSON.stringify({
+        kind: 'intent',
+        at: 'x',
+        id: 1,
+        fault: 'node-drain',
+        description: 'd',
+        undo: uncordon,
+      }) + '\n{"kind":"reverted","at":"2026-',
+    );
+    const ledger = await Ledger.create(f);
+    await ledger.reverted(1, 'recover');
+    await ledger.close('recovered');
+    const text = readFileSync(f, 'utf8');
+    expect(text.split('\n').slice(1)).toEqual([
+      '{"kind":"reverted","at":"2026-',
+      expect.stringMatching(/^\{"kind":"reverted",.*"id":1,"by":"recover"\}$/),
+      expect.stringMatching(/^\{"kind":"end",.*"outcome":"recovered"\}$/),
+      '',
+    ]);
+    expect(replayLedger(f, text)).toMatchObject({ open: [], ended: true });
+    // A whole last line gets no blank line after it.
+    const again = await Ledger.create(f);
+    await again.close('recovered');
+    expect(readFileSync(f, 'utf8')).not.toContain('\n\n');
   });
 
   it('syncs every record to disk before append returns', async () => {
@@ -143,12 +175,12 @@ describe('replayLedger', () => {
     scenario: 'scenarios/node-drain.yaml',
     pid: 4242,
   });
-  const intent = (id: number, undo: UndoAction) =>
+  const intent = (id: number, undo: UndoRecord) =>
     rec({
       kind: 'intent',
       at: '2026-11-23T15:31:05Z',
       id,
-      fault: undo.kind,
+      fault: undo.fault,
       description: `mutation ${id}`,
       undo,
     });
@@ -182,15 +214,16 @@ describe('replayLedger', () => {
     expect(replayLedger('/state/runs/20261123-x.jsonl', '').runId).toBe('20261123-x');
   });
 
-  it('keeps intents open until reverted, oldest first, and ignores "none" undos', () => {
+  it('keeps intents open until reverted, oldest first, and ignores those with nothing to undo', () => {
     const text = [
       start,
-      intent(1, { kind: 'none', reason: 'the ReplicaSet replaces a deleted pod' }),
+      intent(1, { fault: 'pod-kill', v: 1, nothing: 'the ReplicaSet replaces a deleted pod' }),
       intent(2, uncordon),
       rec({ kind: 'applied', at: 'x', id: 2 }),
       intent(3, restore),
       intent(4, {
-        kind: 'stopLatencyAgent',
+        fault: 'latency',
+        v: 1,
         namespace: 'ml-serving',
         pod: 'feature-store-0',
         container: 'chaos-latency-a',
@@ -201,6 +234,69 @@ describe('replayLedger', () => {
     const s = replayLedger('f.jsonl', text);
     expect(s.open.map((i) => i.id)).toEqual([2, 4]);
     expect(s.ended).toBe(false);
+  });
+
+  it('hands undo records back as written, whatever their version: reading them is the fault’s business', () => {
+    const v2 = { fault: 'node-drain', v: 2, nodes: ['worker-1', 'worker-2'], note: { any: 'data' } };
+    const s = replayLedger('f.jsonl', [start, intent(1, v2), intent(2, uncordon)].join('\n'));
+    expect(s.open.map((i) => i.undo)).toEqual([v2, uncordon]);
+  });
+
+  it('skips a versioned undo that names no fault, like any other damage', () => {
+    const text = [
+      start,
+      JSON.stringify({
+        kind: 'intent',
+        at: 'x',
+        id: 1,
+        fault: 'node-drain',
+        description: 'd',
+        undo: { v: 1 },
+      }),
+    ];
+    expect(replayLedger('f.jsonl', text.join('\n')).open).toEqual([]);
+  });
+
+  it('reads an unversioned undo (ledgers written before v1) as version 1 of the intent’s fault', () => {
+    // Written as chaos 0.1.0 wrote them, so typed as what they were, not as today's records.
+    const legacy = (id: number, fault: string, undo: unknown) =>
+      JSON.stringify({ kind: 'intent', at: 'x', id, fault, description: `mutation ${id}`, undo });
+    const template = { spec: { containers: [{ name: 'scorer' }] } };
+    const text = [
+      start,
+      legacy(1, 'pod-kill', { kind: 'none', reason: 'the ReplicaSet replaces a deleted pod' }),
+      legacy(2, 'node-drain', { kind: 'uncordon', node: 'worker-2' }),
+      legacy(3, 'model-version', {
+        kind: 'restoreDeployment',
+        namespace: 'ml-serving',
+        name: 'fraud-scorer',
+        template,
+      }),
+      legacy(4, 'latency', {
+        kind: 'stopLatencyAgent',
+        namespace: 'ml-serving',
+        pod: 'feature-store-0',
+        container: 'chaos-latency-a',
+        expiresAt: '2026-11-23T15:33:30.000Z',
+      }),
+      legacy(5, 'node-drain', { node: 'worker-3' }),
+      legacy(6, 'latency', 'stopLatencyAgent'),
+    ].join('\n');
+    expect(replayLedger('f.jsonl', text).open.map((i) => [i.id, i.undo])).toEqual([
+      [2, { fault: 'node-drain', v: 1, node: 'worker-2' }],
+      [3, { fault: 'model-version', v: 1, namespace: 'ml-serving', name: 'fraud-scorer', template }],
+      [
+        4,
+        {
+          fault: 'latency',
+          v: 1,
+          namespace: 'ml-serving',
+          pod: 'feature-store-0',
+          container: 'chaos-latency-a',
+          expiresAt: '2026-11-23T15:33:30.000Z',
+        },
+      ],
+    ]);
   });
 
   it('survives a torn last line from a crash mid-write', () => {

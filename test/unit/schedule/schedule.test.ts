@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkCron } from '../../../src/commands/schedule.js';
-import { withTargetOrigin } from '../../../src/commands/run.js';
+import { withTargetOrigin } from '../../../src/run/run-scenario.js';
 import { scheduleObjects, type ScheduleInput } from '../../../src/schedule/manifests.js';
 import { clusterTraits, suitePermissions } from '../../../src/schedule/rbac.js';
 import type { FaultSpec } from '../../../src/scenario/schema.js';

@@ -4,8 +4,10 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { ReadOnlyViolation } from '../../../src/adapters/kube.js';
 import { modelVersion } from '../../../src/faults/model-version.js';
 import { nodeDrain } from '../../../src/faults/node-drain.js';
-import { replayLedger } from '../../../src/ledger/ledger.js';
-import { runUndo, STOP_AGENT, type UndoAction } from '../../../src/ledger/undo.js';
+import type { LatencyUndo } from '../../../src/faults/latency.js';
+import { STOP_AGENT } from '../../../src/faults/latency-agent.js';
+import { runUndo } from '../../../src/faults/registry.js';
+import { replayLedger, type UndoRecord } from '../../../src/ledger/ledger.js';
 import { clock } from '../../fakes/clock.js';
 import { apiError, FakeKube, makeDeployment, makeNode, podKey } from '../../fakes/kube.js';
 import { faultContext, faultOf, makePlan, tempDir } from '../../fakes/scenario.js';
@@ -17,55 +19,62 @@ vi.mock('node:timers/promises', async (real) =>
 const tmp = tempDir('chaos-undo-');
 afterAll(() => tmp.cleanup());
 
-const agent = (
-  pod = 'feature-store-0',
-  container = 'chaos-latency-a1b2c3-m3x9',
-): Extract<UndoAction, { kind: 'stopLatencyAgent' }> => ({
-  kind: 'stopLatencyAgent',
+const agent = (pod = 'feature-store-0', container = 'chaos-latency-a1b2c3-m3x9'): LatencyUndo => ({
+  fault: 'latency',
+  v: 1,
   namespace: 'ml-serving',
   pod,
   container,
   expiresAt: '2026-11-23T15:33:05.000Z',
 });
 
-describe('runUndo', () => {
-  it('"none" touches nothing', async () => {
+const uncordon = (node: string): UndoRecord => ({ fault: 'node-drain', v: 1, node });
+
+describe('runUndo: each undo record goes to the fault that wrote it', () => {
+  it('a pod-kill has nothing to undo and touches nothing', async () => {
     const kube = new FakeKube();
     expect(
-      await runUndo(kube.asKube(), { kind: 'none', reason: 'the ReplicaSet replaces a deleted pod' }),
+      await runUndo(kube.asKube(), {
+        fault: 'pod-kill',
+        v: 1,
+        nothing: 'the ReplicaSet replaces a deleted pod',
+      }),
     ).toBe('nothing to undo (the ReplicaSet replaces a deleted pod)');
+    expect(kube.calls).toEqual([]);
+  });
+
+  it('a fault type this chaos does not know is an error, so the entry stays open', async () => {
+    const kube = new FakeKube();
+    await expect(runUndo(kube.asKube(), { fault: 'disk-fill', v: 1, path: '/data' })).rejects.toThrow(
+      'no fault type "disk-fill" in this chaos to undo it',
+    );
+    await expect(runUndo(kube.asKube(), { fault: 'constructor', v: 1 })).rejects.toThrow(
+      'no fault type "constructor" in this chaos to undo it',
+    );
     expect(kube.calls).toEqual([]);
   });
 
   it('uncordons, and a second run is a no-op that still succeeds', async () => {
     const kube = new FakeKube();
     kube.addNode(makeNode('worker-2', true));
-    expect(await runUndo(kube.asKube(), { kind: 'uncordon', node: 'worker-2' })).toBe(
-      'uncordoned node worker-2',
-    );
+    expect(await runUndo(kube.asKube(), uncordon('worker-2'))).toBe('uncordoned node worker-2');
     expect(kube.nodes.get('worker-2')?.spec?.unschedulable).toBe(false);
-    expect(await runUndo(kube.asKube(), { kind: 'uncordon', node: 'worker-2' })).toBe(
-      'uncordoned node worker-2',
-    );
+    expect(await runUndo(kube.asKube(), uncordon('worker-2'))).toBe('uncordoned node worker-2');
     expect(kube.nodes.get('worker-2')?.spec?.unschedulable).toBe(false);
   });
 
   it('a node that no longer exists is already undone (404)', async () => {
     const kube = new FakeKube();
-    expect(await runUndo(kube.asKube(), { kind: 'uncordon', node: 'worker-9' })).toBe(
-      'node worker-9 no longer exists',
-    );
+    expect(await runUndo(kube.asKube(), uncordon('worker-9'))).toBe('node worker-9 no longer exists');
   });
 
   it('other errors propagate so the entry stays open for `chaos recover`', async () => {
     const kube = new FakeKube();
     kube.addNode(makeNode('worker-2', true));
     kube.fail('setUnschedulable', apiError(403, 'nodes "worker-2" is forbidden'));
-    await expect(runUndo(kube.asKube(), { kind: 'uncordon', node: 'worker-2' })).rejects.toThrow(/forbidden/);
+    await expect(runUndo(kube.asKube(), uncordon('worker-2'))).rejects.toThrow(/forbidden/);
     const readOnly = new FakeKube(true);
-    await expect(runUndo(readOnly.asKube(), { kind: 'uncordon', node: 'worker-2' })).rejects.toBeInstanceOf(
-      ReadOnlyViolation,
-    );
+    await expect(runUndo(readOnly.asKube(), uncordon('worker-2'))).rejects.toBeInstanceOf(ReadOnlyViolation);
   });
 
   it('restores the whole pod template with a JSON patch, removing env the fault added', async () => {
@@ -75,8 +84,9 @@ describe('runUndo', () => {
     kube.deployments
       .get('ml-serving/fraud-scorer')!
       .spec!.template.spec!.containers[0]!.env!.push({ name: 'MODEL_VERSION', value: 'v404' });
-    const undo: UndoAction = {
-      kind: 'restoreDeployment',
+    const undo: UndoRecord = {
+      fault: 'model-version',
+      v: 1,
       namespace: 'ml-serving',
       name: 'fraud-scorer',
       template: before.spec!.template,
@@ -95,8 +105,9 @@ describe('runUndo', () => {
 
   it('a deleted deployment is already undone (404)', async () => {
     const kube = new FakeKube();
-    const undo: UndoAction = {
-      kind: 'restoreDeployment',
+    const undo: UndoRecord = {
+      fault: 'model-version',
+      v: 1,
       namespace: 'ml-serving',
       name: 'fraud-scorer',
       template: {},
@@ -104,7 +115,7 @@ describe('runUndo', () => {
     expect(await runUndo(kube.asKube(), undo)).toBe('deployment ml-serving/fraud-scorer no longer exists');
   });
 
-  describe('stopLatencyAgent', () => {
+  describe('latency: stopping the agent', () => {
     const T = Date.parse('2026-11-23T15:33:00.000Z');
     beforeEach(() => {
       vi.useFakeTimers({ toFake: ['Date'] });
@@ -266,7 +277,7 @@ describe('a crashed run, recovered from its ledger', () => {
     ]);
 
     const state = replayLedger(ctx.ledger.file, readFileSync(ctx.ledger.file, 'utf8'));
-    expect(state.open.map((i) => i.undo.kind)).toEqual(['uncordon', 'restoreDeployment']);
+    expect(state.open.map((i) => i.undo.fault)).toEqual(['node-drain', 'model-version']);
     for (const intent of [...state.open].reverse()) {
       await runUndo(kube.asKube(), intent.undo);
       await ctx.ledger.reverted(intent.id, 'recover');
