@@ -15,7 +15,8 @@ import { GAMEDAY_SCHEMA_VERSION, type GameDayResult, type GameDayScenario } from
 import { renderGameDayHtml, renderGameDayMarkdown } from '../gameday/render.js';
 import { loadSuiteFile, suiteScenarioFiles, type Suite } from '../gameday/suite.js';
 import { writeAtomically } from '../report/write.js';
-import { formatDiagnostic, loadScenarioFile } from '../scenario/load.js';
+import { formatDiagnostic } from '../scenario/diagnostics.js';
+import { loadScenarioFile } from '../scenario/parse.js';
 import type { Scenario } from '../scenario/schema.js';
 import { formatDuration, parseDurationMs } from '../scenario/units.js';
 import type { RunResult, Verdict } from '../verdict/result.js';
