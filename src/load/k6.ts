@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { EnvironmentError } from '../errors.js';
 import { K6Ingest } from './ingest.js';
-import type { LiveStats, LoadSummary } from './ingest.js';
+import type { LiveStats } from './ingest.js';
+import type { LoadSummary } from './summary.js';
 import { formatWindows, totalSeconds } from './windows.js';
 import type { WindowSpec } from './windows.js';
 
