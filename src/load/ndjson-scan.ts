@@ -116,23 +116,24 @@ export class PointScanner {
     }
     const text = buf.toString('utf8', s, e);
     if (kind !== Metric.None && this.fastPoint(text, AFTER_NAME[kind]!)) return kind;
-    return this.jsonPoint(text, kind);
+    return this.jsonPoint(text);
   }
 
-  /** JSON.parse's reading of a line; `kind` is the metric the line's bytes already named, if any. */
-  private jsonPoint(text: string, kind: MetricKind): ScanResult {
+  /**
+   * JSON.parse's reading of a line, the definition the fast path follows. The kind is taken from the parsed
+   * object even when the bytes named a metric: a line in another layout may still not be a point (a Metric
+   * line written metric first) or name its metric twice.
+   */
+  private jsonPoint(text: string): ScanResult {
     let doc: K6Line;
     try {
       doc = JSON.parse(text) as K6Line;
     } catch {
       return MALFORMED;
     }
-    if (kind === Metric.None) {
-      // Another field order (older or newer k6): classify from the parsed object instead.
-      if (doc.type !== 'Point') return Metric.None;
-      kind = metricKind(doc.metric);
-      if (kind === Metric.None) return Metric.None;
-    }
+    if (doc.type !== 'Point') return Metric.None;
+    const kind = metricKind(doc.metric);
+    if (kind === Metric.None) return Metric.None;
     const time = doc.data?.time;
     const value = doc.data?.value;
     if (typeof time !== 'string' || typeof value !== 'number') return MALFORMED;
@@ -167,16 +168,12 @@ export class PointScanner {
         if (ke < 0 || t.charCodeAt(ke + 1) !== C_COLON) return false;
         const key = t.slice(k + 1, ke);
         k = ke + 2;
-        let val: string | undefined;
-        if (t.charCodeAt(k) === C_QUOTE) {
-          const vq = t.indexOf('"', k + 1);
-          if (vq < 0) return false;
-          val = t.slice(k + 1, vq);
-          k = vq + 1;
-        } else {
-          // A non-string tag value (k6 writes none): skip it.
-          while (k < t.length && t.charCodeAt(k) !== C_COMMA && t.charCodeAt(k) !== C_CLOSE_BRACE) k++;
-        }
+        // k6's tags are strings; anything else (an object may hold commas and keys of its own) is JSON.parse's.
+        if (t.charCodeAt(k) !== C_QUOTE) return false;
+        const vq = t.indexOf('"', k + 1);
+        if (vq < 0) return false;
+        const val = t.slice(k + 1, vq);
+        k = vq + 1;
         if (key === 'status' || key === 'payload' || key === 'window' || key === 'model_version')
           tags[key] = val;
         const c = t.charCodeAt(k);
@@ -185,7 +182,8 @@ export class PointScanner {
         else return false;
       }
     }
-    if (!t.startsWith(POINT_TAIL, k)) return false;
+    // ...and nothing after it: two lines run together are not one point.
+    if (k + POINT_TAIL.length !== t.length || !t.startsWith(POINT_TAIL, k)) return false;
     this.time = t.slice(ts, te);
     this.value = v;
     this.tags = tags;
