@@ -22,7 +22,8 @@ import {
   type RunEnvironment,
   type RunOptions,
 } from '../run/run-scenario.js';
-import { formatDiagnostic, loadScenarioFile } from '../scenario/load.js';
+import { formatDiagnostic } from '../scenario/diagnostics.js';
+import { loadScenarioFile } from '../scenario/parse.js';
 import type { Scenario } from '../scenario/schema.js';
 import { formatDuration, parseDurationMs } from '../scenario/units.js';
 import type { RunResult, Verdict } from '../verdict/result.js';

@@ -1,7 +1,8 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvironmentError, InvalidInputError } from '../errors.js';
-import { fsProblem, loadScenarioFile } from '../scenario/load.js';
+import { fsProblem } from '../scenario/diagnostics.js';
+import { loadScenarioFile } from '../scenario/parse.js';
 import type { Output } from '../adapters/output.js';
 
 /**

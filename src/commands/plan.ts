@@ -5,7 +5,8 @@ import { ChaosError, InvalidInputError } from '../errors.js';
 import { previewFaults } from '../faults/registry.js';
 import { buildPlan } from '../plan/plan.js';
 import { seededRandom } from '../run/random.js';
-import { formatDiagnostic, loadScenarioFile } from '../scenario/load.js';
+import { formatDiagnostic } from '../scenario/diagnostics.js';
+import { loadScenarioFile } from '../scenario/parse.js';
 import { formatDuration } from '../scenario/units.js';
 
 export interface PlanCliOptions {

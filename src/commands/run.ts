@@ -11,7 +11,8 @@ import {
   type RunEnvironment,
   type RunOptions,
 } from '../run/run-scenario.js';
-import { formatDiagnostic, loadScenarioFile } from '../scenario/load.js';
+import { formatDiagnostic } from '../scenario/diagnostics.js';
+import { loadScenarioFile } from '../scenario/parse.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { RunResult } from '../verdict/result.js';
 

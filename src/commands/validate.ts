@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { loadSuiteFile, suiteScenarioFiles } from '../gameday/suite.js';
 import { InvalidInputError } from '../errors.js';
-import { formatDiagnostic, loadScenarioFile } from '../scenario/load.js';
+import { formatDiagnostic } from '../scenario/diagnostics.js';
+import { loadScenarioFile } from '../scenario/parse.js';
 import type { Output } from '../adapters/output.js';
 
 /**

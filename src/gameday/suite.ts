@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { loadDocumentFile, type DocumentKind, type DocumentResult } from '../scenario/load.js';
+import { loadDocumentFile, type DocumentKind, type DocumentResult } from '../scenario/parse.js';
 import { dnsLabel, duration } from '../scenario/schema.js';
 
 export const suiteSchema = z

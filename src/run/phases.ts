@@ -9,7 +9,7 @@ import type { Kube, Pod } from '../adapters/kube.js';
 import { ChaosError, ExitCode } from '../errors.js';
 import { faultPlugin } from '../faults/registry.js';
 import type { LiveStats } from '../load/ingest.js';
-import { toTimeline, toWindowStats } from '../load/ingest.js';
+import { toTimeline, toWindowStats } from '../load/summary.js';
 import { K6_FILES } from '../load/k6.js';
 import { collectTriage } from '../observe/triage.js';
 import { windowAt, type Plan } from '../plan/plan.js';

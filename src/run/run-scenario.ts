@@ -16,7 +16,8 @@ import { prepareCustomScript, ScriptRejected, lastK6Error, type PreparedScript }
 import { findK6, k6Env, runK6, type RunK6Options } from '../load/k6.js';
 import { buildPlan, type Plan } from '../plan/plan.js';
 import { renderConsoleSummary, writeReports } from '../report/index.js';
-import { diagnosticAt, formatDiagnostic } from '../scenario/load.js';
+import { formatDiagnostic } from '../scenario/diagnostics.js';
+import { diagnosticAt } from '../scenario/parse.js';
 import type { Scenario } from '../scenario/schema.js';
 import { PROTECTED_NAMESPACES } from '../scenario/semantic.js';
 import type { RunResult } from '../verdict/result.js';

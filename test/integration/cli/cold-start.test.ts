@@ -43,7 +43,7 @@ describe('validate cold start', () => {
     const { modules, code, ms } = loadedModules(['validate', 'scenarios/pod-kill.yaml'], 'validate');
     expect(code).toBe(0);
     // The hook works: the loader and its parsers are there.
-    expect(modules.some((m) => m.endsWith('/dist/scenario/load.js'))).toBe(true);
+    expect(modules.some((m) => m.endsWith('/dist/scenario/parse.js'))).toBe(true);
     expect(modules.some((m) => m.includes('/node_modules/yaml/'))).toBe(true);
     const heavy = modules.filter((m) =>
       /@kubernetes\/client-node|\/dist\/(adapters\/kube|commands\/run|run\/|load\/|report\/|faults\/)/.test(

@@ -18,7 +18,7 @@ import {
 } from '../../../src/load/entry.js';
 import { findK6, k6Env, runK6 } from '../../../src/load/k6.js';
 import type { RunK6Options } from '../../../src/load/k6.js';
-import type { LoadSummary } from '../../../src/load/ingest.js';
+import type { LoadSummary } from '../../../src/load/summary.js';
 
 const k6 = findK6();
 const WINDOWS = [

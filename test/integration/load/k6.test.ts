@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findK6, runK6 } from '../../../src/load/k6.js';
 import type { RunK6Options } from '../../../src/load/k6.js';
 import { ingestAll } from '../../../src/load/ingest.js';
-import type { LoadSummary, WindowSummary } from '../../../src/load/ingest.js';
+import type { LoadSummary, WindowSummary } from '../../../src/load/summary.js';
 
 // No skip when k6 is missing: a green suite that never ran k6 would hide exactly what it exists to catch.
 // `npm run testbed:up` (or testbed/build-tools.sh k6) builds it.

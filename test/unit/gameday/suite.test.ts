@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSuiteFile, suiteScenarioFiles } from '../../../src/gameday/suite.js';
-import { formatDiagnostic } from '../../../src/scenario/load.js';
+import { formatDiagnostic } from '../../../src/scenario/diagnostics.js';
 import { tempDir } from '../../fakes/scenario.js';
 
 const { dir } = tempDir('chaos-suite-');

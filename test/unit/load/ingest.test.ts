@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { K6Ingest, OTHER_KEY, ingestAll, toTimeline, toWindowStats } from '../../../src/load/ingest.js';
-import type { LoadSummary, WindowSummary } from '../../../src/load/ingest.js';
+import { OTHER_KEY } from '../../../src/load/accumulators.js';
+import { K6Ingest, ingestAll } from '../../../src/load/ingest.js';
+import {
+  toTimeline,
+  toWindowStats,
+  type LoadSummary,
+  type WindowSummary,
+} from '../../../src/load/summary.js';
 import { formatWindows, parseWindows } from '../../../src/load/windows.js';
 import { InvalidInputError } from '../../../src/errors.js';
 

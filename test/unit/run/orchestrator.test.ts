@@ -8,7 +8,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { EnvironmentError, ExitCode } from '../../../src/errors.js';
 import { nodeDrain } from '../../../src/faults/node-drain.js';
 import { Ledger, replayLedger } from '../../../src/ledger/ledger.js';
-import { ingestAll, type LoadSummary } from '../../../src/load/ingest.js';
+import { ingestAll } from '../../../src/load/ingest.js';
+import type { LoadSummary } from '../../../src/load/summary.js';
 import type { Plan } from '../../../src/plan/plan.js';
 import { runPlan, type LoadHandle, type LoadOutcome } from '../../../src/run/orchestrator.js';
 import { seededRandom } from '../../../src/run/random.js';

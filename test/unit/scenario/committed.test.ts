@@ -5,7 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { formatDiagnostic, loadScenarioFile } from '../../../src/scenario/load.js';
+import { formatDiagnostic } from '../../../src/scenario/diagnostics.js';
+import { loadScenarioFile } from '../../../src/scenario/parse.js';
 import { scenarioJsonSchema } from '../../../src/scenario/schema.js';
 
 const SCENARIOS = fileURLToPath(new URL('../../../scenarios/', import.meta.url));

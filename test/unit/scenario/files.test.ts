@@ -7,7 +7,9 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatDiagnostic, loadScenarioFile, MAX_SCENARIO_BYTES } from '../../../src/scenario/load.js';
+import { formatDiagnostic } from '../../../src/scenario/diagnostics.js';
+import { loadScenarioFile } from '../../../src/scenario/parse.js';
+import { MAX_SCENARIO_BYTES } from '../../../src/scenario/text.js';
 import { VALID, VALID_FILE, edit } from './helpers.js';
 
 let dir: string;

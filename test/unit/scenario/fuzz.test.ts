@@ -7,7 +7,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify } from 'yaml';
-import { MAX_DIAGNOSTICS, parseScenario, type LoadResult } from '../../../src/scenario/load.js';
+import { MAX_DIAGNOSTICS } from '../../../src/scenario/diagnostics.js';
+import { parseScenario, type LoadResult } from '../../../src/scenario/parse.js';
 import { VALID, withCpuMs } from './helpers.js';
 
 /** Per input; the whole file stays at a few seconds. */

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseScenario, type Diagnostic, type LoadResult } from '../../../src/scenario/load.js';
+import type { Diagnostic } from '../../../src/scenario/diagnostics.js';
+import { parseScenario, type LoadResult } from '../../../src/scenario/parse.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../fixtures/scenarios/', import.meta.url));
 export const VALID_FILE = `${FIXTURES}valid.yaml`;

@@ -4,7 +4,7 @@
  * test/fixtures/scenarios/valid.yaml.
  */
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../../../src/scenario/load.js';
+import { parseScenario } from '../../../src/scenario/parse.js';
 import { scenarioSchema } from '../../../src/scenario/schema.js';
 import { semanticIssues } from '../../../src/scenario/semantic.js';
 import { parseDurationMs } from '../../../src/scenario/units.js';

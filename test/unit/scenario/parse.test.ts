@@ -5,14 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import {
-  MAX_DIAGNOSTICS,
-  MAX_SCENARIO_BYTES,
-  firstInvalidUtf8,
-  formatDiagnostic,
-  formatPath,
-  parseScenario,
-} from '../../../src/scenario/load.js';
+import { MAX_DIAGNOSTICS, formatDiagnostic, formatPath } from '../../../src/scenario/diagnostics.js';
+import { parseScenario } from '../../../src/scenario/parse.js';
+import { MAX_SCENARIO_BYTES, firstInvalidUtf8 } from '../../../src/scenario/text.js';
 import { VALID, edit, edits, expectOk, problems, withCpuMs } from './helpers.js';
 
 /** A hang guard only: the bound these tests assert is CPU time, which a busy machine does not stretch. */
