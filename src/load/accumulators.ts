@@ -4,7 +4,14 @@
  */
 import { build } from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
-import type { Gap } from './summary.js';
+
+/** A stretch without a success, in seconds since load start. */
+export interface Gap {
+  /** seconds since load start */
+  startS: number;
+  endS: number;
+  seconds: number;
+}
 
 const HDR_HIGHEST_US = 120_000_000;
 const INITIAL_SECONDS = 1024;

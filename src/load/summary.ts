@@ -3,14 +3,9 @@
  * result document's windows and timeline.
  */
 import type { TimelinePoint, WindowName, WindowStats } from '../verdict/result.js';
-import { quantileMs, round3, type WindowAcc } from './accumulators.js';
+import { quantileMs, round3, type Gap, type WindowAcc } from './accumulators.js';
 
-export interface Gap {
-  /** seconds since load start */
-  startS: number;
-  endS: number;
-  seconds: number;
-}
+export type { Gap } from './accumulators.js';
 
 export interface WindowSummary {
   window: string;
