@@ -17,7 +17,7 @@ import { loadSuiteFile, suiteScenarioFiles, type Suite } from '../gameday/suite.
 import { writeAtomically } from '../report/write.js';
 import { formatDiagnostic, loadScenarioFile } from '../scenario/load.js';
 import type { Scenario } from '../scenario/schema.js';
-import { formatDuration, parseDurationMs } from '../scenario/units.js';
+import { formatDuration } from '../scenario/units.js';
 import type { RunResult, Verdict } from '../verdict/result.js';
 import { newRunId, processEnvironment, runScenario, worstExitCode, type RunEnvironment } from './run.js';
 
@@ -94,7 +94,7 @@ export async function gamedayCommand(
         exitCode: result.exitCode,
       };
     else if (entry.pauseAfter && index < scenarios.length) {
-      const ms = parseDurationMs(entry.pauseAfter) * timeScale;
+      const ms = entry.pauseAfter.ms * timeScale;
       out.info(`chaos gameday: pause ${formatDuration(ms)} before the next scenario (respond, review)`);
       if (await interruptiblePause(ms, world))
         stop = { reason: 'the game day was interrupted during a pause', exitCode: ExitCode.Interrupted };

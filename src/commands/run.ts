@@ -24,7 +24,7 @@ import type { RunResult } from '../verdict/result.js';
 import { runPlan, type LoadHandle } from '../run/orchestrator.js';
 import { makeRedactor } from '../run/redact.js';
 import { seededRandom } from '../run/random.js';
-import { formatDuration, parsePercent } from '../scenario/units.js';
+import { formatDuration } from '../scenario/units.js';
 import { assertBudgetLeft, readBudget, recordRun, type BudgetFile } from '../budget/budget.js';
 
 export interface RunEnvironment {
@@ -93,7 +93,7 @@ export async function runScenario(
   let budget: BudgetFile | null = null;
   if (opts.budget) {
     const errorSlo = scenario.slos.find((x) => x.type === 'errorRate' && x.window === 'all');
-    const slo = errorSlo?.type === 'errorRate' ? 1 - parsePercent(errorSlo.max) : 0.99;
+    const slo = errorSlo?.type === 'errorRate' ? 1 - errorSlo.max.ratio : 0.99;
     budget = await readBudget(opts.budget, { slo, floor: opts.budgetFloor ?? 0.25 });
     const status = assertBudgetLeft(opts.budget, budget);
     out.info(

@@ -3,7 +3,6 @@
  * eviction a PodDisruptionBudget blocks (HTTP 429) is recorded, backed off and retried until a timeout.
  */
 import { apiStatus, type Pod } from '../adapters/kube.js';
-import { parseDurationMs } from '../scenario/units.js';
 import type { FaultSpec } from '../scenario/schema.js';
 import {
   emptyRecord,
@@ -102,8 +101,8 @@ export const nodeDrain: FaultPlugin<NodeDrainSpec> = {
     const skipped = pods.filter((p) => isDaemonSetPod(p) || isMirrorPod(p));
     if (skipped.length > 0) record.notes.push(`skipped ${skipped.length} DaemonSet/mirror pod(s)`);
     const toEvict = pods.filter((p) => !isDaemonSetPod(p) && !isMirrorPod(p));
-    const deadline = Date.now() + parseDurationMs(spec.evictionTimeout);
-    const backoff = parseDurationMs(spec.backoff);
+    const deadline = Date.now() + spec.evictionTimeout.ms;
+    const backoff = spec.backoff.ms;
     const evicted: string[] = [];
     let blocked = 0;
 
@@ -126,7 +125,7 @@ export const nodeDrain: FaultPlugin<NodeDrainSpec> = {
                 `${new Date().toISOString()} eviction of ${ns}/${name} blocked (429): ${message}`,
               );
               if (Date.now() + backoff > deadline || ctx.signal.aborted) {
-                record.notes.push(`gave up evicting ${ns}/${name} after ${spec.evictionTimeout}`);
+                record.notes.push(`gave up evicting ${ns}/${name} after ${spec.evictionTimeout.text}`);
                 return;
               }
               await new Promise((r) => setTimeout(r, backoff));

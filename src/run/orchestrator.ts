@@ -19,7 +19,6 @@ import { K6_FILES } from '../load/k6.js';
 import { PodObserver } from '../observe/pods.js';
 import { collectTriage } from '../observe/triage.js';
 import { windowAt, type Plan } from '../plan/plan.js';
-import { parsePercent } from '../scenario/units.js';
 import {
   RESULT_SCHEMA_VERSION,
   type FaultRecord,
@@ -321,7 +320,7 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
       : [];
     const all = evidence.all;
     const errorSlo = s.slos.find((x) => x.type === 'errorRate' && x.window === 'all');
-    const budgetSlo = errorSlo && errorSlo.type === 'errorRate' ? 1 - parsePercent(errorSlo.max) : null;
+    const budgetSlo = errorSlo && errorSlo.type === 'errorRate' ? 1 - errorSlo.max.ratio : null;
     const finishedAt = new Date();
     return {
       schemaVersion: RESULT_SCHEMA_VERSION,

@@ -13,6 +13,7 @@ import {
   formatPath,
   parseScenario,
 } from '../../../src/scenario/load.js';
+import { Duration } from '../../../src/scenario/units.js';
 import { VALID, edit, edits, expectOk, problems, withCpuMs } from './helpers.js';
 
 /** A hang guard only: the bound these tests assert is CPU time, which a busy machine does not stretch. */
@@ -25,7 +26,12 @@ describe('parseScenario: the valid fixture', () => {
     const result = parseScenario(VALID, 'valid.yaml');
     expectOk(result);
     expect(result.scenario.metadata.name).toBe('demo');
-    expect(result.scenario.faults[0]).toEqual({ type: 'pod-kill', at: '5s', count: 1, repeat: 1 });
+    expect(result.scenario.faults[0]).toEqual({
+      type: 'pod-kill',
+      at: new Duration(5000, '5s'),
+      count: 1,
+      repeat: 1,
+    });
     expect(result.scenario.load.payload).toEqual({ rows: 1, features: 8 });
     expect(result.scenario.steadyState).toEqual([]);
   });
