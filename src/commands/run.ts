@@ -21,6 +21,7 @@ import { diagnosticAt, formatDiagnostic, loadScenarioFile } from '../scenario/lo
 import type { Scenario } from '../scenario/schema.js';
 import { PROTECTED_NAMESPACES } from '../scenario/semantic.js';
 import type { RunResult } from '../verdict/result.js';
+import { budgetTarget } from '../verdict/slo.js';
 import { runPlan, type LoadHandle } from '../run/orchestrator.js';
 import { makeRedactor } from '../run/redact.js';
 import { seededRandom } from '../run/random.js';
@@ -92,8 +93,7 @@ export async function runScenario(
 ): Promise<RunResult> {
   let budget: BudgetFile | null = null;
   if (opts.budget) {
-    const errorSlo = scenario.slos.find((x) => x.type === 'errorRate' && x.window === 'all');
-    const slo = errorSlo?.type === 'errorRate' ? 1 - errorSlo.max.ratio : 0.99;
+    const slo = budgetTarget(scenario.slos) ?? 0.99;
     budget = await readBudget(opts.budget, { slo, floor: opts.budgetFloor ?? 0.25 });
     const status = assertBudgetLeft(opts.budget, budget);
     out.info(

@@ -27,7 +27,7 @@ import {
   type Verdict,
   type WindowName,
 } from '../verdict/result.js';
-import { judgeSlos, overallVerdict, type WindowEvidence } from '../verdict/slo.js';
+import { budgetTarget, judgeSlos, overallVerdict, type WindowEvidence } from '../verdict/slo.js';
 import { applyCoverage, describeShortfall, measureCoverage } from '../verdict/coverage.js';
 import type { Redactor } from './redact.js';
 import { checkSteadyState } from './steady-state.js';
@@ -319,8 +319,7 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
         }))
       : [];
     const all = evidence.all;
-    const errorSlo = s.slos.find((x) => x.type === 'errorRate' && x.window === 'all');
-    const budgetSlo = errorSlo && errorSlo.type === 'errorRate' ? 1 - errorSlo.max.ratio : null;
+    const budgetSlo = budgetTarget(s.slos);
     const finishedAt = new Date();
     return {
       schemaVersion: RESULT_SCHEMA_VERSION,

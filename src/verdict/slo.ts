@@ -8,6 +8,7 @@ import { sloJudge } from './slos/index.js';
 import type { Observations } from './slos/judge.js';
 
 export type { Observations, WindowEvidence } from './slos/judge.js';
+export { budgetTarget } from './slos/error-rate.js';
 
 export async function judgeSlos(plan: Plan, obs: Observations): Promise<SloResult[]> {
   const results: SloResult[] = [];

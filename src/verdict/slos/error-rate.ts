@@ -1,4 +1,5 @@
 /** The share of failed requests in one window under a limit. */
+import type { SloSpec } from '../../scenario/schema.js';
 import { formatPercent } from '../../scenario/units.js';
 import { defineSlo, inconclusive, verdictOf } from './judge.js';
 
@@ -24,3 +25,12 @@ export const errorRate = defineSlo({
     };
   },
 });
+
+/**
+ * The success ratio an error budget is kept against: 1 − the whole-run error-rate limit, or null when the
+ * scenario sets none.
+ */
+export function budgetTarget(slos: readonly SloSpec[]): number | null {
+  const slo = slos.find((x) => x.type === 'errorRate' && x.window === 'all');
+  return slo?.type === 'errorRate' ? 1 - slo.max.ratio : null;
+}
