@@ -3,6 +3,7 @@
  * to fix, so the loader can point at its line.
  */
 import type { Scenario } from './schema.js';
+import { sloJudge } from '../verdict/slos/index.js';
 import type { Percent } from './units.js';
 
 export interface SemanticIssue {
@@ -151,46 +152,8 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
     }
   });
 
-  s.slos.forEach((slo, i) => {
-    switch (slo.type) {
-      case 'errorRate': {
-        if (slo.max.ratio > 1) add(['slos', i, 'max'], 'an error rate cannot exceed 100%');
-        break;
-      }
-      case 'recovery':
-        if (!s.target.deployment) add(['target', 'deployment'], 'required by the recovery SLO');
-        if (s.faults.length === 0)
-          add(['slos', i], 'recovery is measured from a fault; this scenario has none');
-        break;
-      case 'minReadyReplicas':
-        if (!s.target.deployment) add(['target', 'deployment'], 'required by the minReadyReplicas SLO');
-        break;
-      case 'httpStatus':
-        if (!slo.expect && !slo.never) add(['slos', i], 'give expect, never, or both');
-        if (slo.payload === 'oversize' && !s.faults.some((f) => f.type === 'oversize-batch')) {
-          add(['slos', i, 'payload'], 'no oversize-batch fault sends oversize requests');
-        }
-        break;
-      case 'modelVersion':
-        if (l.script) add(['slos', i], 'the model version is recorded by the built-in script only');
-        if (slo.expect === 'unchanged' && !s.target.versionUrl) {
-          add(
-            ['target', 'versionUrl'],
-            'required by the modelVersion SLO with expect: unchanged (the version before the run)',
-          );
-        }
-        break;
-      case 'podState':
-        if (slo.pods === 'new' && s.faults.length === 0)
-          add(['slos', i, 'pods'], '"new" pods are those created after a fault; there is none');
-        break;
-      case 'promql':
-        if (slo.max === undefined && slo.min === undefined) add(['slos', i], 'give max, min, or both');
-        break;
-      default:
-        break;
-    }
-  });
+  // Each SLO kind's own rules live in its module.
+  s.slos.forEach((slo, i) => issues.push(...(sloJudge(slo).check?.(slo, s, ['slos', i]) ?? [])));
 
   // Dedupe: several rules may ask for the same missing field.
   const seen = new Set<string>();

@@ -6,6 +6,8 @@ import { defineSlo, inconclusive, verdictOf } from './judge.js';
 export const errorRate = defineSlo({
   kind: 'errorRate',
   needs: ['load'],
+  check: (slo, _s, at) =>
+    slo.max.ratio > 1 ? [{ path: [...at, 'max'], message: 'an error rate cannot exceed 100%' }] : [],
   heading: (slo) => ({ id: `error-rate-${slo.window}`, window: slo.window, threshold: `< ${slo.max.text}` }),
   judge(slo, { obs }) {
     const w = obs.load[slo.window];

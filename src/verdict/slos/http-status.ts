@@ -4,6 +4,12 @@ import { defineSlo, inconclusive, verdictOf } from './judge.js';
 export const httpStatus = defineSlo({
   kind: 'httpStatus',
   needs: ['load'],
+  check: (slo, s, at) => [
+    ...(!slo.expect && !slo.never ? [{ path: at, message: 'give expect, never, or both' }] : []),
+    ...(slo.payload === 'oversize' && !s.faults.some((f) => f.type === 'oversize-batch')
+      ? [{ path: [...at, 'payload'], message: 'no oversize-batch fault sends oversize requests' }]
+      : []),
+  ],
   heading: (slo) => ({
     id: `http-status-${slo.payload}-${slo.window}`,
     window: slo.window,

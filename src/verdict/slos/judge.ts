@@ -1,11 +1,12 @@
 /**
- * The SLO judge interface. An SLO kind is one module: the id and threshold text it reports under, what it
- * needs from the observations, and how it judges them into a verdict with evidence. The registry (index.ts)
- * maps kind names to modules; nothing else switches on them.
+ * The SLO judge interface. An SLO kind is one module: the rules it adds to scenario validation, the id and
+ * threshold text it reports under, what it needs from the observations, and how it judges them into a verdict
+ * with evidence. The registry (index.ts) maps kind names to modules; nothing else switches on them.
  */
 import type { PodObserver } from '../../observe/pods.js';
 import type { Plan } from '../../plan/plan.js';
-import type { SloSpec } from '../../scenario/schema.js';
+import type { Scenario, SloSpec } from '../../scenario/schema.js';
+import type { SemanticIssue } from '../../scenario/semantic.js';
 import type { FaultRecord, SloResult, Verdict, WindowName, WindowStats } from '../result.js';
 
 /** Per-window load facts beyond WindowStats that some SLOs need. */
@@ -51,6 +52,11 @@ export type Judgment = Pick<SloResult, 'verdict' | 'measured' | 'evidence'>;
 
 export interface SloJudge<K extends SloKind, N extends keyof Observations = keyof Observations> {
   kind: K;
+  /**
+   * Rules across fields, run with the scenario's own after the schema accepted it; `at` is this SLO's path
+   * (`['slos', 2]`), and each issue's path points at the value to fix.
+   */
+  check?(spec: SloOf<K>, scenario: Scenario, at: (string | number)[]): SemanticIssue[];
   /** The observations this kind reads; it is given nothing else. */
   needs: readonly N[];
   heading(spec: SloOf<K>, input: JudgeInput<N>): SloHeading;

@@ -6,6 +6,10 @@ import { defineSlo, inconclusive, verdictOf } from './judge.js';
 export const minReadyReplicas = defineSlo({
   kind: 'minReadyReplicas',
   needs: ['pods', 'loadStartMs'],
+  check: (_slo, s) =>
+    s.target.deployment
+      ? []
+      : [{ path: ['target', 'deployment'], message: 'required by the minReadyReplicas SLO' }],
   heading: (slo) => ({
     id: `min-ready-replicas-${slo.window}`,
     window: slo.window,

@@ -4,6 +4,19 @@ import { defineSlo, inconclusive, verdictOf } from './judge.js';
 export const modelVersion = defineSlo({
   kind: 'modelVersion',
   needs: ['load', 'versionBefore'],
+  check: (slo, s, at) => [
+    ...(s.load.script
+      ? [{ path: at, message: 'the model version is recorded by the built-in script only' }]
+      : []),
+    ...(slo.expect === 'unchanged' && !s.target.versionUrl
+      ? [
+          {
+            path: ['target', 'versionUrl'],
+            message: 'required by the modelVersion SLO with expect: unchanged (the version before the run)',
+          },
+        ]
+      : []),
+  ],
   heading: (slo, { obs }) => ({
     id: `model-version-${slo.window}`,
     window: slo.window,

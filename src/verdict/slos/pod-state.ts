@@ -4,6 +4,10 @@ import { defineSlo, inconclusive, verdictOf } from './judge.js';
 export const podState = defineSlo({
   kind: 'podState',
   needs: ['faults', 'pods', 'previousLogs'],
+  check: (slo, s, at) =>
+    slo.pods === 'new' && s.faults.length === 0
+      ? [{ path: [...at, 'pods'], message: '"new" pods are those created after a fault; there is none' }]
+      : [],
   heading: (slo) => ({
     id: `pod-state-${slo.reason.toLowerCase()}`,
     window: 'all',

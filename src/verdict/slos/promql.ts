@@ -4,6 +4,8 @@ import { defineSlo, inconclusive, verdictOf } from './judge.js';
 export const promql = defineSlo({
   kind: 'promql',
   needs: ['promql'],
+  check: (slo, _s, at) =>
+    slo.max === undefined && slo.min === undefined ? [{ path: at, message: 'give max, min, or both' }] : [],
   heading: (slo) => ({
     id: `promql-${slug(slo.query)}`,
     window: 'all',

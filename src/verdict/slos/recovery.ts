@@ -7,6 +7,14 @@ const POD_FAULTS = new Set(['pod-kill', 'node-drain']);
 export const recovery = defineSlo({
   kind: 'recovery',
   needs: ['faults', 'pods', 'desiredReplicas'],
+  check: (_slo, s, at) => [
+    ...(s.target.deployment
+      ? []
+      : [{ path: ['target', 'deployment'], message: 'required by the recovery SLO' }]),
+    ...(s.faults.length === 0
+      ? [{ path: at, message: 'recovery is measured from a fault; this scenario has none' }]
+      : []),
+  ],
   heading: (slo) => ({ id: 'recovery-time', window: 'all', threshold: `≤ ${slo.within.text}` }),
   judge(slo, { plan, obs }) {
     const fault = obs.faults.find((f) => f.confirmed && POD_FAULTS.has(f.type) && f.injectedAt);
