@@ -1,15 +1,17 @@
 /** Every response of a payload kind in one window has an expected status, and none a forbidden one. */
+import type { SemanticIssue } from '../../scenario/semantic.js';
 import { defineSlo, inconclusive, verdictOf } from './judge.js';
 
 export const httpStatus = defineSlo({
   kind: 'httpStatus',
   needs: ['load'],
-  check: (slo, s, at) => [
-    ...(!slo.expect && !slo.never ? [{ path: at, message: 'give expect, never, or both' }] : []),
-    ...(slo.payload === 'oversize' && !s.faults.some((f) => f.type === 'oversize-batch')
-      ? [{ path: [...at, 'payload'], message: 'no oversize-batch fault sends oversize requests' }]
-      : []),
-  ],
+  check(slo, s, at) {
+    const issues: SemanticIssue[] = [];
+    if (!slo.expect && !slo.never) issues.push({ path: at, message: 'give expect, never, or both' });
+    if (slo.payload === 'oversize' && !s.faults.some((f) => f.type === 'oversize-batch'))
+      issues.push({ path: [...at, 'payload'], message: 'no oversize-batch fault sends oversize requests' });
+    return issues;
+  },
   heading: (slo) => ({
     id: `http-status-${slo.payload}-${slo.window}`,
     window: slo.window,

@@ -1,22 +1,21 @@
 /** Every response in one window carries the expected model version (by default: the one before the run). */
+import type { SemanticIssue } from '../../scenario/semantic.js';
 import { defineSlo, inconclusive, verdictOf } from './judge.js';
 
 export const modelVersion = defineSlo({
   kind: 'modelVersion',
   needs: ['load', 'versionBefore'],
-  check: (slo, s, at) => [
-    ...(s.load.script
-      ? [{ path: at, message: 'the model version is recorded by the built-in script only' }]
-      : []),
-    ...(slo.expect === 'unchanged' && !s.target.versionUrl
-      ? [
-          {
-            path: ['target', 'versionUrl'],
-            message: 'required by the modelVersion SLO with expect: unchanged (the version before the run)',
-          },
-        ]
-      : []),
-  ],
+  check(slo, s, at) {
+    const issues: SemanticIssue[] = [];
+    if (s.load.script)
+      issues.push({ path: at, message: 'the model version is recorded by the built-in script only' });
+    if (slo.expect === 'unchanged' && !s.target.versionUrl)
+      issues.push({
+        path: ['target', 'versionUrl'],
+        message: 'required by the modelVersion SLO with expect: unchanged (the version before the run)',
+      });
+    return issues;
+  },
   heading: (slo, { obs }) => ({
     id: `model-version-${slo.window}`,
     window: slo.window,

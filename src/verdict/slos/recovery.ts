@@ -1,5 +1,6 @@
 /** After a pod-removing fault, all replicas Ready again (the removed ones replaced) within a limit. */
 import { formatDuration } from '../../scenario/units.js';
+import type { SemanticIssue } from '../../scenario/semantic.js';
 import { defineSlo, inconclusive, round, verdictOf } from './judge.js';
 
 const POD_FAULTS = new Set(['pod-kill', 'node-drain']);
@@ -7,14 +8,14 @@ const POD_FAULTS = new Set(['pod-kill', 'node-drain']);
 export const recovery = defineSlo({
   kind: 'recovery',
   needs: ['faults', 'pods', 'desiredReplicas'],
-  check: (_slo, s, at) => [
-    ...(s.target.deployment
-      ? []
-      : [{ path: ['target', 'deployment'], message: 'required by the recovery SLO' }]),
-    ...(s.faults.length === 0
-      ? [{ path: at, message: 'recovery is measured from a fault; this scenario has none' }]
-      : []),
-  ],
+  check(_slo, s, at) {
+    const issues: SemanticIssue[] = [];
+    if (!s.target.deployment)
+      issues.push({ path: ['target', 'deployment'], message: 'required by the recovery SLO' });
+    if (s.faults.length === 0)
+      issues.push({ path: at, message: 'recovery is measured from a fault; this scenario has none' });
+    return issues;
+  },
   heading: (slo) => ({ id: 'recovery-time', window: 'all', threshold: `≤ ${slo.within.text}` }),
   judge(slo, { plan, obs }) {
     const fault = obs.faults.find((f) => f.confirmed && POD_FAULTS.has(f.type) && f.injectedAt);
