@@ -25,7 +25,7 @@ import {
 import { formatDiagnostic } from '../scenario/diagnostics.js';
 import { loadScenarioFile } from '../scenario/parse.js';
 import type { Scenario } from '../scenario/schema.js';
-import { formatDuration, parseDurationMs } from '../scenario/units.js';
+import { formatDuration } from '../scenario/units.js';
 import type { RunResult, Verdict } from '../verdict/result.js';
 
 export interface GameDayCliOptions extends Omit<RunOptions, 'namespace' | 'dryRun'> {
@@ -106,7 +106,7 @@ export async function gamedayCommand(
         exitCode: result.exitCode,
       };
     else if (entry.pauseAfter && index < scenarios.length) {
-      const ms = parseDurationMs(entry.pauseAfter) * timeScale;
+      const ms = entry.pauseAfter.ms * timeScale;
       out.info(`chaos gameday: pause ${formatDuration(ms)} before the next scenario (respond, review)`);
       if (await interruptiblePause(ms, world))
         stop = { reason: 'the game day was interrupted during a pause', exitCode: ExitCode.Interrupted };

@@ -14,7 +14,7 @@ import { buildPlan } from '../plan/plan.js';
 import { formatDiagnostic } from '../scenario/diagnostics.js';
 import { loadScenarioFile } from '../scenario/parse.js';
 import type { Scenario } from '../scenario/schema.js';
-import { parseDurationMs } from '../scenario/units.js';
+import type { Duration } from '../scenario/units.js';
 import { scheduleObjects } from '../schedule/manifests.js';
 import { clusterTraits } from '../schedule/rbac.js';
 
@@ -177,14 +177,14 @@ async function suiteFiles(
 
 function deadline(
   scenarios: { file: string; scenario: Scenario }[],
-  entries: { pauseAfter?: string }[],
+  entries: { pauseAfter?: Duration }[],
   timeScale: number,
 ): number {
   let ms = 0;
   for (const [i, { file, scenario }] of scenarios.entries()) {
     ms += buildPlan(scenario, { file, seed: 0, timeScale }).totalMs + PER_SCENARIO_OVERHEAD_S * 1000;
     const pause = entries[i]?.pauseAfter;
-    if (pause) ms += parseDurationMs(pause) * timeScale;
+    if (pause) ms += pause.ms * timeScale;
   }
   return Math.ceil(ms / 1000);
 }

@@ -8,7 +8,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiStatus, type Kube } from '../adapters/kube.js';
 import type { UndoRecord } from '../ledger/ledger.js';
-import { parseDurationMs, parsePercent } from '../scenario/units.js';
 import type { FaultSpec } from '../scenario/schema.js';
 import {
   emptyRecord,
@@ -34,9 +33,9 @@ export interface LatencyUndo extends UndoRecord {
 }
 
 function ttlMs(spec: LatencySpec, ctx: Omit<FaultContext, 'ledger'>): number {
-  if (spec.duration) return parseDurationMs(spec.duration) * ctx.plan.timeScale;
+  if (spec.duration) return spec.duration.ms * ctx.plan.timeScale;
   const fault = ctx.plan.windows.find((w) => w.name === 'fault')!;
-  return fault.endMs - fault.startMs - parseDurationMs(spec.at) * ctx.plan.timeScale;
+  return fault.endMs - fault.startMs - spec.at.ms * ctx.plan.timeScale;
 }
 
 async function victims(spec: LatencySpec, ctx: Omit<FaultContext, 'ledger'>) {
@@ -45,7 +44,7 @@ async function victims(spec: LatencySpec, ctx: Omit<FaultContext, 'ledger'>) {
   // The safety caps bound the blast radius whatever the selector matches, as for pod-kill.
   const { maxPods, maxPercent } = ctx.plan.scenario.safety;
   let cap = maxPods ?? pods.length;
-  if (maxPercent !== undefined) cap = Math.min(cap, Math.floor(pods.length * parsePercent(maxPercent)));
+  if (maxPercent !== undefined) cap = Math.min(cap, Math.floor(pods.length * maxPercent.ratio));
   const port = spec.port ?? pods[0]?.spec?.containers[0]?.ports?.[0]?.containerPort ?? 8080;
   return {
     ns,
@@ -64,7 +63,8 @@ export const latency: FaultPlugin<LatencySpec> = {
     const { ns, names } = await victims(spec, ctx);
     if (names.length === 0) return ['would delay nothing: the selector matches no ready pod'];
     return names.map(
-      (n) => `would add ${spec.delay} netem delay to ${ns}/${n} for ${Math.round(ttlMs(spec, ctx) / 1000)}s`,
+      (n) =>
+        `would add ${spec.delay.text} netem delay to ${ns}/${n} for ${Math.round(ttlMs(spec, ctx) / 1000)}s`,
     );
   },
 
@@ -79,8 +79,8 @@ export const latency: FaultPlugin<LatencySpec> = {
       return { record, mutations: [] };
     }
     const { ns, names, port } = selected;
-    const delayMs = parseDurationMs(spec.delay);
-    const jitterMs = spec.jitter ? parseDurationMs(spec.jitter) : 0;
+    const delayMs = spec.delay.ms;
+    const jitterMs = spec.jitter ? spec.jitter.ms : 0;
     const ttlS = Math.max(1, Math.round(ttlMs(spec, ctx) / 1000));
     const mutations: Injection['mutations'] = [];
     if (names.length === 0) {
@@ -97,7 +97,7 @@ export const latency: FaultPlugin<LatencySpec> = {
           await mutate(
             ctx,
             'latency',
-            `latency agent (${spec.delay}) in ${ns}/${pod} until ${expiresAt}`,
+            `latency agent (${spec.delay.text}) in ${ns}/${pod} until ${expiresAt}`,
             { fault: 'latency', v: 1, namespace: ns, pod, container, expiresAt } satisfies LatencyUndo,
             () =>
               ctx.kube.addEphemeralContainer(ns, pod, {
@@ -151,7 +151,7 @@ export const latency: FaultPlugin<LatencySpec> = {
     const how = [...mechanisms]
       .map((m) => (m === 'netem' ? 'tc netem' : `delay proxy on port ${port} (kernel has no netem)`))
       .join(', ');
-    record.description = `${spec.delay}${jitterMs ? ` ±${spec.jitter}` : ''} delay on ${confirmed.length}/${names.length} pod(s) matching ${JSON.stringify(spec.selector)}${how ? ` via ${how}` : ''}, self-expiring after ${ttlS}s`;
+    record.description = `${spec.delay.text}${jitterMs ? ` ±${spec.jitter?.text}` : ''} delay on ${confirmed.length}/${names.length} pod(s) matching ${JSON.stringify(spec.selector)}${how ? ` via ${how}` : ''}, self-expiring after ${ttlS}s`;
     ctx.log(`fault latency: ${record.description}`);
     return { record, mutations };
   },

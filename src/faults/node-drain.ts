@@ -4,7 +4,6 @@
  */
 import { apiStatus, type Pod } from '../adapters/kube.js';
 import type { UndoRecord } from '../ledger/ledger.js';
-import { parseDurationMs } from '../scenario/units.js';
 import type { FaultSpec } from '../scenario/schema.js';
 import {
   emptyRecord,
@@ -114,8 +113,8 @@ export const nodeDrain: FaultPlugin<NodeDrainSpec> = {
     const skipped = pods.filter((p) => isDaemonSetPod(p) || isMirrorPod(p));
     if (skipped.length > 0) record.notes.push(`skipped ${skipped.length} DaemonSet/mirror pod(s)`);
     const toEvict = pods.filter((p) => !isDaemonSetPod(p) && !isMirrorPod(p));
-    const deadline = Date.now() + parseDurationMs(spec.evictionTimeout);
-    const backoff = parseDurationMs(spec.backoff);
+    const deadline = Date.now() + spec.evictionTimeout.ms;
+    const backoff = spec.backoff.ms;
     const evicted: string[] = [];
     let blocked = 0;
 
@@ -138,7 +137,7 @@ export const nodeDrain: FaultPlugin<NodeDrainSpec> = {
                 `${new Date().toISOString()} eviction of ${ns}/${name} blocked (429): ${message}`,
               );
               if (Date.now() + backoff > deadline || ctx.signal.aborted) {
-                record.notes.push(`gave up evicting ${ns}/${name} after ${spec.evictionTimeout}`);
+                record.notes.push(`gave up evicting ${ns}/${name} after ${spec.evictionTimeout.text}`);
                 return;
               }
               await new Promise((r) => setTimeout(r, backoff));

@@ -2,7 +2,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { apiStatus } from '../adapters/kube.js';
 import type { UndoRecord } from '../ledger/ledger.js';
-import { parseDurationMs, parsePercent } from '../scenario/units.js';
 import type { FaultSpec } from '../scenario/schema.js';
 import {
   emptyRecord,
@@ -25,11 +24,10 @@ async function victims(
 ): Promise<{ names: string[]; of: number }> {
   const s = ctx.plan.scenario;
   const pods = (await ctx.kube.listPods(ctx.namespace, s.target.selector)).filter((p) => !isTerminating(p));
-  let n = spec.count ?? Math.ceil(pods.length * parsePercent(spec.percent ?? '0%'));
+  let n = spec.count ?? Math.ceil(pods.length * (spec.percent?.ratio ?? 0));
   // The safety caps bound the blast radius whatever the fault asks for.
   if (s.safety.maxPods !== undefined) n = Math.min(n, s.safety.maxPods);
-  if (s.safety.maxPercent !== undefined)
-    n = Math.min(n, Math.floor(pods.length * parsePercent(s.safety.maxPercent)));
+  if (s.safety.maxPercent !== undefined) n = Math.min(n, Math.floor(pods.length * s.safety.maxPercent.ratio));
   const names = pods.map((p) => p.metadata!.name!).sort();
   return { names: pick(names, Math.min(n, names.length), ctx.random), of: pods.length };
 }
@@ -45,9 +43,8 @@ export const podKill: FaultPlugin<PodKillSpec> = {
   async inject(spec, ctx): Promise<Injection> {
     const record = emptyRecord('pod-kill');
     const mutations: Injection['mutations'] = [];
-    const grace =
-      spec.gracePeriod === undefined ? undefined : Math.round(parseDurationMs(spec.gracePeriod) / 1000);
-    const interval = spec.interval ? parseDurationMs(spec.interval) * ctx.plan.timeScale : 0;
+    const grace = spec.gracePeriod === undefined ? undefined : Math.round(spec.gracePeriod.ms / 1000);
+    const interval = spec.interval ? spec.interval.ms * ctx.plan.timeScale : 0;
     for (let round = 0; round < spec.repeat && !ctx.signal.aborted; round++) {
       if (round > 0) {
         // An interrupt during the interval must not be followed by one more kill.

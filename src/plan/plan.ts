@@ -3,7 +3,7 @@
  * timeline whose zero is the moment k6 starts sending load, and the k6 options the load will run with.
  */
 import type { FaultSpec, Scenario } from '../scenario/schema.js';
-import { parseDurationMs } from '../scenario/units.js';
+import type { Duration } from '../scenario/units.js';
 
 export type PhaseWindow = 'baseline' | 'fault' | 'recovery';
 
@@ -72,9 +72,8 @@ export interface PlanOptions {
 const MIN_WINDOW_MS = 1000;
 
 export function buildPlan(scenario: Scenario, opts: PlanOptions): Plan {
-  const scale = (text: string) =>
-    Math.max(MIN_WINDOW_MS, Math.round((parseDurationMs(text) * opts.timeScale) / 1000) * 1000);
-  const scaleAt = (text: string) => Math.round(parseDurationMs(text) * opts.timeScale);
+  const scale = (d: Duration) => Math.max(MIN_WINDOW_MS, Math.round((d.ms * opts.timeScale) / 1000) * 1000);
+  const scaleAt = (d: Duration) => Math.round(d.ms * opts.timeScale);
   const baseline = scale(scenario.windows.baseline);
   const fault = scale(scenario.windows.fault);
   const recovery = scale(scenario.windows.recovery);

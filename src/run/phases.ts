@@ -13,10 +13,9 @@ import { toTimeline, toWindowStats } from '../load/summary.js';
 import { K6_FILES } from '../load/k6.js';
 import { collectTriage } from '../observe/triage.js';
 import { windowAt, type Plan } from '../plan/plan.js';
-import { parsePercent } from '../scenario/units.js';
 import { applyCoverage, describeShortfall, measureCoverage } from '../verdict/coverage.js';
 import { RESULT_SCHEMA_VERSION, type RunResult, type Verdict, type WindowName } from '../verdict/result.js';
-import { judgeSlos, overallVerdict, type WindowEvidence } from '../verdict/slo.js';
+import { budgetTarget, judgeSlos, overallVerdict, type WindowEvidence } from '../verdict/slo.js';
 import { thresholdChecks } from '../verdict/thresholds.js';
 import { note, revertAll, round, type RunState } from './state.js';
 import { checkSteadyState } from './steady-state.js';
@@ -252,8 +251,7 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
       }))
     : [];
   const all = evidence.all;
-  const errorSlo = s.slos.find((x) => x.type === 'errorRate' && x.window === 'all');
-  const budgetSlo = errorSlo && errorSlo.type === 'errorRate' ? 1 - parsePercent(errorSlo.max) : null;
+  const budgetSlo = budgetTarget(s.slos);
   const finishedAt = new Date();
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,

@@ -24,7 +24,8 @@ import type { RunResult } from '../verdict/result.js';
 import { runPlan, type LoadHandle } from './orchestrator.js';
 import { makeRedactor } from './redact.js';
 import { seededRandom } from './random.js';
-import { formatDuration, parsePercent } from '../scenario/units.js';
+import { formatDuration } from '../scenario/units.js';
+import { budgetTarget } from '../verdict/slo.js';
 import { assertBudgetLeft, readBudget, recordRun, type BudgetFile } from '../budget/budget.js';
 
 /** What a scenario run may be told from outside its file: every flag of `chaos run`. */
@@ -84,8 +85,7 @@ export async function runScenario(
 ): Promise<RunResult> {
   let budget: BudgetFile | null = null;
   if (opts.budget) {
-    const errorSlo = scenario.slos.find((x) => x.type === 'errorRate' && x.window === 'all');
-    const slo = errorSlo?.type === 'errorRate' ? 1 - parsePercent(errorSlo.max) : 0.99;
+    const slo = budgetTarget(scenario.slos) ?? 0.99;
     budget = await readBudget(opts.budget, { slo, floor: opts.budgetFloor ?? 0.25 });
     const status = assertBudgetLeft(opts.budget, budget);
     out.info(

@@ -2,11 +2,13 @@
  * The scenario language. Strict everywhere: an unknown key is a typo until proven otherwise, and a typo in a
  * chaos experiment must never silently become "no SLO" or "no safety limit".
  *
- * Values stay as authors wrote them (`30s`, `2%`); the plan converts them. Keeping the schema free of
- * transforms is what lets `chaos schema` export it as JSON Schema for editors.
+ * Durations and percentages are parsed here, once: the parsed scenario holds a Duration (ms) and a Percent
+ * (ratio), each with the author's text for messages. The transforms sit on leaves only, so `chaos schema`
+ * still exports the input side (strings like "30s") as JSON Schema for editors. A default of anything holding
+ * one is a `prefault`: an input value, parsed like one, and the only kind of default that export shows.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN, PERCENT_PATTERN } from './units.js';
+import { Duration, DURATION_PATTERN, Percent, PERCENT_PATTERN } from './units.js';
 
 /** The message for a value of the wrong type; `undefined` keeps the default, which the loader turns into "required". */
 const expecting = (message: string) => (issue: { input?: unknown }) =>
@@ -17,11 +19,13 @@ const ENV_NAME_MESSAGE = 'expected an environment variable name (A-Z, 0-9, _; no
 export const duration = z
   .string({ error: expecting(DURATION_MESSAGE) })
   .regex(DURATION_PATTERN, DURATION_MESSAGE)
-  .describe('Duration: 250ms, 30s, 2m, 1h');
+  .describe('Duration: 250ms, 30s, 2m, 1h')
+  .transform((text) => Duration.parse(text));
 const percent = z
   .string({ error: expecting(PERCENT_MESSAGE) })
   .regex(PERCENT_PATTERN, PERCENT_MESSAGE)
-  .describe('Percentage, e.g. 1%');
+  .describe('Percentage, e.g. 1%')
+  .transform((text) => Percent.parse(text));
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, ENV_NAME_MESSAGE);
 export const dnsLabel = z
   .string()
@@ -128,7 +132,7 @@ const load = z.strictObject({
 
 const windows = z.strictObject({ baseline: duration, fault: duration, recovery: duration });
 
-const faultAt = duration.default('0s').describe('Offset from the start of the fault window');
+const faultAt = duration.prefault('0s').describe('Offset from the start of the fault window');
 
 const podKill = z.strictObject({
   type: z.literal('pod-kill'),
@@ -144,8 +148,8 @@ const nodeDrain = z.strictObject({
   type: z.literal('node-drain'),
   at: faultAt,
   node: z.string().min(1).optional().describe('Default: the node running most target pods'),
-  evictionTimeout: duration.default('120s').describe('Give up on evictions a PDB keeps blocking after this'),
-  backoff: duration.default('2s'),
+  evictionTimeout: duration.prefault('120s').describe('Give up on evictions a PDB keeps blocking after this'),
+  backoff: duration.prefault('2s'),
 });
 
 const latency = z.strictObject({
@@ -277,9 +281,9 @@ export const scenarioSchema = z
     steadyState: z.array(steadyStateCheck).max(50).default([]),
     load,
     windows,
-    faults: z.array(fault).max(50).default([]),
+    faults: z.array(fault).max(50).prefault([]),
     slos: z.array(slo).min(1, 'a scenario needs at least one SLO: without one it cannot fail').max(100),
-    safety: safety.default({}),
+    safety: safety.prefault({}),
   })
   .describe('chaos scenario (chaos/v1)');
 

@@ -3,12 +3,10 @@
  * to fix, so the loader can point at its line.
  */
 import type { Scenario } from './schema.js';
-import { parseDurationMs, parsePercent } from './units.js';
+import { sloRuleIssues, type SemanticIssue } from './slo-rules.js';
+import type { Percent } from './units.js';
 
-export interface SemanticIssue {
-  path: (string | number)[];
-  message: string;
-}
+export type { SemanticIssue } from './slo-rules.js';
 
 /** Namespaces a chaos run must never touch, whatever the scenario says. */
 export const PROTECTED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease'] as const;
@@ -16,9 +14,8 @@ export const PROTECTED_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-le
 const MAX_RUN_MS = 24 * 3_600_000;
 
 /** A share of pods: more than nothing, at most all. */
-function validShare(percent: string): boolean {
-  const p = parsePercent(percent);
-  return p > 0 && p <= 1;
+function validShare(percent: Percent): boolean {
+  return percent.ratio > 0 && percent.ratio <= 1;
 }
 
 export function semanticIssues(s: Scenario): SemanticIssue[] {
@@ -46,9 +43,9 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
   });
 
   const win = {
-    baseline: parseDurationMs(s.windows.baseline),
-    fault: parseDurationMs(s.windows.fault),
-    recovery: parseDurationMs(s.windows.recovery),
+    baseline: s.windows.baseline.ms,
+    fault: s.windows.fault.ms,
+    recovery: s.windows.recovery.ms,
   };
   const total = win.baseline + win.fault + win.recovery;
   for (const name of ['baseline', 'fault', 'recovery'] as const) {
@@ -68,7 +65,7 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
     if (!l.stages || l.stages.length === 0) {
       add(['load', 'stages'], `required for ${l.executor}`);
     } else {
-      const stagesMs = l.stages.reduce((sum, st) => sum + parseDurationMs(st.duration), 0);
+      const stagesMs = l.stages.reduce((sum, st) => sum + st.duration.ms, 0);
       if (stagesMs !== total) {
         add(
           ['load', 'stages'],
@@ -92,11 +89,11 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
 
   let oversizeFaults = 0;
   s.faults.forEach((f, i) => {
-    const at = parseDurationMs(f.at);
+    const at = f.at.ms;
     if (at >= win.fault) {
       add(
         ['faults', i, 'at'],
-        `fault starts ${f.at} into a ${s.windows.fault} fault window: after the window (and the load) has moved on`,
+        `fault starts ${f.at.text} into a ${s.windows.fault.text} fault window: after the window (and the load) has moved on`,
       );
     }
     switch (f.type) {
@@ -109,17 +106,17 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
           f.percent !== undefined &&
           s.safety.maxPercent !== undefined &&
           validShare(s.safety.maxPercent) &&
-          parsePercent(f.percent) > parsePercent(s.safety.maxPercent)
+          f.percent.ratio > s.safety.maxPercent.ratio
         ) {
           add(
             ['faults', i, 'percent'],
-            `kills ${f.percent} of the pods but safety.maxPercent is ${s.safety.maxPercent}`,
+            `kills ${f.percent.text} of the pods but safety.maxPercent is ${s.safety.maxPercent.text}`,
           );
         }
         if (f.repeat > 1 && !f.interval) add(['faults', i, 'interval'], 'required when repeat > 1');
-        if (f.repeat > 1 && f.interval && parseDurationMs(f.interval) === 0)
+        if (f.repeat > 1 && f.interval && f.interval.ms === 0)
           add(['faults', i, 'interval'], 'must be longer than 0s when repeat > 1');
-        if (f.interval && at + parseDurationMs(f.interval) * (f.repeat - 1) >= win.fault) {
+        if (f.interval && at + f.interval.ms * (f.repeat - 1) >= win.fault) {
           add(['faults', i, 'repeat'], 'the repeated kills run past the end of the fault window');
         }
         if (s.safety.maxPods !== undefined && f.count !== undefined && f.count > s.safety.maxPods) {
@@ -136,8 +133,7 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
         if (f.namespace && s.safety.allowedNamespaces && !s.safety.allowedNamespaces.includes(f.namespace)) {
           add(['faults', i, 'namespace'], `"${f.namespace}" is not in safety.allowedNamespaces`);
         }
-        if (parseDurationMs(f.delay) > 60_000)
-          add(['faults', i, 'delay'], 'delays above 60s are not a latency fault');
+        if (f.delay.ms > 60_000) add(['faults', i, 'delay'], 'delays above 60s are not a latency fault');
         break;
       }
       case 'model-version':
@@ -153,47 +149,8 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
     }
   });
 
-  s.slos.forEach((slo, i) => {
-    switch (slo.type) {
-      case 'errorRate': {
-        const max = parsePercent(slo.max);
-        if (max > 1) add(['slos', i, 'max'], 'an error rate cannot exceed 100%');
-        break;
-      }
-      case 'recovery':
-        if (!s.target.deployment) add(['target', 'deployment'], 'required by the recovery SLO');
-        if (s.faults.length === 0)
-          add(['slos', i], 'recovery is measured from a fault; this scenario has none');
-        break;
-      case 'minReadyReplicas':
-        if (!s.target.deployment) add(['target', 'deployment'], 'required by the minReadyReplicas SLO');
-        break;
-      case 'httpStatus':
-        if (!slo.expect && !slo.never) add(['slos', i], 'give expect, never, or both');
-        if (slo.payload === 'oversize' && !s.faults.some((f) => f.type === 'oversize-batch')) {
-          add(['slos', i, 'payload'], 'no oversize-batch fault sends oversize requests');
-        }
-        break;
-      case 'modelVersion':
-        if (l.script) add(['slos', i], 'the model version is recorded by the built-in script only');
-        if (slo.expect === 'unchanged' && !s.target.versionUrl) {
-          add(
-            ['target', 'versionUrl'],
-            'required by the modelVersion SLO with expect: unchanged (the version before the run)',
-          );
-        }
-        break;
-      case 'podState':
-        if (slo.pods === 'new' && s.faults.length === 0)
-          add(['slos', i, 'pods'], '"new" pods are those created after a fault; there is none');
-        break;
-      case 'promql':
-        if (slo.max === undefined && slo.min === undefined) add(['slos', i], 'give max, min, or both');
-        break;
-      default:
-        break;
-    }
-  });
+  // Each SLO kind's own rules (src/scenario/slo-rules.ts).
+  s.slos.forEach((slo, i) => issues.push(...sloRuleIssues(slo, s, ['slos', i])));
 
   // Dedupe: several rules may ask for the same missing field.
   const seen = new Set<string>();

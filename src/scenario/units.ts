@@ -1,4 +1,7 @@
-/** Durations (`250ms`, `30s`, `2m`, `1h`) and percentages (`1%`) as scenario authors write them. */
+/**
+ * Durations (`250ms`, `30s`, `2m`, `1h`) and percentages (`1%`) as scenario authors write them, parsed once
+ * when the scenario loads: everything downstream computes with the number and prints the author's text.
+ */
 export const DURATION_PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 export const PERCENT_PATTERN = /^(\d+(?:\.\d+)?)%$/;
 
@@ -30,4 +33,40 @@ export function formatDuration(ms: number): string {
 
 export function formatPercent(ratio: number, digits = 2): string {
   return `${(ratio * 100).toFixed(digits)}%`;
+}
+
+/**
+ * A duration parsed at load time. The text stays beside the number because messages, junit names and
+ * result.json quote the author's wording (`1000ms` stays `1000ms`, never a re-formatted `1s`); JSON shows it
+ * as written, so a dumped spec still reads like the scenario.
+ */
+export class Duration {
+  constructor(
+    readonly ms: number,
+    readonly text: string,
+  ) {}
+
+  static parse(text: string): Duration {
+    return new Duration(parseDurationMs(text), text);
+  }
+
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+/** A percentage parsed at load time: `ratio` 0.02 for `text` "2%". */
+export class Percent {
+  constructor(
+    readonly ratio: number,
+    readonly text: string,
+  ) {}
+
+  static parse(text: string): Percent {
+    return new Percent(parsePercent(text), text);
+  }
+
+  toJSON(): string {
+    return this.text;
+  }
 }

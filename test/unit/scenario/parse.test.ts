@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { MAX_DIAGNOSTICS, formatDiagnostic, formatPath } from '../../../src/scenario/diagnostics.js';
 import { parseScenario } from '../../../src/scenario/parse.js';
 import { MAX_SCENARIO_BYTES, firstInvalidUtf8 } from '../../../src/scenario/text.js';
+import { Duration } from '../../../src/scenario/units.js';
 import { VALID, edit, edits, expectOk, problems, withCpuMs } from './helpers.js';
 
 /** A hang guard only: the bound these tests assert is CPU time, which a busy machine does not stretch. */
@@ -20,7 +21,12 @@ describe('parseScenario: the valid fixture', () => {
     const result = parseScenario(VALID, 'valid.yaml');
     expectOk(result);
     expect(result.scenario.metadata.name).toBe('demo');
-    expect(result.scenario.faults[0]).toEqual({ type: 'pod-kill', at: '5s', count: 1, repeat: 1 });
+    expect(result.scenario.faults[0]).toEqual({
+      type: 'pod-kill',
+      at: new Duration(5000, '5s'),
+      count: 1,
+      repeat: 1,
+    });
     expect(result.scenario.load.payload).toEqual({ rows: 1, features: 8 });
     expect(result.scenario.steadyState).toEqual([]);
   });

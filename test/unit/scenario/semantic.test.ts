@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../../src/scenario/parse.js';
-import { scenarioSchema } from '../../../src/scenario/schema.js';
+import { scenarioSchema, type ScenarioInput } from '../../../src/scenario/schema.js';
 import { semanticIssues } from '../../../src/scenario/semantic.js';
 import { parseDurationMs } from '../../../src/scenario/units.js';
 import { VALID, edit, edits, expectOk, problems } from './helpers.js';
@@ -363,9 +363,11 @@ describe('every rule at once', () => {
     const result = parseScenario(VALID, 'v.yaml');
     expectOk(result);
     expect(semanticIssues(result.scenario)).toEqual([]);
+    // Back to the input form (durations as text) to change one field and parse again.
+    const input = JSON.parse(JSON.stringify(result.scenario)) as ScenarioInput;
     const broken = scenarioSchema.parse({
-      ...result.scenario,
-      target: { ...result.scenario.target, selector: {} },
+      ...input,
+      target: { ...input.target, selector: {} },
     });
     expect(semanticIssues(broken)).toEqual([
       { path: ['target', 'selector'], message: expect.stringContaining('empty selector') as string },

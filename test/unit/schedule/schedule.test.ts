@@ -3,10 +3,11 @@ import { checkCron } from '../../../src/commands/schedule.js';
 import { withTargetOrigin } from '../../../src/run/run-scenario.js';
 import { scheduleObjects, type ScheduleInput } from '../../../src/schedule/manifests.js';
 import { clusterTraits, suitePermissions } from '../../../src/schedule/rbac.js';
-import type { FaultSpec } from '../../../src/scenario/schema.js';
+import type { ScenarioInput } from '../../../src/scenario/schema.js';
 import { makeScenario as scenario } from '../../fakes/scenario.js';
 
-const withFaults = (...faults: FaultSpec[]) => scenario({ faults });
+type FaultInput = NonNullable<ScenarioInput['faults']>[number];
+const withFaults = (...faults: FaultInput[]) => scenario({ faults });
 
 describe('suitePermissions', () => {
   it('pod-kill: reads for observation and triage, delete on pods, nothing cluster-wide', () => {
@@ -66,7 +67,7 @@ describe('suitePermissions', () => {
   });
 
   it('node-drain is the only fault that needs a ClusterRole', () => {
-    const p = suitePermissions([withFaults({ type: 'node-drain', at: '5s' } as FaultSpec)]);
+    const p = suitePermissions([withFaults({ type: 'node-drain', at: '5s' })]);
     expect(p.cluster).toEqual([
       { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
@@ -160,9 +161,7 @@ describe('scheduleObjects', () => {
       'RoleBinding',
       'CronJob',
     ]);
-    const drain = scheduleObjects(
-      input({ scenarios: [withFaults({ type: 'node-drain', at: '5s' } as FaultSpec)] }),
-    );
+    const drain = scheduleObjects(input({ scenarios: [withFaults({ type: 'node-drain', at: '5s' })] }));
     expect(drain.map((o) => o.kind)).toContain('ClusterRoleBinding');
   });
 });

@@ -1,0 +1,62 @@
+/**
+ * Each SLO kind's own rules across fields, run by semanticIssues after the schema accepted the scenario. They
+ * are scenario rules (what a kind needs from the rest of the file), so they live in the scenario layer; how a
+ * kind is judged lives in its module under src/verdict/slos/. A kind with no rule beyond its schema has none here.
+ */
+import type { Scenario, SloSpec } from './schema.js';
+
+/** A problem found after the schema accepted the file: the path of the value to fix, and what is wrong. */
+export interface SemanticIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+type SloKind = SloSpec['type'];
+type SloOf<K extends SloKind> = Extract<SloSpec, { type: K }>;
+type Rule<K extends SloKind> = (slo: SloOf<K>, s: Scenario, at: (string | number)[]) => SemanticIssue[];
+
+const RULES: { [K in SloKind]?: Rule<K> } = {
+  errorRate: (slo, _s, at) =>
+    slo.max.ratio > 1 ? [{ path: [...at, 'max'], message: 'an error rate cannot exceed 100%' }] : [],
+  httpStatus: (slo, s, at) => {
+    const issues: SemanticIssue[] = [];
+    if (!slo.expect && !slo.never) issues.push({ path: at, message: 'give expect, never, or both' });
+    if (slo.payload === 'oversize' && !s.faults.some((f) => f.type === 'oversize-batch'))
+      issues.push({ path: [...at, 'payload'], message: 'no oversize-batch fault sends oversize requests' });
+    return issues;
+  },
+  minReadyReplicas: (_slo, s) =>
+    s.target.deployment
+      ? []
+      : [{ path: ['target', 'deployment'], message: 'required by the minReadyReplicas SLO' }],
+  modelVersion: (slo, s, at) => {
+    const issues: SemanticIssue[] = [];
+    if (s.load.script)
+      issues.push({ path: at, message: 'the model version is recorded by the built-in script only' });
+    if (slo.expect === 'unchanged' && !s.target.versionUrl)
+      issues.push({
+        path: ['target', 'versionUrl'],
+        message: 'required by the modelVersion SLO with expect: unchanged (the version before the run)',
+      });
+    return issues;
+  },
+  podState: (slo, s, at) =>
+    slo.pods === 'new' && s.faults.length === 0
+      ? [{ path: [...at, 'pods'], message: '"new" pods are those created after a fault; there is none' }]
+      : [],
+  promql: (slo, _s, at) =>
+    slo.max === undefined && slo.min === undefined ? [{ path: at, message: 'give max, min, or both' }] : [],
+  recovery: (_slo, s, at) => {
+    const issues: SemanticIssue[] = [];
+    if (!s.target.deployment)
+      issues.push({ path: ['target', 'deployment'], message: 'required by the recovery SLO' });
+    if (s.faults.length === 0)
+      issues.push({ path: at, message: 'recovery is measured from a fault; this scenario has none' });
+    return issues;
+  },
+};
+
+export function sloRuleIssues(slo: SloSpec, s: Scenario, at: (string | number)[]): SemanticIssue[] {
+  const rule = RULES[slo.type] as Rule<typeof slo.type> | undefined;
+  return rule ? rule(slo, s, at) : [];
+}
