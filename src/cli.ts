@@ -5,6 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { processOutput, type Output } from './adapters/output.js';
 import { ChaosError, ExitCode, InvalidInputError } from './errors.js';
+import { chaosVersion, harnessImage } from './version.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
@@ -71,7 +72,7 @@ function integer(name: string) {
 export function createCli(out: Output, setExitCode: (code: number) => void): Command {
   const program = new Command('chaos')
     .description('Chaos experiments and load tests for ML model-serving endpoints on Kubernetes')
-    .version('0.1.0')
+    .version(chaosVersion())
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP)
     .configureOutput({ writeOut: (s) => out.stdout(s), writeErr: (s) => out.info(s.trimEnd()) })
@@ -147,7 +148,7 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
     .requiredOption('--cron <expr>', 'five-field cron expression or a macro like @daily')
     .option('--name <name>', 'CronJob and ServiceAccount name (default: chaos-<suite name>)')
     .option('--namespace <ns>', "where the CronJob runs (default: the first scenario's target namespace)")
-    .option('--image <ref>', 'harness image (default: chaos.local/chaos:0.1.0, built by the testbed)')
+    .option('--image <ref>', `harness image (default: ${harnessImage()}, built by the testbed)`)
     .option('--time-zone <tz>', 'IANA time zone for the schedule (default: the controller manager time zone)')
     .option('--time-scale <factor>', "override the suite's timeScale", positiveNumber('--time-scale'))
     .option('--target-origin <url>', TARGET_ORIGIN_HELP, origin)
