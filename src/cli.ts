@@ -14,7 +14,8 @@ Exit codes:
   2    invalid input or usage (nothing was written to any cluster)
   3    environment: no cluster, no k6, permission denied, an unrecovered run
   4    INCONCLUSIVE: a fault matched nothing or was denied, or data was missing
-  130  interrupted (after every fault was rolled back)`;
+  130  interrupted (after every fault was rolled back)
+  70   internal error: a bug in chaos (printed with its stack)`;
 
 function positiveNumber(name: string) {
   return (value: string): number => {
@@ -280,7 +281,7 @@ export async function main(argv: string[]): Promise<void> {
   process.exitCode = code;
 }
 
-function exitCodeFor(error: unknown, out: Output): number {
+export function exitCodeFor(error: unknown, out: Output): number {
   if (error instanceof CommanderError) {
     // --help and --version are not errors.
     if (
@@ -303,5 +304,5 @@ function exitCodeFor(error: unknown, out: Output): number {
   }
   out.info(`chaos: internal error (a bug in chaos, please report it):`);
   out.info(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  return 70;
+  return ExitCode.Internal;
 }

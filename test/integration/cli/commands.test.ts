@@ -132,10 +132,11 @@ describe('help and exit codes', () => {
     for (const args of [['--help'], ['run', '--help']]) {
       const run = chaos(args);
       expect(run.code).toBe(0);
-      for (const code of ['0', '1', '2', '3', '4', '130']) {
+      for (const code of ['0', '1', '2', '3', '4', '130', '70']) {
         expect(run.stdout).toMatch(new RegExp(`^ {2}${code} +\\S`, 'm'));
       }
       expect(run.stdout).toMatch(/^ {2}130 +interrupted/m);
+      expect(run.stdout).toMatch(/^ {2}70 +internal error/m);
     }
   });
 
