@@ -187,7 +187,7 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
 
   program
     .command('list')
-    .description('list scenarios with their name and description')
+    .description('list scenarios and game-day suites with their name and description')
     .argument('[dir]', 'directory', 'scenarios')
     .action(async (dir: string) => {
       const { listCommand } = await import('./commands/list.js');
