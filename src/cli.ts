@@ -9,7 +9,7 @@ import { chaosVersion, harnessImage } from './version.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
-  0    PASS: every SLO held
+  0    PASS: every SLO held (DRY-RUN: a --dry-run that planned and checked)
   1    FAIL: at least one SLO failed
   2    invalid input or usage (nothing was written to any cluster)
   3    environment: no cluster, no k6, permission denied, an unrecovered run

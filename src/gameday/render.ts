@@ -12,7 +12,7 @@ import {
   formatNumber,
   formatPercent,
 } from '../report/format.js';
-import type { Verdict } from '../verdict/result.js';
+import { judgedVerdict, type Verdict } from '../verdict/result.js';
 import type {
   ActionItem,
   EvidenceSource,
@@ -81,7 +81,7 @@ function shared(g: GameDayResult): Shared {
 }
 
 function scenarioVerdict(s: GameDayScenario): ScenarioVerdict {
-  return s.result?.verdict ?? 'SKIPPED';
+  return s.result ? judgedVerdict(s.result.verdict) : 'SKIPPED';
 }
 
 function countsLine(counts: Record<ScenarioVerdict, number>, total: number): string {

@@ -2,7 +2,7 @@ import type {
   RunResult,
   SloResult,
   TimelinePoint,
-  Verdict,
+  RunVerdict,
   WindowName,
   WindowStats,
 } from '../verdict/result.js';
@@ -87,7 +87,7 @@ export function renderHtmlReport(result: RunResult): string {
   ].join('\n');
 }
 
-function verdictBadge(verdict: Verdict, big = false): string {
+function verdictBadge(verdict: RunVerdict, big = false): string {
   return `<span class="badge v-${verdict}${big ? ' big' : ''}">${verdict}</span>`;
 }
 
@@ -497,7 +497,8 @@ function table(headers: readonly string[], rows: readonly string[], cls: string)
 
 const CSS = `
 :root{--bg:#f3f5f8;--card:#fff;--ink:#0f172a;--ink2:#334155;--muted:#64748b;--line:#e2e8f0;--soft:#f1f5f9;
---pass:#15803d;--pass-bg:#dcfce7;--fail:#b91c1c;--fail-bg:#fee2e2;--inc:#a16207;--inc-bg:#fef3c7}
+--pass:#15803d;--pass-bg:#dcfce7;--fail:#b91c1c;--fail-bg:#fee2e2;--inc:#a16207;--inc-bg:#fef3c7;
+--dry:#1d4ed8;--dry-bg:#dbeafe}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
@@ -513,9 +514,11 @@ a{color:#1d4ed8;text-decoration:none}a:hover{text-decoration:underline}
 .v-PASS{color:var(--pass);background:var(--pass-bg)}
 .v-FAIL{color:var(--fail);background:var(--fail-bg)}
 .v-INCONCLUSIVE{color:var(--inc);background:var(--inc-bg)}
+.v-DRY-RUN{color:var(--dry);background:var(--dry-bg)}
 .v-border-PASS{border-left:5px solid var(--pass)!important}
 .v-border-FAIL{border-left:5px solid var(--fail)!important}
 .v-border-INCONCLUSIVE{border-left:5px solid var(--inc)!important}
+.v-border-DRY-RUN{border-left:5px solid var(--dry)!important}
 .hero,.card,.callout{background:var(--card);border:1px solid var(--line);border-radius:12px;box-shadow:0 1px 2px rgba(15,23,42,.05)}
 .hero{padding:20px 24px}
 .hero-head{display:flex;gap:18px;align-items:center}

@@ -1,4 +1,4 @@
-import type { RunResult, SloResult, Verdict } from '../verdict/result.js';
+import type { RunResult, RunVerdict, SloResult } from '../verdict/result.js';
 import { renderConsoleSummary } from './console.js';
 import { escapeXml, escapeXmlAttr } from './escape.js';
 import { faultStatus, formatMeasured, windowFor } from './format.js';
@@ -10,6 +10,8 @@ import { faultStatus, formatMeasured, windowFor } from './format.js';
  * actions all count <skipped> as "not a failure" and keep the build green, which would let a run whose fault never
  * landed (or whose metrics were lost) pass the gate. <error> is rendered as not-passed everywhere, and its
  * separate counter still tells a reviewer "could not judge" apart from "judged and failed".
+ *
+ * A dry run (verdict DRY-RUN, exit 0) is the one <skipped> case: it judged nothing, and its gate is green.
  */
 export function renderJunit(results: RunResult | readonly RunResult[]): string {
   const runs: readonly RunResult[] = isRunArray(results) ? results : [results];
@@ -19,13 +21,14 @@ export function renderJunit(results: RunResult | readonly RunResult[]): string {
       tests: acc.tests + s.tests,
       failures: acc.failures + s.failures,
       errors: acc.errors + s.errors,
+      skipped: acc.skipped + s.skipped,
       time: acc.time + s.time,
     }),
-    { tests: 0, failures: 0, errors: 0, time: 0 },
+    { tests: 0, failures: 0, errors: 0, skipped: 0, time: 0 },
   );
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="chaos" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" skipped="0" time="${seconds(totals.time)}">`,
+    `<testsuites name="chaos" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" skipped="${totals.skipped}" time="${seconds(totals.time)}">`,
     ...suites.map((s) => s.xml),
     '</testsuites>',
     '',
@@ -38,7 +41,7 @@ function isRunArray(value: RunResult | readonly RunResult[]): value is readonly 
 
 interface Testcase {
   name: string;
-  verdict: Verdict;
+  verdict: RunVerdict;
   kind: string;
   time: number;
   message: string;
@@ -48,20 +51,21 @@ interface Testcase {
 function buildSuite(
   run: RunResult,
   index: number,
-): { xml: string; tests: number; failures: number; errors: number; time: number } {
+): { xml: string; tests: number; failures: number; errors: number; skipped: number; time: number } {
   const cases: Testcase[] = run.slos.map((slo) => sloCase(run, slo));
   const runCase = runVerdictCase(run);
   if (runCase !== null) cases.push(runCase);
 
   const failures = cases.filter((c) => c.verdict === 'FAIL').length;
   const errors = cases.filter((c) => c.verdict === 'INCONCLUSIVE').length;
+  const skipped = cases.filter((c) => c.verdict === 'DRY-RUN').length;
   const classname = `chaos.${run.scenario.name}`;
   const attrs = [
     attr('name', run.scenario.name),
     attr('tests', String(cases.length)),
     attr('failures', String(failures)),
     attr('errors', String(errors)),
-    attr('skipped', '0'),
+    attr('skipped', String(skipped)),
     attr('time', seconds(run.durationS)),
     attr('timestamp', junitTimestamp(run.startedAt)),
     attr('hostname', run.cluster.context ?? 'unknown'),
@@ -86,6 +90,14 @@ function buildSuite(
       lines.push(`    <testcase ${caseAttrs}/>`);
       continue;
     }
+    if (c.verdict === 'DRY-RUN') {
+      lines.push(
+        `    <testcase ${caseAttrs}>`,
+        `      <skipped ${attr('message', c.message)}/>`,
+        '    </testcase>',
+      );
+      continue;
+    }
     const tag = c.verdict === 'FAIL' ? 'failure' : 'error';
     const type = c.verdict === 'FAIL' ? c.kind : 'INCONCLUSIVE';
     lines.push(
@@ -95,7 +107,7 @@ function buildSuite(
     );
   }
   lines.push(`    <system-out>${escapeXml(systemOut(run))}</system-out>`, '  </testsuite>');
-  return { xml: lines.join('\n'), tests: cases.length, failures, errors, time: run.durationS };
+  return { xml: lines.join('\n'), tests: cases.length, failures, errors, skipped, time: run.durationS };
 }
 
 function sloCase(run: RunResult, slo: SloResult): Testcase {

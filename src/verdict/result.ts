@@ -4,7 +4,18 @@
  */
 export const RESULT_SCHEMA_VERSION = 'chaos.result/v1';
 
+/** What an SLO is judged to be. */
 export type Verdict = 'PASS' | 'FAIL' | 'INCONCLUSIVE';
+/**
+ * What a run is: an SLO verdict, or DRY-RUN for `chaos run --dry-run`, which judged nothing (no load, no
+ * fault) and exits 0 because the dry run itself worked, not because anything passed.
+ */
+export type RunVerdict = Verdict | 'DRY-RUN';
+
+/** For summaries that rank runs: a dry run judged nothing, so it counts as INCONCLUSIVE, never as a PASS. */
+export function judgedVerdict(verdict: RunVerdict): Verdict {
+  return verdict === 'DRY-RUN' ? 'INCONCLUSIVE' : verdict;
+}
 export type WindowName = 'baseline' | 'fault' | 'recovery' | 'all';
 
 export interface SloResult {
@@ -106,7 +117,7 @@ export interface RunResult {
   durationS: number;
   timeScale: number;
   seed: number;
-  verdict: Verdict;
+  verdict: RunVerdict;
   exitCode: number;
   /** Why the run is INCONCLUSIVE or was interrupted, in words; empty otherwise. */
   reasons: string[];
