@@ -35,8 +35,19 @@ export interface FaultRecord {
   type: string;
   /** What the fault did, in words, e.g. "deleted pod ml-serving/fraud-scorer-abc (grace 0s)". */
   description: string;
+  /** The first injection. */
   injectedAt: string | null;
+  /**
+   * Every injection, in order, when there were several (a repeated pod kill: one per round). Absent when
+   * there was one, and in results written before it was recorded.
+   */
+  injections?: string[];
   revertedAt: string | null;
+  /**
+   * Why this fault has nothing to revert (a deleted pod is replaced by its controller), so a null revertedAt
+   * is expected rather than a warning. Absent for faults that are reverted.
+   */
+  nothingToRevert?: string;
   /** false when the fault matched nothing or was denied: the run is then INCONCLUSIVE. */
   confirmed: boolean;
   targets: string[];
