@@ -99,7 +99,11 @@ describe('chaos list', () => {
     const d = path.join(dir, 'empty');
     mkdirSync(d);
     const run = chaos(['list', d]);
-    expect([run.code, run.stdout, run.lines]).toEqual([0, '', [`no valid scenarios or game-day suites in ${d}`]]);
+    expect([run.code, run.stdout, run.lines]).toEqual([
+      0,
+      '',
+      [`no valid scenarios or game-day suites in ${d}`],
+    ]);
   });
 
   it('a directory that does not exist, or a file: usage error, exit 2', () => {
