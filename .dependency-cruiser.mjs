@@ -11,7 +11,7 @@ const LAYERS = [
   ['run', 'gameday', 'schedule'],
   ['faults', 'ledger', 'load', 'observe', 'plan', 'verdict', 'report', 'budget'],
   ['scenario'],
-  ['adapters', 'errors'],
+  ['adapters', 'errors', 'version'],
 ];
 
 /** `src/<name>/…` or `src/<name>.ts`, for each name. */

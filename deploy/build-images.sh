@@ -8,9 +8,15 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
-version=0.1.0
 services=(fraud-scorer feature-store)
-tag_of() { echo "chaos.local/$1:$version"; }
+# The sample stack is versioned on its own, not with chaos: its manifests name the tags, and the images are
+# built under exactly those names, so the two cannot drift apart.
+tag_of() {
+  local tag
+  tag=$(sed -n "s|^ *image: *\(chaos\.local/$1:[^ ]*\) *\$|\1|p" "$here/base/$1/deployment.yaml")
+  [ -n "$tag" ] || { echo "no chaos.local/$1 image in $here/base/$1/deployment.yaml" >&2; exit 1; }
+  echo "$tag"
+}
 
 usage() { echo "usage: $0 <base-image> | --list" >&2; exit 2; }
 

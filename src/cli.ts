@@ -10,15 +10,17 @@ import type { RecoverCliOptions } from './commands/recover.js';
 import type { RunCliOptions } from './commands/run.js';
 import type { ScheduleCliOptions } from './commands/schedule.js';
 import { ChaosError, ExitCode, InvalidInputError } from './errors.js';
+import { chaosVersion, harnessImage } from './version.js';
 
 const EXIT_CODES_HELP = `
 Exit codes:
-  0    PASS: every SLO held
+  0    PASS: every SLO held (DRY-RUN: a --dry-run that planned and checked)
   1    FAIL: at least one SLO failed
   2    invalid input or usage (nothing was written to any cluster)
   3    environment: no cluster, no k6, permission denied, an unrecovered run
   4    INCONCLUSIVE: a fault matched nothing or was denied, or data was missing
-  130  interrupted (after every fault was rolled back)`;
+  130  interrupted (after every fault was rolled back)
+  70   internal error: a bug in chaos (printed with its stack)`;
 
 function positiveNumber(name: string) {
   return (value: string): number => {
@@ -76,7 +78,7 @@ function integer(name: string) {
 export function createCli(out: Output, setExitCode: (code: number) => void): Command {
   const program = new Command('chaos')
     .description('Chaos experiments and load tests for ML model-serving endpoints on Kubernetes')
-    .version('0.1.0')
+    .version(chaosVersion())
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP)
     .configureOutput({ writeOut: (s) => out.stdout(s), writeErr: (s) => out.info(s.trimEnd()) })
@@ -152,7 +154,7 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
     .requiredOption('--cron <expr>', 'five-field cron expression or a macro like @daily')
     .option('--name <name>', 'CronJob and ServiceAccount name (default: chaos-<suite name>)')
     .option('--namespace <ns>', "where the CronJob runs (default: the first scenario's target namespace)")
-    .option('--image <ref>', 'harness image (default: chaos.local/chaos:0.1.0, built by the testbed)')
+    .option('--image <ref>', `harness image (default: ${harnessImage()}, built by the testbed)`)
     .option('--time-zone <tz>', 'IANA time zone for the schedule (default: the controller manager time zone)')
     .option('--time-scale <factor>', "override the suite's timeScale", positiveNumber('--time-scale'))
     .option('--target-origin <url>', TARGET_ORIGIN_HELP, origin)
@@ -190,7 +192,7 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
 
   program
     .command('list')
-    .description('list scenarios with their name and description')
+    .description('list scenarios and game-day suites with their name and description')
     .argument('[dir]', 'directory', 'scenarios')
     .action(async (dir: string) => {
       const { listCommand } = await import('./commands/list.js');
@@ -244,7 +246,7 @@ export async function main(argv: string[]): Promise<void> {
   process.exitCode = code;
 }
 
-function exitCodeFor(error: unknown, out: Output): number {
+export function exitCodeFor(error: unknown, out: Output): number {
   if (error instanceof CommanderError) {
     // --help and --version are not errors.
     if (
@@ -267,5 +269,5 @@ function exitCodeFor(error: unknown, out: Output): number {
   }
   out.info(`chaos: internal error (a bug in chaos, please report it):`);
   out.info(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  return 70;
+  return ExitCode.Internal;
 }

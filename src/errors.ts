@@ -8,6 +8,8 @@ export const ExitCode = {
   Environment: 3,
   Inconclusive: 4,
   Interrupted: 130,
+  /** A bug in chaos: anything that escapes as something other than a ChaosError (EX_SOFTWARE). */
+  Internal: 70,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -3,6 +3,7 @@ import { Kube } from '../adapters/kube.js';
 import type { Output } from '../adapters/output.js';
 import { ChaosError, InvalidInputError } from '../errors.js';
 import { previewFaults } from '../faults/registry.js';
+import { describeSlo } from '../plan/describe.js';
 import { buildPlan } from '../plan/plan.js';
 import { seededRandom } from '../run/random.js';
 import { formatDiagnostic } from '../scenario/diagnostics.js';
@@ -39,14 +40,21 @@ export async function planCommand(file: string, opts: PlanCliOptions, out: Outpu
   print('timeline');
   for (const w of plan.windows) {
     print(`  ${formatDuration(w.startMs).padStart(6)} – ${formatDuration(w.endMs).padEnd(6)} ${w.name}`);
-    for (const f of plan.faults.filter((x) => x.atMs >= w.startMs && x.atMs < w.endMs)) {
-      print(
-        `  ${formatDuration(f.atMs).padStart(6)}          ↳ ${f.spec.type}${f.spec.type !== 'oversize-batch' ? ` (reverted at ${formatDuration(f.revertAtMs)})` : ''}`,
-      );
+    const injections = plan.faults
+      .flatMap((f) => f.injectAtMs.map((atMs, i) => ({ f, atMs, i })))
+      .filter((x) => x.atMs >= w.startMs && x.atMs < w.endMs)
+      .sort((a, b) => a.atMs - b.atMs);
+    for (const { f, atMs, i } of injections) {
+      const round = f.injectAtMs.length > 1 ? ` ${i + 1} of ${f.injectAtMs.length}` : '';
+      const revert =
+        f.spec.type !== 'oversize-batch' && i === f.injectAtMs.length - 1
+          ? ` (reverted at ${formatDuration(f.revertAtMs)})`
+          : '';
+      print(`  ${formatDuration(atMs).padStart(6)}          ↳ ${f.spec.type}${round}${revert}`);
     }
   }
   print('slos');
-  for (const slo of s.slos) print(`  ${JSON.stringify(slo)}`);
+  for (const slo of s.slos) print(`  ${describeSlo(slo)}`);
 
   let kube: Kube;
   try {

@@ -17,6 +17,7 @@ import type { Scenario } from '../scenario/schema.js';
 import type { Duration } from '../scenario/units.js';
 import { scheduleObjects } from '../schedule/manifests.js';
 import { clusterTraits } from '../schedule/rbac.js';
+import { harnessImage } from '../version.js';
 
 export interface ScheduleCliOptions {
   cron: string;
@@ -31,7 +32,6 @@ export interface ScheduleCliOptions {
   apply?: boolean;
 }
 
-export const HARNESS_IMAGE = 'chaos.local/chaos:0.1.0';
 /** Kubernetes appends 11 characters to a CronJob's name for its Jobs; names stop at 63. */
 const MAX_CRONJOB_NAME = 52;
 /** Preflight, steady-state checks, triage, revert and report around each scenario's planned load. */
@@ -93,7 +93,7 @@ export async function scheduleCommand(
     namespace: opts.namespace ?? scenarios[0]!.scenario.target.namespace,
     cron: opts.cron,
     timeZone: opts.timeZone,
-    image: opts.image ?? HARNESS_IMAGE,
+    image: opts.image ?? harnessImage(),
     files: await suiteFiles(suiteFile, scenarios),
     suiteFile: path.resolve(suiteFile),
     scenarios: scenarios.map((s) => s.scenario),

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { loadSuiteFile, suiteScenarioFiles } from '../gameday/suite.js';
+import { looksLikeSuite, loadSuiteFile, suiteScenarioFiles } from '../gameday/suite.js';
 import { InvalidInputError } from '../errors.js';
 import { formatDiagnostic } from '../scenario/diagnostics.js';
 import { loadScenarioFile } from '../scenario/parse.js';
@@ -36,13 +35,4 @@ export async function validateCommand(files: string[], out: Output): Promise<voi
     else lines.push(...result.diagnostics.map(formatDiagnostic));
   }
   if (lines.length > 0) throw new InvalidInputError(lines);
-}
-
-/** Only a peek to pick the checker; the loader reports everything else, including unreadable files. */
-async function looksLikeSuite(file: string): Promise<boolean> {
-  try {
-    return /^kind:\s*GameDay\s*$/m.test(await readFile(file, 'utf8'));
-  } catch {
-    return false;
-  }
 }

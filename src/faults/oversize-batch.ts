@@ -15,6 +15,7 @@ export const oversizeBatch: FaultPlugin<OversizeSpec> = {
     const record = emptyRecord('oversize-batch');
     record.injectedAt = new Date().toISOString();
     record.confirmed = true;
+    record.nothingToRevert = 'the oversize batches end with the load';
     record.description = `k6 sends a ${spec.rows}-row batch every ${spec.every} iterations`;
     record.notes.push('confirmed by the verdict from the responses to oversize requests');
     return Promise.resolve({ record, mutations: [] });

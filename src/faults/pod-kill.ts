@@ -42,6 +42,8 @@ export const podKill: FaultPlugin<PodKillSpec> = {
 
   async inject(spec, ctx): Promise<Injection> {
     const record = emptyRecord('pod-kill');
+    record.nothingToRevert = 'pods are replaced by their controller';
+    const injections: string[] = [];
     const mutations: Injection['mutations'] = [];
     const grace = spec.gracePeriod === undefined ? undefined : Math.round(spec.gracePeriod.ms / 1000);
     const interval = spec.interval ? spec.interval.ms * ctx.plan.timeScale : 0;
@@ -63,6 +65,7 @@ export const podKill: FaultPlugin<PodKillSpec> = {
         record.notes.push(`round ${round + 1}: the selector matched no running pod (${of} matching)`);
         continue;
       }
+      const before = injections.length;
       for (const name of names) {
         const description = `delete pod ${ctx.namespace}/${name}${grace === undefined ? '' : ` (grace ${grace}s)`}`;
         // Taken before the call: the ReplicaSet may create the replacement before the delete call returns, and a
@@ -76,6 +79,8 @@ export const podKill: FaultPlugin<PodKillSpec> = {
           );
           record.targets.push(`${ctx.namespace}/${name}`);
           record.injectedAt ??= at;
+          // One moment per round: the pods of one round go together, and each round gets its chart marker.
+          if (injections.length === before) injections.push(at);
           ctx.log(`fault pod-kill: deleted ${ctx.namespace}/${name}`);
         } catch (error) {
           const { code, message } = apiStatus(error);
@@ -83,6 +88,7 @@ export const podKill: FaultPlugin<PodKillSpec> = {
         }
       }
     }
+    if (injections.length > 1) record.injections = injections;
     record.confirmed = record.targets.length > 0;
     record.description =
       record.targets.length > 0

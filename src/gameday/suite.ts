@@ -3,6 +3,7 @@
  * when one fails. Loaded with the same `file:line:col: path: message` diagnostics as a scenario.
  */
 import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { loadDocumentFile, type DocumentKind, type DocumentResult } from '../scenario/parse.js';
@@ -70,10 +71,26 @@ const SUITE: DocumentKind<Suite> = {
             },
           ];
         }),
+  otherKind: (kind, file) =>
+    kind === 'Scenario'
+      ? `this is a scenario (kind: Scenario), not a game-day suite: run it with \`chaos run ${file}\`, check it with \`chaos validate ${file}\``
+      : undefined,
 };
 
 export function loadSuiteFile(file: string): Promise<DocumentResult<Suite>> {
   return loadDocumentFile(SUITE, file);
+}
+
+/**
+ * Only a peek, to pick the loader for a file whose kind is not known (validate, list); the loader reports
+ * everything else, including unreadable files.
+ */
+export async function looksLikeSuite(file: string): Promise<boolean> {
+  try {
+    return /^kind:\s*GameDay\s*$/m.test(await readFile(file, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** The scenario files of a suite, resolved against the suite's directory. */

@@ -18,6 +18,8 @@ export interface PlannedFault {
   spec: FaultSpec;
   /** From load start. */
   atMs: number;
+  /** Every planned injection, from load start: [atMs], or one per round of a repeated fault. */
+  injectAtMs: number[];
   /** When the orchestrator reverts it: the end of the fault window. */
   revertAtMs: number;
 }
@@ -88,6 +90,7 @@ export function buildPlan(scenario: Scenario, opts: PlanOptions): Plan {
     index,
     spec,
     atMs: baseline + Math.min(scaleAt(spec.at), fault - 1),
+    injectAtMs: injections(spec, baseline + Math.min(scaleAt(spec.at), fault - 1), opts.timeScale),
     revertAtMs: baseline + fault,
   }));
 
@@ -176,4 +179,11 @@ export function buildPlan(scenario: Scenario, opts: PlanOptions): Plan {
 export function windowAt(plan: Plan, offsetMs: number): PhaseWindow {
   for (const w of plan.windows) if (offsetMs < w.endMs) return w.name;
   return 'recovery';
+}
+
+/** A repeated fault is injected once per round, `interval` apart (scaled as the fault scales it). */
+function injections(spec: FaultSpec, atMs: number, timeScale: number): number[] {
+  if (!('repeat' in spec) || spec.repeat <= 1 || !spec.interval) return [atMs];
+  const interval = spec.interval.ms * timeScale;
+  return Array.from({ length: spec.repeat }, (_, i) => Math.round(atMs + i * interval));
 }

@@ -1,4 +1,4 @@
-import type { RunResult, Verdict } from '../verdict/result.js';
+import type { RunResult, RunVerdict } from '../verdict/result.js';
 import { formatDuration, formatMeasured, formatNumber, formatPercent, verdictCounts } from './format.js';
 
 export interface ConsoleSummaryOptions {
@@ -10,12 +10,17 @@ export interface ConsoleSummaryOptions {
   evidenceWidth?: number;
 }
 
-const ANSI: Record<Verdict, string> = { PASS: '\u001b[32m', FAIL: '\u001b[31m', INCONCLUSIVE: '\u001b[33m' };
+const ANSI: Record<RunVerdict, string> = {
+  PASS: '\u001b[32m',
+  FAIL: '\u001b[31m',
+  INCONCLUSIVE: '\u001b[33m',
+  'DRY-RUN': '\u001b[36m',
+};
 const RESET = '\u001b[0m';
 
 /** The block printed at the end of a run: the verdict first, then one line per SLO. */
 export function renderConsoleSummary(result: RunResult, opts: ConsoleSummaryOptions = {}): string {
-  const paint = (verdict: Verdict, text: string): string =>
+  const paint = (verdict: RunVerdict, text: string): string =>
     opts.color ? `${ANSI[verdict]}${text}${RESET}` : text;
   const width = opts.evidenceWidth ?? 160;
   const counts = verdictCounts(result.slos);
@@ -24,8 +29,9 @@ export function renderConsoleSummary(result: RunResult, opts: ConsoleSummaryOpti
   const lines = [
     `chaos ${paint(result.verdict, result.verdict)}: ${clean(result.scenario.name)} (exit ${result.exitCode})`,
     `run ${clean(result.runId)}, ${formatDuration(result.durationS)}, ${clean(context)}/${clean(result.cluster.namespace)}, seed ${result.seed}`,
-    `SLOs: ${counts.PASS} pass, ${counts.FAIL} fail, ${counts.INCONCLUSIVE} inconclusive`,
   ];
+  if (result.verdict !== 'DRY-RUN')
+    lines.push(`SLOs: ${counts.PASS} pass, ${counts.FAIL} fail, ${counts.INCONCLUSIVE} inconclusive`);
 
   const rows = result.slos.map((slo) => ({
     slo,
@@ -42,7 +48,8 @@ export function renderConsoleSummary(result: RunResult, opts: ConsoleSummaryOpti
     );
     if (r.slo.verdict !== 'PASS') lines.push(`      ${truncate(clean(r.slo.evidence), width)}`);
   }
-  if (result.slos.length === 0) lines.push('  (no SLOs were evaluated)');
+  if (result.slos.length === 0)
+    lines.push(result.verdict === 'DRY-RUN' ? '  (a dry run judges no SLO)' : '  (no SLOs were evaluated)');
 
   const thresholds = result.thresholds ?? [];
   if (thresholds.length > 0) {

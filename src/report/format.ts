@@ -97,6 +97,7 @@ export function verdictCounts(slos: readonly SloResult[]): Record<Verdict, numbe
 
 export function faultStatus(fault: FaultRecord): string {
   if (!fault.confirmed) return 'not confirmed';
+  if (fault.nothingToRevert !== undefined) return `injected; nothing to revert (${fault.nothingToRevert})`;
   if (fault.revertedAt === null) return 'injected, not reverted';
   return 'injected and reverted';
 }

@@ -2,7 +2,7 @@ import type {
   RunResult,
   SloResult,
   TimelinePoint,
-  Verdict,
+  RunVerdict,
   WindowName,
   WindowStats,
 } from '../verdict/result.js';
@@ -87,7 +87,7 @@ export function renderHtmlReport(result: RunResult): string {
   ].join('\n');
 }
 
-function verdictBadge(verdict: Verdict, big = false): string {
+function verdictBadge(verdict: RunVerdict, big = false): string {
   return `<span class="badge v-${verdict}${big ? ' big' : ''}">${verdict}</span>`;
 }
 
@@ -216,6 +216,25 @@ function sloSection(result: RunResult): string {
   );
 }
 
+/** A last second the load covered for less than this is left out of the rate: too short to be a rate. */
+const MIN_PARTIAL_SECOND = 0.5;
+
+/**
+ * Requests per second from the per-second counts. The load rarely ends on a whole second: its last second
+ * holds a fraction of a second's requests, and plotted as is the line would drop towards 0 req/s at the very
+ * end. A partial second is scaled by the part the load covered, or left out when that part is too short.
+ */
+export function requestRate(
+  timeline: readonly TimelinePoint[],
+  all: Pick<WindowStats, 'endOffsetS'> | undefined,
+): Array<[number, number | null]> {
+  return timeline.flatMap((p): Array<[number, number | null]> => {
+    const covered = all === undefined ? 1 : Math.min(1, all.endOffsetS - p.t);
+    if (covered >= 1) return [[p.t, p.requests]];
+    return covered >= MIN_PARTIAL_SECOND ? [[p.t, p.requests / covered]] : [];
+  });
+}
+
 function chartsSection(result: RunResult): string {
   const timeline = [...result.timeline].sort((a, b) => a.t - b.t);
   const markers = faultMarkers(result);
@@ -262,7 +281,7 @@ function chartsSection(result: RunResult): string {
     left: { label: 'requests / s', format: (v) => formatNumber(v, 1) },
     right: { label: 'error rate (%)', format: (v) => `${formatNumber(v, 2)}%`, minMax: 1 },
     series: [
-      { name: 'requests/s', color: SERIES.rps, points: timeline.map((p) => [p.t, p.requests]) },
+      { name: 'requests/s', color: SERIES.rps, points: requestRate(timeline, windowFor(result, 'all')) },
       {
         name: 'error rate',
         color: SERIES.errors,
@@ -370,7 +389,17 @@ function faultsSection(result: RunResult): string {
       ? '<span class="muted">never</span>'
       : `<span class="num-inline">${h(formatOffset(offsetOf(iso, start)))}</span><br><span class="muted small">${h(iso)}</span>`;
   const rows = result.faults.map((f) => {
-    const status = `<span class="status ${f.confirmed ? (f.revertedAt === null ? 'st-warn' : 'st-ok') : 'st-bad'}">${h(faultStatus(f))}</span>`;
+    const tone = !f.confirmed
+      ? 'st-bad'
+      : f.revertedAt === null && f.nothingToRevert === undefined
+        ? 'st-warn'
+        : 'st-ok';
+    const status = `<span class="status ${tone}">${h(faultStatus(f))}</span>`;
+    const injected = (f.injections ?? [f.injectedAt]).map(when).join('<br>');
+    const reverted =
+      f.revertedAt === null && f.nothingToRevert !== undefined
+        ? '<span class="muted">nothing to revert</span>'
+        : when(f.revertedAt);
     const targets =
       f.targets.length > 0
         ? f.targets.map((t) => `<div class="mono">${h(t)}</div>`).join('')
@@ -379,7 +408,7 @@ function faultsSection(result: RunResult): string {
       f.notes.length > 0 ? `<ul class="notes">${f.notes.map((n) => `<li>${h(n)}</li>`).join('')}</ul>` : '';
     return (
       `<tr><td class="mono strong nowrap">${h(f.type)}</td><td>${h(f.description)}${notes}</td>` +
-      `<td>${when(f.injectedAt)}</td><td>${when(f.revertedAt)}</td><td>${status}</td><td>${targets}</td></tr>`
+      `<td>${injected}</td><td>${reverted}</td><td>${status}</td><td>${targets}</td></tr>`
     );
   });
   return card(
@@ -497,7 +526,8 @@ function table(headers: readonly string[], rows: readonly string[], cls: string)
 
 const CSS = `
 :root{--bg:#f3f5f8;--card:#fff;--ink:#0f172a;--ink2:#334155;--muted:#64748b;--line:#e2e8f0;--soft:#f1f5f9;
---pass:#15803d;--pass-bg:#dcfce7;--fail:#b91c1c;--fail-bg:#fee2e2;--inc:#a16207;--inc-bg:#fef3c7}
+--pass:#15803d;--pass-bg:#dcfce7;--fail:#b91c1c;--fail-bg:#fee2e2;--inc:#a16207;--inc-bg:#fef3c7;
+--dry:#1d4ed8;--dry-bg:#dbeafe}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
@@ -513,9 +543,11 @@ a{color:#1d4ed8;text-decoration:none}a:hover{text-decoration:underline}
 .v-PASS{color:var(--pass);background:var(--pass-bg)}
 .v-FAIL{color:var(--fail);background:var(--fail-bg)}
 .v-INCONCLUSIVE{color:var(--inc);background:var(--inc-bg)}
+.v-DRY-RUN{color:var(--dry);background:var(--dry-bg)}
 .v-border-PASS{border-left:5px solid var(--pass)!important}
 .v-border-FAIL{border-left:5px solid var(--fail)!important}
 .v-border-INCONCLUSIVE{border-left:5px solid var(--inc)!important}
+.v-border-DRY-RUN{border-left:5px solid var(--dry)!important}
 .hero,.card,.callout{background:var(--card);border:1px solid var(--line);border-radius:12px;box-shadow:0 1px 2px rgba(15,23,42,.05)}
 .hero{padding:20px 24px}
 .hero-head{display:flex;gap:18px;align-items:center}

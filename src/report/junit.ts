@@ -1,4 +1,4 @@
-import type { RunResult, SloResult, ThresholdResult, Verdict } from '../verdict/result.js';
+import type { RunResult, RunVerdict, SloResult, ThresholdResult } from '../verdict/result.js';
 import { renderConsoleSummary } from './console.js';
 import { escapeXml, escapeXmlAttr } from './escape.js';
 import { faultStatus, formatMeasured, windowFor } from './format.js';
@@ -11,6 +11,8 @@ import { faultStatus, formatMeasured, windowFor } from './format.js';
  * actions all count <skipped> as "not a failure" and keep the build green, which would let a run whose fault never
  * landed (or whose metrics were lost) pass the gate. <error> is rendered as not-passed everywhere, and its
  * separate counter still tells a reviewer "could not judge" apart from "judged and failed".
+ *
+ * A dry run (verdict DRY-RUN, exit 0) is the one <skipped> case: it judged nothing, and its gate is green.
  */
 export function renderJunit(results: RunResult | readonly RunResult[]): string {
   const runs: readonly RunResult[] = isRunArray(results) ? results : [results];
@@ -20,13 +22,14 @@ export function renderJunit(results: RunResult | readonly RunResult[]): string {
       tests: acc.tests + s.tests,
       failures: acc.failures + s.failures,
       errors: acc.errors + s.errors,
+      skipped: acc.skipped + s.skipped,
       time: acc.time + s.time,
     }),
-    { tests: 0, failures: 0, errors: 0, time: 0 },
+    { tests: 0, failures: 0, errors: 0, skipped: 0, time: 0 },
   );
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="chaos" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" skipped="0" time="${seconds(totals.time)}">`,
+    `<testsuites name="chaos" tests="${totals.tests}" failures="${totals.failures}" errors="${totals.errors}" skipped="${totals.skipped}" time="${seconds(totals.time)}">`,
     ...suites.map((s) => s.xml),
     '</testsuites>',
     '',
@@ -39,7 +42,7 @@ function isRunArray(value: RunResult | readonly RunResult[]): value is readonly 
 
 interface Testcase {
   name: string;
-  verdict: Verdict;
+  verdict: RunVerdict;
   kind: string;
   time: number;
   message: string;
@@ -49,7 +52,7 @@ interface Testcase {
 function buildSuite(
   run: RunResult,
   index: number,
-): { xml: string; tests: number; failures: number; errors: number; time: number } {
+): { xml: string; tests: number; failures: number; errors: number; skipped: number; time: number } {
   const cases: Testcase[] = [
     ...run.slos.map((slo) => sloCase(run, slo)),
     ...(run.thresholds ?? []).map((t) => thresholdCase(run, t)),
@@ -59,13 +62,14 @@ function buildSuite(
 
   const failures = cases.filter((c) => c.verdict === 'FAIL').length;
   const errors = cases.filter((c) => c.verdict === 'INCONCLUSIVE').length;
+  const skipped = cases.filter((c) => c.verdict === 'DRY-RUN').length;
   const classname = `chaos.${run.scenario.name}`;
   const attrs = [
     attr('name', run.scenario.name),
     attr('tests', String(cases.length)),
     attr('failures', String(failures)),
     attr('errors', String(errors)),
-    attr('skipped', '0'),
+    attr('skipped', String(skipped)),
     attr('time', seconds(run.durationS)),
     attr('timestamp', junitTimestamp(run.startedAt)),
     attr('hostname', run.cluster.context ?? 'unknown'),
@@ -90,6 +94,14 @@ function buildSuite(
       lines.push(`    <testcase ${caseAttrs}/>`);
       continue;
     }
+    if (c.verdict === 'DRY-RUN') {
+      lines.push(
+        `    <testcase ${caseAttrs}>`,
+        `      <skipped ${attr('message', c.message)}/>`,
+        '    </testcase>',
+      );
+      continue;
+    }
     const tag = c.verdict === 'FAIL' ? 'failure' : 'error';
     const type = c.verdict === 'FAIL' ? c.kind : 'INCONCLUSIVE';
     lines.push(
@@ -99,7 +111,7 @@ function buildSuite(
     );
   }
   lines.push(`    <system-out>${escapeXml(systemOut(run))}</system-out>`, '  </testsuite>');
-  return { xml: lines.join('\n'), tests: cases.length, failures, errors, time: run.durationS };
+  return { xml: lines.join('\n'), tests: cases.length, failures, errors, skipped, time: run.durationS };
 }
 
 function sloCase(run: RunResult, slo: SloResult): Testcase {
@@ -123,7 +135,7 @@ function sloCase(run: RunResult, slo: SloResult): Testcase {
 
 function thresholdCase(run: RunResult, t: ThresholdResult): Testcase {
   const win = windowFor(run, 'all');
-  const verdict: Verdict = t.ok ? 'PASS' : 'FAIL';
+  const verdict: RunVerdict = t.ok ? 'PASS' : 'FAIL';
   return {
     name: `k6 threshold ${t.metric} ${t.expression}`,
     verdict,

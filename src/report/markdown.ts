@@ -106,8 +106,8 @@ export function renderMarkdownSummary(result: RunResult, opts: MarkdownOptions =
         row([
           cell(f.type),
           `${cell(f.description)}${notes}`,
-          when(f.injectedAt),
-          when(f.revertedAt),
+          (f.injections ?? [f.injectedAt]).map(when).join('<br>'),
+          f.revertedAt === null && f.nothingToRevert !== undefined ? 'nothing to revert' : when(f.revertedAt),
           status,
           f.targets.length > 0 ? f.targets.map(cell).join('<br>') : 'none',
         ]),

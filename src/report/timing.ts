@@ -58,16 +58,19 @@ export function faultMarkers(
   const start = loadStartEpochMs(result);
   const markers: FaultMarker[] = [];
   for (const fault of result.faults) {
-    const injected = offsetOf(fault.injectedAt, start);
-    if (injected !== null) {
+    // A repeated fault (pod-kill with repeat) is injected several times: a marker for each.
+    const moments = fault.injections ?? [fault.injectedAt];
+    moments.forEach((at, i) => {
+      const injected = offsetOf(at, start);
+      if (injected === null) return;
       markers.push({
         t: injected,
         kind: 'inject',
         label: fault.type,
-        detail: `${fault.confirmed ? 'injected' : 'attempted (not confirmed)'}: ${fault.description}`,
+        detail: `${fault.confirmed ? 'injected' : 'attempted (not confirmed)'}${moments.length > 1 ? ` (${i + 1} of ${moments.length})` : ''}: ${fault.description}`,
         confirmed: fault.confirmed,
       });
-    }
+    });
     const reverted = offsetOf(fault.revertedAt, start);
     if (reverted !== null) {
       markers.push({

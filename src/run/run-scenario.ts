@@ -344,7 +344,7 @@ async function checkContext(
   out.info(`chaos: running against ${context} as confirmed at the prompt`);
 }
 
-async function dryRun(plan: Plan, kube: Kube, out: Output, random: () => number): Promise<RunResult> {
+export async function dryRun(plan: Plan, kube: Kube, out: Output, random: () => number): Promise<RunResult> {
   out.info(
     `dry run: ${plan.scenario.metadata.name}, ${formatDuration(plan.totalMs)} of load; no write will be made`,
   );
@@ -357,7 +357,8 @@ async function dryRun(plan: Plan, kube: Kube, out: Output, random: () => number)
   }
   out.info(`writes made: ${kube.writes}`);
   const now = new Date().toISOString();
-  return {
+  // Its own verdict: exit 0 says the dry run worked, and INCONCLUSIVE would read as "a run that could not judge".
+  const result: RunResult = {
     schemaVersion: 'chaos.result/v1',
     runId: 'dry-run',
     scenario: {
@@ -373,7 +374,7 @@ async function dryRun(plan: Plan, kube: Kube, out: Output, random: () => number)
     durationS: 0,
     timeScale: plan.timeScale,
     seed: plan.seed,
-    verdict: 'INCONCLUSIVE',
+    verdict: 'DRY-RUN',
     exitCode: ExitCode.Pass,
     reasons: ['dry run: nothing was injected and no load was sent'],
     slos: [],
@@ -384,4 +385,6 @@ async function dryRun(plan: Plan, kube: Kube, out: Output, random: () => number)
     errorBudget: null,
     artifacts: {},
   };
+  out.info(renderConsoleSummary(result));
+  return result;
 }

@@ -50,6 +50,11 @@ export interface DocumentKind<T> {
   schema: z.ZodType<T>;
   /** Rules across fields, and (with a base directory) the files the document refers to. */
   check(data: T, baseDir: string | undefined): { path: PathSegment[]; message: string }[];
+  /**
+   * When `kind` names another chaos document, what it is and which command takes it: one line instead of
+   * a schema diff that only says `kind` is wrong.
+   */
+  otherKind?(kind: unknown, file: string): string | undefined;
 }
 
 export type DocumentResult<T> =
@@ -63,6 +68,10 @@ const SCENARIO: DocumentKind<Scenario> = {
     ...semanticIssues(data),
     ...(baseDir === undefined ? [] : referencedFileIssues(data, baseDir)),
   ],
+  otherKind: (kind, file) =>
+    kind === 'GameDay'
+      ? `this is a game-day suite (kind: GameDay), not a scenario: run it with \`chaos gameday ${file}\`, check it with \`chaos validate ${file}\``
+      : undefined,
 };
 
 export interface ParseOptions {
@@ -244,6 +253,12 @@ function parse<T>(
     data = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (error) {
     return fail([aliasDiagnostic(error, doc, position, file)]);
+  }
+
+  // ---- another kind of chaos document: say what it is, not every key it lacks
+  const otherKind = kind.otherKind?.((data as { kind?: unknown }).kind, file);
+  if (otherKind !== undefined) {
+    return fail([at(position(doc.contents.get('kind', true)?.range?.[0]), 'kind', otherKind)]);
   }
 
   // ---- data → typed document

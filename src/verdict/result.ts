@@ -4,7 +4,18 @@
  */
 export const RESULT_SCHEMA_VERSION = 'chaos.result/v1';
 
+/** What an SLO is judged to be. */
 export type Verdict = 'PASS' | 'FAIL' | 'INCONCLUSIVE';
+/**
+ * What a run is: an SLO verdict, or DRY-RUN for `chaos run --dry-run`, which judged nothing (no load, no
+ * fault) and exits 0 because the dry run itself worked, not because anything passed.
+ */
+export type RunVerdict = Verdict | 'DRY-RUN';
+
+/** For summaries that rank runs: a dry run judged nothing, so it counts as INCONCLUSIVE, never as a PASS. */
+export function judgedVerdict(verdict: RunVerdict): Verdict {
+  return verdict === 'DRY-RUN' ? 'INCONCLUSIVE' : verdict;
+}
 export type WindowName = 'baseline' | 'fault' | 'recovery' | 'all';
 
 export interface SloResult {
@@ -24,8 +35,19 @@ export interface FaultRecord {
   type: string;
   /** What the fault did, in words, e.g. "deleted pod ml-serving/fraud-scorer-abc (grace 0s)". */
   description: string;
+  /** The first injection. */
   injectedAt: string | null;
+  /**
+   * Every injection, in order, when there were several (a repeated pod kill: one per round). Absent when
+   * there was one, and in results written before it was recorded.
+   */
+  injections?: string[];
   revertedAt: string | null;
+  /**
+   * Why this fault has nothing to revert (a deleted pod is replaced by its controller), so a null revertedAt
+   * is expected rather than a warning. Absent for faults that are reverted.
+   */
+  nothingToRevert?: string;
   /** false when the fault matched nothing or was denied: the run is then INCONCLUSIVE. */
   confirmed: boolean;
   targets: string[];
@@ -127,7 +149,7 @@ export interface RunResult {
   durationS: number;
   timeScale: number;
   seed: number;
-  verdict: Verdict;
+  verdict: RunVerdict;
   exitCode: number;
   /** Why the run is INCONCLUSIVE or was interrupted, in words; empty otherwise. */
   reasons: string[];

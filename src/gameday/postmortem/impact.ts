@@ -1,5 +1,5 @@
 import { windowFor } from '../../report/format.js';
-import type { RunResult, Verdict } from '../../verdict/result.js';
+import { judgedVerdict, type RunResult, type Verdict } from '../../verdict/result.js';
 import type { GameDayResult } from '../result.js';
 import type { Run } from './breach.js';
 import { skipReason, skipped } from './helpers.js';
@@ -37,7 +37,7 @@ export function deriveImpact(g: GameDayResult, runs: readonly Run[]): Postmortem
     return {
       index: run.entry.index,
       scenario: run.name,
-      verdict: run.result.verdict,
+      verdict: judgedVerdict(run.result.verdict),
       breachSeconds: run.breaches.length,
       requests,
       errors,

@@ -5,6 +5,7 @@
  * the report reads the same whenever it is rendered.
  */
 import { formatCount, formatDuration, formatMs, formatNumber, formatPercent } from '../../report/format.js';
+import { judgedVerdict } from '../../verdict/result.js';
 import type { GameDayResult, GameDayScenario } from '../result.js';
 import type { Block, Inline, ListItem, ReportDocument, ScenarioVerdict, Section } from './document.js';
 import { bullets, listOr, paragraph, span, table } from './document.js';
@@ -107,7 +108,7 @@ export function gameDayReport(g: GameDayResult): ReportDocument {
 }
 
 function scenarioVerdict(s: GameDayScenario): ScenarioVerdict {
-  return s.result?.verdict ?? 'SKIPPED';
+  return s.result ? judgedVerdict(s.result.verdict) : 'SKIPPED';
 }
 
 function header(g: GameDayResult, pm: Postmortem, counts: Record<ScenarioVerdict, number>): Block[] {

@@ -99,7 +99,11 @@ describe('chaos list', () => {
     const d = path.join(dir, 'empty');
     mkdirSync(d);
     const run = chaos(['list', d]);
-    expect([run.code, run.stdout, run.lines]).toEqual([0, '', [`no valid scenarios in ${d}`]]);
+    expect([run.code, run.stdout, run.lines]).toEqual([
+      0,
+      '',
+      [`no valid scenarios or game-day suites in ${d}`],
+    ]);
   });
 
   it('a directory that does not exist, or a file: usage error, exit 2', () => {
@@ -132,10 +136,11 @@ describe('help and exit codes', () => {
     for (const args of [['--help'], ['run', '--help']]) {
       const run = chaos(args);
       expect(run.code).toBe(0);
-      for (const code of ['0', '1', '2', '3', '4', '130']) {
+      for (const code of ['0', '1', '2', '3', '4', '130', '70']) {
         expect(run.stdout).toMatch(new RegExp(`^ {2}${code} +\\S`, 'm'));
       }
       expect(run.stdout).toMatch(/^ {2}130 +interrupted/m);
+      expect(run.stdout).toMatch(/^ {2}70 +internal error/m);
     }
   });
 

@@ -1,7 +1,8 @@
 /** createCli: argument parsing and usage errors, without spawning a process (see test/integration/cli). */
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { createCli } from '../../../src/cli.js';
+import { createCli, exitCodeFor } from '../../../src/cli.js';
+import { EnvironmentError, ExitCode } from '../../../src/errors.js';
 import { recordingOutput } from './output.js';
 
 async function parse(args: string[]): Promise<{ error: unknown; out: ReturnType<typeof recordingOutput> }> {
@@ -54,7 +55,24 @@ describe('createCli', () => {
   it('--help documents the exit codes', async () => {
     const { error, out } = await parse(['--help']);
     expect((error as CommanderError).code).toBe('commander.helpDisplayed');
-    for (const code of ['0', '1', '2', '3', '4', '130'])
+    for (const code of ['0', '1', '2', '3', '4', '130', '70'])
       expect(out.out).toMatch(new RegExp(`^ {2}${code} +\\S`, 'm'));
+    expect(out.out).toMatch(/^ {2}70 +internal error/m);
+  });
+
+  it('an error that is not a ChaosError is a bug: exit 70 (ExitCode.Internal), with its stack', () => {
+    expect(ExitCode.Internal).toBe(70);
+    const out = recordingOutput();
+    const bug = new TypeError('x is undefined');
+    expect(exitCodeFor(bug, out)).toBe(70);
+    expect(out.err[0]).toBe('chaos: internal error (a bug in chaos, please report it):');
+    expect(out.err[1]).toBe(bug.stack);
+    expect(exitCodeFor('thrown string', recordingOutput())).toBe(70);
+  });
+
+  it('a ChaosError keeps its own code and prints no stack', () => {
+    const out = recordingOutput();
+    expect(exitCodeFor(new EnvironmentError('no k6', 'install it'), out)).toBe(ExitCode.Environment);
+    expect(out.err).toEqual(['chaos: no k6', 'hint: install it']);
   });
 });

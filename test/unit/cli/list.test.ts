@@ -67,7 +67,38 @@ describe('listCommand', () => {
     expect(out.err).toEqual([
       `warning: skipped ${path.join(d, 'bad.yaml')}: 1 problem (see: chaos validate ${path.join(d, 'bad.yaml')})`,
       `warning: skipped ${path.join(d, 'worse.yml')}: 2 problems (see: chaos validate ${path.join(d, 'worse.yml')})`,
-      `no valid scenarios in ${d}`,
+      `no valid scenarios or game-day suites in ${d}`,
+    ]);
+  });
+
+  it('lists a game-day suite as a suite, not as a broken scenario; a broken suite is skipped', async () => {
+    const d = path.join(dir, 'suites');
+    mkdirSync(d);
+    writeFileSync(path.join(d, 'a-scenario.yaml'), VALID);
+    writeFileSync(
+      path.join(d, 'c-weekly.yaml'),
+      [
+        'apiVersion: chaos/v1',
+        'kind: GameDay',
+        'metadata: { name: weekly, description: Two in a row. }',
+        'scenarios: [{ file: a-scenario.yaml }, { file: a-scenario.yaml, pauseAfter: 5s }]',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      path.join(d, 'd-broken.yaml'),
+      'apiVersion: chaos/v1\nkind: GameDay\nmetadata: { name: broken }\nscenarios: [{ file: nope.yaml }]\n',
+    );
+    const out = recordingOutput();
+    await listCommand(d, out);
+    const f = (name: string) => path.join(d, name);
+    expect(out.out.split('\n')).toEqual([
+      `demo    ${f('a-scenario.yaml')}  A valid scenario; the tests edit it one line at a time`,
+      `weekly  ${f('c-weekly.yaml')}    [game day: 2 scenarios, run with chaos gameday] Two in a row.`,
+      '',
+    ]);
+    expect(out.err).toEqual([
+      `warning: skipped ${f('d-broken.yaml')}: 1 problem (see: chaos validate ${f('d-broken.yaml')})`,
     ]);
   });
 

@@ -191,6 +191,18 @@ describe('pod-kill: timing', () => {
     expect(clock.sleeps).toEqual([10_000, 10_000]);
     expect(deleted(kube)).toHaveLength(3);
     expect(record.targets).toHaveLength(3);
+    // Every round is an injection of its own, for the charts' markers.
+    expect(record.injections).toEqual([T, T + 10_000, T + 20_000].map((t) => new Date(t).toISOString()));
+    expect(record.injectedAt).toBe(record.injections![0]);
+  });
+
+  it('says why there is nothing to revert; one round records no list of injections', async () => {
+    const { record } = await kill(cluster(3), {
+      faults: [{ type: 'pod-kill', count: 2 }],
+    });
+    expect(record.nothingToRevert).toBe('pods are replaced by their controller');
+    expect(record.targets).toHaveLength(2);
+    expect(record.injections).toBeUndefined();
   });
 
   it('an interrupt during the interval stops the repeats: no kill after it', async () => {

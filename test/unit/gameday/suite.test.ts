@@ -1,8 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { planCommand } from '../../../src/commands/plan.js';
+import { ExitCode, InvalidInputError } from '../../../src/errors.js';
 import { loadSuiteFile, suiteScenarioFiles } from '../../../src/gameday/suite.js';
 import { formatDiagnostic } from '../../../src/scenario/diagnostics.js';
+import { loadScenarioFile } from '../../../src/scenario/parse.js';
+import { recordingOutput } from '../cli/output.js';
 import { tempDir } from '../../fakes/scenario.js';
 
 const { dir } = tempDir('chaos-suite-');
@@ -64,7 +69,49 @@ describe('game-day suites', () => {
     expect(r.ok).toBe(false);
     if (!r.ok)
       expect(r.diagnostics.map(formatDiagnostic)).toContainEqual(
-        expect.stringMatching(/pod-kill\.yaml:3:7: kind: expected "GameDay"/),
+        expect.stringMatching(/pod-kill\.yaml:3:7: kind: this is a scenario \(kind: Scenario\)/),
       );
+  });
+});
+
+describe('a suite where a scenario is expected, and the other way round', () => {
+  const SUITE = fileURLToPath(new URL('../../../gamedays/weekly.yaml', import.meta.url));
+  const SCENARIO = fileURLToPath(new URL('../../../scenarios/pod-kill.yaml', import.meta.url));
+
+  it('a scenario command given a suite says what it is and which commands take it, in one line', async () => {
+    const r = await loadScenarioFile(SUITE);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      `${SUITE}:6:7: kind: this is a game-day suite (kind: GameDay), not a scenario: run it with \`chaos gameday ${SUITE}\`, check it with \`chaos validate ${SUITE}\``,
+    ]);
+  });
+
+  it('chaos plan on a suite is that one line, exit 2', async () => {
+    const error = await planCommand(SUITE, {}, recordingOutput()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).exitCode).toBe(ExitCode.InvalidInput);
+    expect((error as InvalidInputError).lines).toHaveLength(1);
+    expect((error as InvalidInputError).lines[0]).toContain('this is a game-day suite');
+    expect((error as InvalidInputError).lines[0]).toContain(`chaos gameday ${SUITE}`);
+  });
+
+  it('chaos gameday on a scenario points at chaos run', async () => {
+    const r = await loadSuiteFile(SCENARIO);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      `${SCENARIO}:3:7: kind: this is a scenario (kind: Scenario), not a game-day suite: run it with \`chaos run ${SCENARIO}\`, check it with \`chaos validate ${SCENARIO}\``,
+    ]);
+  });
+
+  it('any other wrong kind is still a schema problem among the others', async () => {
+    const { result } = await load(
+      'other.yaml',
+      'apiVersion: chaos/v1\nkind: Job\nmetadata: { name: w }\nscenarios: [{ file: x.yaml }]\n',
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.diagnostics.map((d) => d.message)).toContain('expected "GameDay", got "Job"');
   });
 });

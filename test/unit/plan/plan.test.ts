@@ -78,6 +78,17 @@ describe('buildPlan: windows and faults on one timeline', () => {
     ]);
   });
 
+  it('plans every round of a repeated fault at its scaled interval', () => {
+    const plan = makePlan({ faults: [{ type: 'pod-kill', count: 1, at: '5s', repeat: 3, interval: '20s' }] });
+    expect(plan.faults[0]!.injectAtMs).toEqual([65_000, 85_000, 105_000]);
+    const scaled = makePlan(
+      { faults: [{ type: 'pod-kill', count: 1, at: '5s', repeat: 2, interval: '40s' }] },
+      { timeScale: 0.25 },
+    );
+    expect(scaled.faults[0]!.injectAtMs).toEqual([scaled.faults[0]!.atMs, scaled.faults[0]!.atMs + 10_000]);
+    expect(makePlan().faults[0]!.injectAtMs).toEqual([65_000]);
+  });
+
   it('takes --namespace over the scenario namespace', () => {
     expect(makePlan({}, { namespace: 'ml-serving-canary' }).namespace).toBe('ml-serving-canary');
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderHtmlReport } from '../../../src/report/html.js';
+import { renderHtmlReport, requestRate } from '../../../src/report/html.js';
+import { renderMarkdownSummary } from '../../../src/report/markdown.js';
 import { makeRunResult } from './fixture.js';
 import { findAll, parseXml } from './xml.js';
 
@@ -151,5 +152,74 @@ describe('renderHtmlReport', () => {
 
   it('is deterministic', () => {
     expect(renderHtmlReport(makeRunResult())).toBe(html);
+  });
+
+  it('a pod kill: nothing to revert, said plainly and not as a warning; each repeated kill listed and marked', () => {
+    const run = makeRunResult();
+    const fault = run.faults[0]!;
+    run.faults = [
+      {
+        ...fault,
+        revertedAt: null,
+        nothingToRevert: 'pods are replaced by their controller',
+        injections: [fault.injectedAt!, '2026-11-23T15:31:20.200Z'],
+      },
+    ];
+    run.events = run.events.filter((e) => e.kind !== 'revert');
+    const page = renderHtmlReport(run);
+    const row = /<tr><td class="mono strong nowrap">pod-kill<\/td>[\s\S]*?<\/tr>/.exec(page)?.[0] ?? '';
+    expect(row).toContain(
+      '<span class="status st-ok">injected; nothing to revert (pods are replaced by their controller)</span>',
+    );
+    expect(row).not.toContain('st-warn');
+    expect(row).not.toContain('not reverted');
+    expect(row).toContain('<span class="muted">nothing to revert</span>');
+    expect(row).toContain('2026-11-23T15:31:20.200Z');
+    for (const svg of svgs(page)) {
+      const markers = findAll(parseXml(svg), 'g').filter((g) => g.attrs.class?.startsWith('fault-marker'));
+      expect(markers.map((g) => [g.attrs.class, g.attrs['data-t']])).toEqual([
+        ['fault-marker marker-inject', '40.2'],
+        ['fault-marker marker-inject', '80.2'],
+      ]);
+    }
+    expect(renderMarkdownSummary(run)).toContain(
+      '| nothing to revert | injected; nothing to revert (pods are replaced by their controller) |',
+    );
+  });
+
+  it('a fault that should have been reverted and was not is still a warning', () => {
+    const run = makeRunResult();
+    run.faults = [{ ...run.faults[0]!, type: 'node-drain', revertedAt: null }];
+    expect(renderHtmlReport(run)).toContain('<span class="status st-warn">injected, not reverted</span>');
+  });
+
+  it('requests per second: the last, partial second is scaled by its length or left out, never a drop to 0', () => {
+    const point = (t: number, requests: number) => ({
+      t,
+      requests,
+      errors: 0,
+      p50Ms: null,
+      p95Ms: null,
+      p99Ms: null,
+      readyPods: null,
+    });
+    const timeline = [point(0, 40), point(1, 40), point(2, 1)];
+    // The load ended 2 ms into its third second: one request there is not a rate of 1 req/s.
+    expect(requestRate(timeline, { endOffsetS: 2.002 })).toEqual([
+      [0, 40],
+      [1, 40],
+    ]);
+    // 0.75 s of the last second: 30 requests are 40 req/s.
+    expect(requestRate([point(0, 40), point(1, 30)], { endOffsetS: 1.75 })).toEqual([
+      [0, 40],
+      [1, 40],
+    ]);
+    expect(requestRate(timeline, undefined)).toEqual([
+      [0, 40],
+      [1, 40],
+      [2, 1],
+    ]);
+    const throughput = svgs(renderHtmlReport(makeRunResult()))[1] ?? '';
+    expect(throughput).toContain('chart-throughput');
   });
 });

@@ -53,4 +53,29 @@ describe('faultMarkers', () => {
     ]);
     expect(markers[0]?.detail).toContain('not confirmed');
   });
+
+  it('draws a marker for every round of a repeated fault, not only the first', () => {
+    const run = makeRunResult();
+    const fault = run.faults[0];
+    if (!fault) throw new Error('fixture changed');
+    // What the orchestrator records for a pod-kill with repeat: 2 — one 'fault' event, at the first kill.
+    run.faults = [
+      {
+        ...fault,
+        revertedAt: null,
+        nothingToRevert: 'pods are replaced by their controller',
+        injections: [fault.injectedAt!, '2026-11-23T15:31:20.200Z'],
+      },
+    ];
+    run.events = run.events.filter((e) => e.kind !== 'revert');
+    const markers = faultMarkers(run);
+    expect(markers.map((m) => [m.kind, m.t, m.label])).toEqual([
+      ['inject', 40.2, 'pod-kill'],
+      ['inject', 80.2, 'pod-kill'],
+    ]);
+    expect(markers.map((m) => m.detail.slice(0, 'injected (1 of 2)'.length))).toEqual([
+      'injected (1 of 2)',
+      'injected (2 of 2)',
+    ]);
+  });
 });

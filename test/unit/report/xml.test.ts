@@ -4,16 +4,17 @@ import { parseXml } from './xml.js';
 // The junit and SVG tests lean on this checker; it must reject what a real parser rejects.
 describe('parseXml (test helper)', () => {
   it.each([
-    ['<a><b></a></b>', /closes/],
-    ['<a>x & y</a>', /stray/],
-    ['<a>1 < 2</a>', /raw "<"/],
-    ['<a b=c/>', /unquoted/],
-    ['<a b="1" b="2"/>', /duplicate/],
-    ['<a b="<"/>', /raw "<"/],
-    ['<a/><b/>', /second root/],
-    ['<a>&nbsp;</a>', /unknown entity/],
-    ['<a>\u0000</a>', /not allowed/],
-    ['<a>', /unclosed/],
+    ['<a><b></a></b>', /unexpected close tag/],
+    ['<a>x & y</a>', /unclosed tag: a/], // saxes reads "& y</a>" as an unterminated entity
+    ['<a>1 < 2</a>', /disallowed character in tag name/],
+    ['<a b=c/>', /unquoted attribute value/],
+    ['<a b="1" b="2"/>', /duplicate attribute: b/],
+    ['<a b="<"/>', /disallowed character/],
+    ['<a/><b/>', /only one root/],
+    ['<a>&nbsp;</a>', /undefined entity/],
+    ['<a>\u0000</a>', /disallowed character/],
+    ['<a>', /unclosed tag: a/],
+    ['<a>]]></a>', /"]]>" is disallowed/],
   ])('rejects %j', (xml, error) => {
     expect(() => parseXml(xml)).toThrow(error);
   });
