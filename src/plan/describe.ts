@@ -3,14 +3,19 @@
  * `recovery within 60s`. Built from the fields the SLO has, so a new kind prints without a change here.
  */
 import type { SloSpec } from '../scenario/schema.js';
+import { Percent } from '../scenario/units.js';
+
+/** Parsed units print as the author wrote them ("250ms", "2%"). */
+const text = (v: unknown): string =>
+  v !== null && typeof v === 'object' && 'text' in v ? String((v as { text: unknown }).text) : String(v);
 
 const FIELDS: Record<string, (value: unknown) => string> = {
   percentile: (v) => `p${String(v)}`,
   // A rate is judged strictly below its max (2% allows 1.99 %); anything else may reach it.
-  max: (v) => (typeof v === 'string' && v.endsWith('%') ? `< ${v}` : `≤ ${String(v)}`),
-  min: (v) => `≥ ${String(v)}`,
-  maxGap: (v) => `gap ≤ ${String(v)}`,
-  within: (v) => `within ${String(v)}`,
+  max: (v) => (v instanceof Percent ? `< ${v.text}` : `≤ ${text(v)}`),
+  min: (v) => `≥ ${text(v)}`,
+  maxGap: (v) => `gap ≤ ${text(v)}`,
+  within: (v) => `within ${text(v)}`,
   readyReplicas: (v) => `(${String(v)} ready)`,
   pods: (v) => `on ${String(v)} pods`,
   logContains: (v) => `with ${JSON.stringify(v)} in the previous log`,
