@@ -7,7 +7,7 @@ import { Percent } from '../scenario/units.js';
 
 /** Parsed units print as the author wrote them ("250ms", "2%"). */
 const text = (v: unknown): string =>
-  v !== null && typeof v === 'object' && 'text' in v ? String((v as { text: unknown }).text) : String(v);
+  v !== null && typeof v === 'object' && 'text' in v ? String(v.text) : String(v);
 
 const FIELDS: Record<string, (value: unknown) => string> = {
   percentile: (v) => `p${String(v)}`,
