@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { K6_FILES, builtinScript, findK6, k6Env, runK6 } from '../src/load/k6.js';
+import { K6_FILES, K6_RUN_ARGS, builtinScript, findK6, k6Env, runK6 } from '../src/load/k6.js';
 import type { RunK6Options } from '../src/load/k6.js';
 import {
   ROOT,
@@ -85,16 +85,7 @@ async function rolePlain(c: Config): Promise<Report> {
   const summary = join(c.outDir, K6_FILES.summary);
   const out = openSync(join(c.outDir, K6_FILES.stdout), 'w');
   const before = procCpu('self').children;
-  const args = [
-    'run',
-    '--no-color',
-    '--quiet',
-    '--no-usage-report',
-    '--address',
-    '',
-    '--summary-export',
-    summary,
-  ];
+  const args = [...K6_RUN_ARGS, '--summary-export', summary];
   const k6 = spawn(c.k6Bin, [...args, builtinScript()], {
     cwd: c.outDir,
     env: k6Env(options(c)),

@@ -242,15 +242,20 @@ export function k6Env(opts: RunK6Options): Record<string, string> {
   return env;
 }
 
+/** What every k6 run of the harness passes, whatever its outputs. */
+export const K6_RUN_ARGS: readonly string[] = [
+  'run',
+  '--no-color',
+  '--quiet',
+  '--no-usage-report',
+  // No REST API: two runs would otherwise fight over localhost:6565 (k6 exits 106).
+  '--address',
+  '',
+];
+
 export function k6Args(script: string, files: K6Files): string[] {
   return [
-    'run',
-    '--no-color',
-    '--quiet',
-    '--no-usage-report',
-    // No REST API: two runs would otherwise fight over localhost:6565 (k6 exits 106).
-    '--address',
-    '',
+    ...K6_RUN_ARGS,
     '--out',
     `json=${files.raw}`,
     '--summary-export',
