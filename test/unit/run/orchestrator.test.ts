@@ -256,6 +256,13 @@ const cordonCalls = (kube: FakeKube) => kube.callsTo('setUnschedulable').map((a)
 describe('runPlan', () => {
   it('runs the phases in the documented order and passes a fault the system rode out', async () => {
     const h = await harness();
+    // The pod watch reports the target pods once the run watches them (the first wait is inside the run).
+    let reported = false;
+    h.onSleep = () => {
+      if (reported) return;
+      reported = true;
+      for (const pod of h.kube.pods.values()) h.kube.emit('ADDED', pod, Date.now());
+    };
     const r = await h.run();
 
     expect(
@@ -276,6 +283,10 @@ describe('runPlan', () => {
       ['node-drain', true, 'string'],
     ]);
     expect(r.load?.coverage.every((c) => c.ok)).toBe(true);
+    // Pod changes carry their Ready count as data, which the game-day postmortem reads instead of the words.
+    const pods = r.events.filter((e) => e.kind === 'pod');
+    expect(pods.length).toBeGreaterThan(0);
+    for (const e of pods) expect(e.data?.readyPods, e.message).toBe(Number(e.message.split(' ')[0]));
     // Triage ran while the node was still cordoned, before the revert.
     expect(Object.keys(r.artifacts)).toEqual(expect.arrayContaining(['triage-1', 'k6Raw']));
     expect(cordonCalls(h.kube)).toEqual([true, false]);
