@@ -16,6 +16,7 @@
  */
 import type { LoadProfile, Plan, PhaseWindow } from '../plan/plan.js';
 import type { LoadCoverage, SloResult, WindowName } from './result.js';
+import { judgeOfKind } from './slos/index.js';
 
 export const REQUIRED_SHARE = 0.9;
 
@@ -134,29 +135,20 @@ export function describeShortfall(c: LoadCoverage): string {
   return `load coverage: the ${c.window} window got ${what}; at least ${REQUIRED_SHARE * 100} % is needed to judge it`;
 }
 
-// SLOs measured on the requests sent. Of those, availability and throughput also read an absence of requests
-// as the target's fault, so a shortfall makes even their FAIL unproven; a latency or error-rate FAIL is a
-// breach on requests that were sent, and stands.
-const FROM_LOAD = new Set([
-  'latency',
-  'errorRate',
-  'availability',
-  'throughput',
-  'httpStatus',
-  'modelVersion',
-]);
-const ABSENCE_SENSITIVE = new Set(['availability', 'throughput']);
-
 /** SLOs judged on a window the load missed cannot PASS; returns the results with the affected ones rewritten. */
 export function applyCoverage(slos: readonly SloResult[], coverage: readonly LoadCoverage[]): SloResult[] {
   const short = coverage.filter((c) => !c.ok);
   if (short.length === 0) return [...slos];
   return slos.map((s) => {
-    if (!FROM_LOAD.has(s.kind)) return s;
+    const judge = judgeOfKind(s.kind);
+    // Only SLOs measured on the requests sent depend on the load reaching their window.
+    if (!judge?.needs.includes('load')) return s;
     const missed = short.filter((c) => s.window === 'all' || c.window === s.window);
     if (missed.length === 0) return s;
     if (s.verdict === 'INCONCLUSIVE') return s;
-    if (s.verdict === 'FAIL' && !ABSENCE_SENSITIVE.has(s.kind)) return s;
+    // A latency or error-rate FAIL is a breach on requests that were sent, and stands; a kind that reads an
+    // absence of requests as a breach cannot tell the target's fault from the load's.
+    if (s.verdict === 'FAIL' && !judge.absenceIsBreach) return s;
     const why = missed
       .map((c) => `${c.window}: ${c.measured}/${c.expected} ${c.unit === 'requests' ? 'requests' : 's'}`)
       .join(', ');

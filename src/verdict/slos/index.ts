@@ -36,3 +36,8 @@ export function sloJudge<K extends SloKind>(spec: SloOf<K>): SloJudge<K> {
 }
 
 export const SLO_KINDS = Object.keys(judges) as SloKind[];
+
+/** The judge of a judged result's kind (`SloResult.kind`), for what reads results after judging. */
+export function judgeOfKind(kind: string): SloJudge<SloKind> | undefined {
+  return (judges as Record<string, SloJudge<SloKind>>)[kind];
+}

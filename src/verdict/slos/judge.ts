@@ -53,6 +53,11 @@ export interface SloJudge<K extends SloKind, N extends keyof Observations = keyo
   kind: K;
   /** The observations this kind reads; it is given nothing else. */
   needs: readonly N[];
+  /**
+   * An absence of requests alone reads as a breach of this kind (a gap, a low rate): on a window the load
+   * missed, even its FAIL is unproven (src/verdict/coverage.ts).
+   */
+  absenceIsBreach?: true;
   heading(spec: SloOf<K>, input: JudgeInput<N>): SloHeading;
   /** Never PASS for missing data: what cannot be measured is INCONCLUSIVE. */
   judge(spec: SloOf<K>, input: JudgeInput<N>): Judgment | Promise<Judgment>;

@@ -4,6 +4,7 @@ import { defineSlo, inconclusive, round, verdictOf } from './judge.js';
 export const throughput = defineSlo({
   kind: 'throughput',
   needs: ['load'],
+  absenceIsBreach: true,
   heading: (slo) => ({ id: `throughput-${slo.window}`, window: slo.window, threshold: `≥ ${slo.min} req/s` }),
   judge(slo, { obs }) {
     const w = obs.load[slo.window];
