@@ -65,7 +65,6 @@ export class K6Ingest {
   private finalizedBelow = 0;
   private timelineTruncated = false;
 
-  private droppedBeforeStart = 0;
   private lines = 0;
   private parsed = 0;
   private malformed = 0;
@@ -243,12 +242,9 @@ export class K6Ingest {
   }
 
   private dropped(ms: number, value: number, tags: Record<string, unknown>): void {
-    // An arrival k6 could not start: no request ever went out, so it does not start the load's clock.
-    if (Number.isNaN(this.t0)) {
-      this.droppedBeforeStart += value;
-      return;
-    }
-    const off = this.offset(ms);
+    // An arrival k6 could not start sent no request, so it does not start the load's clock: one before the
+    // first request belongs to the first window.
+    const off = Number.isNaN(this.t0) ? 0 : this.offset(ms);
     this.all.dropped += value;
     const acc = this.accFor(tags.window, off);
     if (acc) acc.dropped += value;
@@ -334,15 +330,15 @@ export class K6Ingest {
       const acc = this.accs.get(w.name)!;
       // Time after the last window is tagged with it (k6's graceful stop), so it stretches to the last point.
       const end = i === n - 1 ? Math.max(w.endS, lastS) : w.endS;
-      windows.push(this.windowSummary(acc, w.startS, end, Math.min(end, lastS)));
+      windows.push(summarizeWindow(acc, w.startS, end, Math.min(end, lastS)));
     });
     for (const acc of this.accs.values()) {
       if (this.configured.some((w) => w.name === acc.name)) continue;
       const a = Number.isFinite(acc.firstOffsetS) ? Math.max(0, acc.firstOffsetS) : 0;
       const b = Number.isFinite(acc.lastOffsetS) ? acc.lastOffsetS : a;
-      windows.push(this.windowSummary(acc, a, b, b));
+      windows.push(summarizeWindow(acc, a, b, b));
     }
-    windows.push(this.windowSummary(this.all, 0, lastS, lastS));
+    windows.push(summarizeWindow(this.all, 0, lastS, lastS));
     return {
       loadStartMs: started ? this.t0 : null,
       lastPointMs: started && Number.isFinite(this.lastMs) ? this.lastMs : null,
@@ -357,15 +353,6 @@ export class K6Ingest {
         timelineTruncated: this.timelineTruncated,
       },
     };
-  }
-
-  private firstConfigured(): WindowAcc | undefined {
-    const first = this.configured[0];
-    return first ? this.accs.get(first.name) : undefined;
-  }
-  private windowSummary(acc: WindowAcc, startS: number, endS: number, effectiveEndS: number): WindowSummary {
-    const extraDropped = acc.name === 'all' || acc === this.firstConfigured() ? this.droppedBeforeStart : 0;
-    return summarizeWindow(acc, startS, endS, effectiveEndS, extraDropped);
   }
 
   private timeline(): TimelineSecond[] {

@@ -60,16 +60,12 @@ export interface LoadSummary {
   };
 }
 
-/**
- * One window's summary. `extraDropped` is the dropped iterations before the load started, which the ingest
- * charges to the first window and to 'all'.
- */
+/** One window's summary. */
 export function summarizeWindow(
   acc: WindowAcc,
   startS: number,
   endS: number,
   effectiveEndS: number,
-  extraDropped: number,
 ): WindowSummary {
   const has = acc.requests > 0;
   const q = (p: number): number | null =>
@@ -94,7 +90,7 @@ export function summarizeWindow(
     minMs: has ? acc.minUs / 1000 : null,
     maxMs: has ? acc.maxUs / 1000 : null,
     statusCounts: acc.status.toRecord(),
-    dropped: acc.dropped + extraDropped,
+    dropped: acc.dropped,
     statusByPayload: byPayload,
     modelVersions: acc.versions.toRecord(),
     longestGap: acc.longestGap(startS, effectiveEndS),
