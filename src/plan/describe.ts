@@ -3,11 +3,10 @@
  * `recovery within 60s`. Built from the fields the SLO has, so a new kind prints without a change here.
  */
 import type { SloSpec } from '../scenario/schema.js';
-import { Percent } from '../scenario/units.js';
+import { Duration, Percent } from '../scenario/units.js';
 
 /** Parsed units print as the author wrote them ("250ms", "2%"). */
-const text = (v: unknown): string =>
-  v !== null && typeof v === 'object' && 'text' in v ? String(v.text) : String(v);
+const text = (v: unknown): string => (v instanceof Duration || v instanceof Percent ? v.text : String(v));
 
 const FIELDS: Record<string, (value: unknown) => string> = {
   percentile: (v) => `p${String(v)}`,
