@@ -12,8 +12,15 @@ export function deriveWentWrong(g: GameDayResult, runs: readonly Run[]): string[
   return [...runs.flatMap(wentWrong), ...skipped(g).map((s) => `${s.name} was skipped: ${skipReason(s)}`)];
 }
 
-/** Faults that leave nothing behind to undo: the Deployment replaces a killed pod; k6 stops the oversize batches. */
-const ONE_SHOT_FAULTS = new Set(['pod-kill', 'oversize-batch']);
+/**
+ * A fault that leaves nothing behind to undo says so in its record (`nothingToRevert`); results written before
+ * records said it are read by kind.
+ */
+const ONE_SHOT_BEFORE_RECORDS_SAID_SO = new Set(['pod-kill', 'oversize-batch']);
+
+function leavesNothingToRevert(f: FaultRecord): boolean {
+  return f.nothingToRevert !== undefined || ONE_SHOT_BEFORE_RECORDS_SAID_SO.has(f.type);
+}
 
 function wentWell(run: Run): string[] {
   const checks = run.result.slos
@@ -25,7 +32,7 @@ function wentWell(run: Run): string[] {
       return [
         `${run.name}: the ${f.type} fault was injected at ${f.injectedAt} and reverted cleanly at ${f.revertedAt}`,
       ];
-    return ONE_SHOT_FAULTS.has(f.type)
+    return leavesNothingToRevert(f)
       ? [
           `${run.name}: the ${f.type} fault was applied at ${f.injectedAt} as planned (it leaves nothing to revert)`,
         ]
@@ -47,12 +54,7 @@ function wentWrong(run: Run): string[] {
   const faults = r.faults.flatMap((f) => {
     if (!f.confirmed)
       return [`${run.name}: the ${f.type} fault was not confirmed as applied: ${f.description}`];
-    if (
-      f.injectedAt !== null &&
-      f.revertedAt === null &&
-      !ONE_SHOT_FAULTS.has(f.type) &&
-      !revertFailed(run, f)
-    )
+    if (f.injectedAt !== null && f.revertedAt === null && !leavesNothingToRevert(f) && !revertFailed(run, f))
       return [`${run.name}: the ${f.type} fault was applied at ${f.injectedAt} and never reverted`];
     return [];
   });

@@ -392,3 +392,26 @@ describe('postmortem severity and action-item mapping per scenario', () => {
     ]);
   });
 });
+
+describe('a fault whose record says it leaves nothing to revert', () => {
+  it('went as planned, whatever its kind, and was not "never reverted"', () => {
+    const base = loadResult('feature-store-latency-pass');
+    const fault = {
+      ...base.faults[0]!,
+      type: 'scale-to-zero',
+      revertedAt: null,
+      nothingToRevert: 'the controller scales it back',
+    };
+    const pm = postmortem(makeGameDay([{ ...base, faults: [fault] }]), { now: NOW });
+    expect(pm.wentWell).toContain(
+      `feature-store-latency: the scale-to-zero fault was applied at ${fault.injectedAt} as planned (it leaves nothing to revert)`,
+    );
+    expect(pm.wentWrong.filter((l) => l.includes('never reverted'))).toEqual([]);
+    // Without the field, the same record is a fault left in place.
+    const { nothingToRevert: _, ...left } = fault;
+    const pm2 = postmortem(makeGameDay([{ ...base, faults: [left] }]), { now: NOW });
+    expect(pm2.wentWrong).toContain(
+      `feature-store-latency: the scale-to-zero fault was applied at ${fault.injectedAt} and never reverted`,
+    );
+  });
+});
