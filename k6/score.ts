@@ -16,14 +16,24 @@
  *                          instead of generated rows; oversize batches repeat its rows.
  *   CHAOS_SEED             seed of the generated rows (default 1), so runs send identical payloads.
  *   CHAOS_REQUEST_TIMEOUT  optional per-request timeout, k6 duration syntax (default k6's 60s).
+ *   CHAOS_SCORE_PATH       gjson path of the answers' scores in a response body (e.g. predictions.#.fraudProbability).
+ *   CHAOS_CLASS_PATH       gjson path of the answers' class labels. Without either, answers are not captured.
+ *   CHAOS_GOLDEN_FILE      optional JSON file {"features": [[...], ...]}: golden rows, one per golden request.
+ *   CHAOS_GOLDEN_EVERY     with a golden file: every Nth iteration sends the next golden row instead (default 10).
  *
  * Requests carry tags `window` and `payload` ("normal" | "oversize"); each response's model version is counted in
  * the Counter `chaos_model_version` tagged `model_version` (header value or "none") and `window`.
+ *
+ * Answers of successful normal requests are captured as the README's "Prediction quality" section documents, the
+ * same way a custom script reports them: each prediction's score into the Trend `chaos_prediction_score` (tagged
+ * `class` when a class path is set, `golden` with the row's index for golden rows), or with a class only, 1 into
+ * the Counter `chaos_prediction_class`; a response without any answer adds 1 to `chaos_prediction_missing`
+ * tagged `reason` (unparsable_body | path_not_found | not_a_number).
  */
 import http from 'k6/http';
 import type { RefinedParams, ResponseType } from 'k6/http';
 import exec from 'k6/execution';
-import { Counter } from 'k6/metrics';
+import { Counter, Trend } from 'k6/metrics';
 import { builtinOptions, currentWindow, fail } from './harness.ts';
 
 function intEnv(name: string, fallback: number, min: number): number {
@@ -40,6 +50,10 @@ const ROWS = intEnv('CHAOS_ROWS', 1, 1);
 const OVERSIZE_ROWS = intEnv('CHAOS_OVERSIZE_ROWS', 1000, 1);
 const OVERSIZE_EVERY = intEnv('CHAOS_OVERSIZE_EVERY', 0, 0);
 const SEED = intEnv('CHAOS_SEED', 1, 0);
+const SCORE_PATH = __ENV.CHAOS_SCORE_PATH || '';
+const CLASS_PATH = __ENV.CHAOS_CLASS_PATH || '';
+const CAPTURE = SCORE_PATH !== '' || CLASS_PATH !== '';
+const GOLDEN_EVERY = intEnv('CHAOS_GOLDEN_EVERY', 10, 2);
 
 export const options = builtinOptions();
 
@@ -108,6 +122,11 @@ const OVERSIZE_BODY =
       })
     : '';
 
+// One request per golden row, so each answer belongs to exactly one row.
+const GOLDEN_BODIES: string[] = __ENV.CHAOS_GOLDEN_FILE
+  ? fileRows(__ENV.CHAOS_GOLDEN_FILE).map((row) => JSON.stringify({ features: [row] }))
+  : [];
+
 const HEADERS: Record<string, string> = { 'Content-Type': 'application/json' };
 if (__ENV.ENDPOINT_KEY) HEADERS.Authorization = `Bearer ${__ENV.ENDPOINT_KEY}`;
 const TIMEOUT = __ENV.CHAOS_REQUEST_TIMEOUT || undefined;
@@ -120,11 +139,87 @@ const VERSION_KEY = (__ENV.VERSION_HEADER || 'X-Model-Version')
   .join('-');
 
 const modelVersion = new Counter('chaos_model_version');
+const predictionScore = new Trend('chaos_prediction_score');
+const predictionClass = new Counter('chaos_prediction_class');
+const predictionMissing = new Counter('chaos_prediction_missing');
+
+// Every distinct class label is a k6 time series: a class path that points at something unbounded (an id, a
+// float) must not grow k6's memory per request.
+const MAX_CLASSES = 50;
+const seenClasses: Record<string, true> = {};
+let classCount = 0;
+function classTag(v: unknown): string | null {
+  if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return null;
+  const c = String(v);
+  if (seenClasses[c]) return c;
+  if (classCount >= MAX_CLASSES) return '(other)';
+  seenClasses[c] = true;
+  classCount++;
+  return c;
+}
+
+/** The values at a gjson path, flattened; [] when the path finds nothing or the body is not JSON. */
+function valuesAt(res: { json(selector?: string): unknown }, path: string): unknown[] {
+  let v: unknown;
+  try {
+    v = res.json(path);
+  } catch {
+    return [];
+  }
+  const out: unknown[] = [];
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) for (const y of x) walk(y);
+    else if (x !== null && x !== undefined) out.push(x);
+  };
+  walk(v);
+  return out;
+}
+
+function missingReason(res: { json(selector?: string): unknown }): string {
+  try {
+    res.json();
+  } catch {
+    return 'unparsable_body';
+  }
+  return 'path_not_found';
+}
+
+function captureAnswers(
+  res: { json(selector?: string): unknown },
+  window: string,
+  golden: string | null,
+): void {
+  const scores = SCORE_PATH ? valuesAt(res, SCORE_PATH) : [];
+  const classes = CLASS_PATH ? valuesAt(res, CLASS_PATH) : [];
+  const n = Math.max(scores.length, classes.length);
+  if (n === 0) {
+    predictionMissing.add(1, { reason: missingReason(res), window });
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const raw = scores[i];
+    const score = typeof raw === 'number' && isFinite(raw) ? raw : null;
+    const cls = i < classes.length ? classTag(classes[i]) : null;
+    if (SCORE_PATH && score === null && cls === null) {
+      predictionMissing.add(1, { reason: 'not_a_number', window });
+      continue;
+    }
+    const tags: Record<string, string> = { window };
+    if (cls !== null) tags.class = cls;
+    if (golden !== null) tags.golden = golden;
+    if (score !== null) predictionScore.add(score, tags);
+    else predictionClass.add(1, tags);
+  }
+}
 
 export default function score(): void {
   const window = currentWindow();
   const iteration = exec.scenario.iterationInTest;
   const oversize = OVERSIZE_EVERY > 0 && (iteration + 1) % OVERSIZE_EVERY === 0;
+  const goldenRow =
+    !oversize && GOLDEN_BODIES.length > 0 && iteration % GOLDEN_EVERY === 0
+      ? Math.floor(iteration / GOLDEN_EVERY) % GOLDEN_BODIES.length
+      : -1;
   const params: RefinedParams<ResponseType> = {
     headers: HEADERS,
     tags: { window, payload: oversize ? 'oversize' : 'normal' },
@@ -132,10 +227,16 @@ export default function score(): void {
   if (TIMEOUT) params.timeout = TIMEOUT;
   // The key must be absent (not undefined) for normal requests: an explicit undefined disables http_req_failed.
   if (oversize) params.responseCallback = EXPECT_413;
-  const res = http.post(
-    TARGET_URL,
-    oversize ? OVERSIZE_BODY : NORMAL_BODIES[iteration % NORMAL_BODIES.length]!,
-    params,
-  );
+  // Bodies are discarded (harness options) except where an answer is read from them.
+  if (CAPTURE && !oversize) params.responseType = 'text';
+  const body =
+    goldenRow >= 0
+      ? GOLDEN_BODIES[goldenRow]!
+      : oversize
+        ? OVERSIZE_BODY
+        : NORMAL_BODIES[iteration % NORMAL_BODIES.length]!;
+  const res = http.post(TARGET_URL, body, params);
   modelVersion.add(1, { model_version: res.headers[VERSION_KEY] || 'none', window });
+  if (CAPTURE && !oversize && res.status >= 200 && res.status < 300)
+    captureAnswers(res, window, goldenRow >= 0 ? String(goldenRow) : null);
 }

@@ -4,6 +4,8 @@
  */
 import { build } from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
+import { AnswersAcc } from './answers.js';
+import { Counts, MAX_KEYS, OTHER_KEY } from './counts.js';
 
 /** A stretch without a success, in seconds since load start. */
 export interface Gap {
@@ -63,24 +65,6 @@ function rankValue(h: Histogram, rank: number, n: number, minUs: number, maxUs: 
   return v < minUs ? minUs : v > maxUs ? maxUs : v;
 }
 
-// Tag values come from the server (model_version) or a custom script; a server echoing a request id as its
-// "version" must not make memory grow per request, so distinct keys are capped and the rest pooled.
-const MAX_KEYS = 200;
-export const OTHER_KEY = '(other)';
-
-export class Counts {
-  readonly map = new Map<string, number>();
-  add(key: string, n: number): void {
-    const cur = this.map.get(key);
-    if (cur !== undefined) this.map.set(key, cur + n);
-    else if (this.map.size < MAX_KEYS) this.map.set(key, n);
-    else this.map.set(OTHER_KEY, (this.map.get(OTHER_KEY) ?? 0) + n);
-  }
-  toRecord(): Record<string, number> {
-    return Object.fromEntries([...this.map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  }
-}
-
 /** Grows by doubling up to the cap; NaN marks "no data". */
 export class SecondsF64 {
   data: Float64Array;
@@ -135,13 +119,16 @@ export class WindowAcc {
   readonly okLast: SecondsF64;
   okMinSec = Infinity;
   okMaxSec = -Infinity;
+  readonly answers: AnswersAcc;
 
   constructor(
     readonly name: string,
     cap: number,
+    scoreRange: readonly [number, number] = [0, 1],
   ) {
     this.okFirst = new SecondsF64(cap);
     this.okLast = new SecondsF64(cap);
+    this.answers = new AnswersAcc(scoreRange[0], scoreRange[1]);
   }
 
   request(us: number, status: string, payload: string, offsetS: number): void {

@@ -18,6 +18,8 @@ export interface IngestOptions {
   onLoadStart?: (epochMs: number) => void;
   /** Reads every line with JSON.parse instead of the fast path: the reference it is tested against. */
   jsonOnly?: boolean;
+  /** The range the score histogram's cells divide (target.response.scoreRange). Default [0, 1]. */
+  scoreRange?: readonly [number, number];
 }
 
 export interface LiveStats {
@@ -47,6 +49,7 @@ export class K6Ingest {
   private readonly cap: number;
   private readonly configured: { name: string; startS: number; endS: number }[];
   private readonly onLoadStart: ((epochMs: number) => void) | undefined;
+  private readonly scoreRange: readonly [number, number];
 
   private t0 = NaN;
   private lastMs = -Infinity;
@@ -75,6 +78,7 @@ export class K6Ingest {
   constructor(opts: IngestOptions = {}) {
     this.cap = Math.max(1, Math.floor(opts.maxTimelineSeconds ?? 86_400));
     this.onLoadStart = opts.onLoadStart;
+    this.scoreRange = opts.scoreRange ?? [0, 1];
     this.scanner = new PointScanner({ jsonOnly: opts.jsonOnly ?? false });
     let acc = 0;
     this.configured = (opts.windows ?? []).map((w) => {
@@ -82,8 +86,8 @@ export class K6Ingest {
       acc += w.seconds;
       return r;
     });
-    for (const w of this.configured) this.accs.set(w.name, new WindowAcc(w.name, this.cap));
-    this.all = new WindowAcc('all', this.cap);
+    for (const w of this.configured) this.accs.set(w.name, new WindowAcc(w.name, this.cap, this.scoreRange));
+    this.all = new WindowAcc('all', this.cap, this.scoreRange);
     this.reqs = new SecondsU32(this.cap);
     this.errs = new SecondsU32(this.cap);
     this.p50 = new SecondsF64(this.cap);
@@ -161,7 +165,9 @@ export class K6Ingest {
     if (kind === Metric.Duration) this.duration(ms, value, tags);
     else if (kind === Metric.Failed) this.failed(ms, value, tags);
     else if (kind === Metric.Version) this.version(ms, value, tags);
-    else this.dropped(ms, value, tags);
+    else if (kind === Metric.Dropped) this.dropped(ms, value, tags);
+    else if (kind === Metric.Missing) this.missingAnswer(ms, value, tags);
+    else this.answer(ms, kind === Metric.Score ? value : null, tags);
   }
 
   private setT0(ms: number): void {
@@ -179,7 +185,7 @@ export class K6Ingest {
       let acc = this.accs.get(tag);
       if (!acc) {
         if (tag === 'all' || this.accs.size >= this.configured.length + MAX_EXTRA_WINDOWS) return undefined;
-        acc = new WindowAcc(tag, this.cap);
+        acc = new WindowAcc(tag, this.cap, this.scoreRange);
         this.accs.set(tag, acc);
       }
       return acc;
@@ -248,6 +254,28 @@ export class K6Ingest {
     this.all.dropped += value;
     const acc = this.accFor(tags.window, off);
     if (acc) acc.dropped += value;
+  }
+
+  /** One prediction: a score point (with its class when captured) or, without a score path, a class point. */
+  private answer(ms: number, score: number | null, tags: Record<string, unknown>): void {
+    if (Number.isNaN(this.t0)) this.setT0(ms);
+    const off = this.offset(ms);
+    const cls = typeof tags.class === 'string' ? tags.class : null;
+    const golden = typeof tags.golden === 'string' && tags.golden !== '' ? tags.golden : null;
+    this.all.answers.answer(score, cls, golden);
+    const acc = this.accFor(tags.window, off);
+    if (acc) {
+      acc.answers.answer(score, cls, golden);
+      acc.seen(off);
+    }
+  }
+
+  private missingAnswer(ms: number, value: number, tags: Record<string, unknown>): void {
+    if (Number.isNaN(this.t0)) this.setT0(ms);
+    const off = this.offset(ms);
+    const reason = typeof tags.reason === 'string' ? tags.reason : 'unknown';
+    this.all.answers.missed(reason, value);
+    this.accFor(tags.window, off)?.answers.missed(reason, value);
   }
 
   private secondLatency(sec: number, us: number): void {

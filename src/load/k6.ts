@@ -126,6 +126,12 @@ export interface RunK6Options {
   /** 0 = never; N = every Nth iteration posts an oversize batch that should get a 413. */
   oversizeEvery?: number;
   payloadFile?: string;
+  /** gjson paths of an answer's score and class in a response body; absent: answers are not captured. */
+  answerPaths?: { score: string | null; class: string | null };
+  /** The range the score histogram divides (target.response.scoreRange). */
+  scoreRange?: readonly [number, number];
+  /** Golden replay: the rows' file and one golden request every `every` iterations. */
+  golden?: { file: string; every: number };
   seed?: number;
   /** k6 duration syntax, e.g. "10s". */
   requestTimeout?: string;
@@ -235,6 +241,10 @@ export function k6Env(opts: RunK6Options): Record<string, string> {
   set('CHAOS_OVERSIZE_ROWS', opts.oversizeRows);
   set('CHAOS_OVERSIZE_EVERY', opts.oversizeEvery);
   set('CHAOS_PAYLOAD_FILE', opts.payloadFile === undefined ? undefined : resolve(opts.payloadFile));
+  set('CHAOS_SCORE_PATH', opts.answerPaths?.score ?? undefined);
+  set('CHAOS_CLASS_PATH', opts.answerPaths?.class ?? undefined);
+  set('CHAOS_GOLDEN_FILE', opts.golden === undefined ? undefined : resolve(opts.golden.file));
+  set('CHAOS_GOLDEN_EVERY', opts.golden?.every);
   set('CHAOS_SEED', opts.seed);
   set('CHAOS_REQUEST_TIMEOUT', opts.requestTimeout);
   set('ENDPOINT_KEY', opts.endpointKey);
@@ -291,6 +301,7 @@ export function runK6(opts: RunK6Options): K6Run {
   const loadStarted = new Promise<Date | null>((r) => (resolveStart = r));
   const ingest = new K6Ingest({
     windows: opts.windows,
+    scoreRange: opts.scoreRange,
     onLoadStart: (ms) => {
       const at = new Date(ms);
       resolveStart(at);

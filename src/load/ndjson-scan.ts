@@ -7,7 +7,16 @@
  */
 
 /** Which of the needed metrics a line carries. */
-export const Metric = { None: 0, Duration: 1, Failed: 2, Version: 3, Dropped: 4 } as const;
+export const Metric = {
+  None: 0,
+  Duration: 1,
+  Failed: 2,
+  Version: 3,
+  Dropped: 4,
+  Score: 5,
+  Class: 6,
+  Missing: 7,
+} as const;
 export type MetricKind = (typeof Metric)[keyof typeof Metric];
 /** scan()'s answer for a line that is not JSON, or a needed point without a string time and a numeric value. */
 export const MALFORMED = -1;
@@ -30,7 +39,20 @@ const POINT_TAIL = '}}}';
 const METRIC_DECLARATION_HEAD = '{"type":"Metric"';
 
 // Each needed metric's name with its closing quote, indexed by kind: the quote makes `http_req_duration_x` differ.
-const NAMES = ['', 'http_req_duration"', 'http_req_failed"', 'chaos_model_version"', 'dropped_iterations"'];
+const NAMES = [
+  '',
+  'http_req_duration"',
+  'http_req_failed"',
+  'chaos_model_version"',
+  'dropped_iterations"',
+  'chaos_prediction_score"',
+  'chaos_prediction_class"',
+  'chaos_prediction_missing"',
+];
+// The harness's own metrics, all starting with `chaos_`, tried in this order after their first byte.
+const CHAOS_KINDS = [Metric.Version, Metric.Score, Metric.Class, Metric.Missing] as const;
+// Tags the ingest reads; the fast path skips the others.
+const READ_TAGS = new Set(['status', 'payload', 'window', 'model_version', 'class', 'golden', 'reason']);
 const HTTP_REQ = 'http_req_';
 
 const B_METRIC_HEAD = Buffer.from(METRIC_HEAD);
@@ -68,6 +90,9 @@ function metricKind(name: unknown): MetricKind {
   if (name === 'http_req_failed') return Metric.Failed;
   if (name === 'chaos_model_version') return Metric.Version;
   if (name === 'dropped_iterations') return Metric.Dropped;
+  if (name === 'chaos_prediction_score') return Metric.Score;
+  if (name === 'chaos_prediction_class') return Metric.Class;
+  if (name === 'chaos_prediction_missing') return Metric.Missing;
   return Metric.None;
 }
 
@@ -108,8 +133,15 @@ export class PointScanner {
         if (c === C_D && bytesAt(buf, n, B_NAMES[Metric.Duration]!)) kind = Metric.Duration;
         else if (c === C_F && bytesAt(buf, n, B_NAMES[Metric.Failed]!)) kind = Metric.Failed;
         else return Metric.None;
-      } else if (c0 === C_C && bytesAt(buf, n, B_NAMES[Metric.Version]!)) kind = Metric.Version;
-      else if (c0 === C_D && bytesAt(buf, n, B_NAMES[Metric.Dropped]!)) kind = Metric.Dropped;
+      } else if (c0 === C_C) {
+        for (const k of CHAOS_KINDS) {
+          if (bytesAt(buf, n, B_NAMES[k]!)) {
+            kind = k;
+            break;
+          }
+        }
+        if (kind === Metric.None) return Metric.None;
+      } else if (c0 === C_D && bytesAt(buf, n, B_NAMES[Metric.Dropped]!)) kind = Metric.Dropped;
       else return Metric.None;
     } else if (bytesAt(buf, s, B_METRIC_DECLARATION_HEAD)) {
       return Metric.None;
@@ -160,6 +192,7 @@ export class PointScanner {
     if (Number.isNaN(v)) return false;
     const tags = this.fastTags;
     tags.status = tags.payload = tags.window = tags.model_version = undefined;
+    tags.class = tags.golden = tags.reason = undefined;
     let k = ve + TAGS_KEY.length;
     if (t.charCodeAt(k) !== C_CLOSE_BRACE) {
       for (;;) {
@@ -174,8 +207,7 @@ export class PointScanner {
         if (vq < 0) return false;
         const val = t.slice(k + 1, vq);
         k = vq + 1;
-        if (key === 'status' || key === 'payload' || key === 'window' || key === 'model_version')
-          tags[key] = val;
+        if (READ_TAGS.has(key)) tags[key] = val;
         const c = t.charCodeAt(k);
         if (c === C_COMMA) k++;
         else if (c === C_CLOSE_BRACE) break;

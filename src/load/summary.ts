@@ -4,6 +4,7 @@
  */
 import type { TimelinePoint, WindowName, WindowStats } from '../verdict/result.js';
 import { quantileMs, round3, type Gap, type WindowAcc } from './accumulators.js';
+import type { AnswersSummary } from './answers.js';
 
 export type { Gap } from './accumulators.js';
 
@@ -31,6 +32,8 @@ export interface WindowSummary {
   modelVersions: Record<string, number>;
   /** Longest stretch inside the window without a success (edges count); exact for gaps >= 1 s. */
   longestGap: Gap | null;
+  /** The model's answers captured from the responses (target.response). */
+  answers: AnswersSummary;
 }
 
 export interface TimelineSecond {
@@ -94,6 +97,7 @@ export function summarizeWindow(
     statusByPayload: byPayload,
     modelVersions: acc.versions.toRecord(),
     longestGap: acc.longestGap(startS, effectiveEndS),
+    answers: acc.answers.summary(),
   };
 }
 

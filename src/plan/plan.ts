@@ -2,6 +2,7 @@
  * Scenario → Plan: every duration resolved to milliseconds after --time-scale, every fault placed on one
  * timeline whose zero is the moment k6 starts sending load, and the k6 options the load will run with.
  */
+import type { GoldenSet } from '../scenario/golden.js';
 import type { FaultSpec, Scenario } from '../scenario/schema.js';
 import type { Duration } from '../scenario/units.js';
 
@@ -48,7 +49,11 @@ export interface Plan {
     env: Record<string, string>;
     /** Names of variables taken from the caller's environment and redacted everywhere. */
     secretEnv: string[];
+    /** Where each answer is in a response body, as gjson paths for k6's Response.json(); null: not captured. */
+    answers: { score: string | null; class: string | null };
   };
+  /** Golden replay: the file k6 reads, one golden request every `every` iterations, the rows' true labels. */
+  golden: { file: string; every: number; rows: number; labels: string[] | null } | null;
 }
 
 export interface LoadProfile {
@@ -68,6 +73,8 @@ export interface PlanOptions {
   namespace?: string;
   seed: number;
   timeScale: number;
+  /** The golden set read from load.golden.file, with the absolute path k6 opens. */
+  golden?: { file: string; set: GoldenSet };
 }
 
 /** Windows shorter than a second make per-second statistics meaningless. */
@@ -161,6 +168,10 @@ export function buildPlan(scenario: Scenario, opts: PlanOptions): Plan {
     oversizeEvery: oversize?.type === 'oversize-batch' ? oversize.every : 0,
     env: { ...l.env, ...(l.newConnectionPerRequest ? { CHAOS_NO_CONNECTION_REUSE: 'true' } : {}) },
     secretEnv: l.secretEnv,
+    answers: {
+      score: scenario.target.response.score?.gjson ?? null,
+      class: scenario.target.response.class?.gjson ?? null,
+    },
   };
 
   return {
@@ -173,6 +184,15 @@ export function buildPlan(scenario: Scenario, opts: PlanOptions): Plan {
     totalMs,
     faults,
     k6,
+    golden:
+      l.golden && opts.golden
+        ? {
+            file: opts.golden.file,
+            every: l.golden.every,
+            rows: opts.golden.set.rows.length,
+            labels: opts.golden.set.labels,
+          }
+        : null,
   };
 }
 

@@ -15,6 +15,7 @@ import { collectTriage } from '../observe/triage.js';
 import { windowAt, type Plan } from '../plan/plan.js';
 import { applyCoverage, describeShortfall, measureCoverage } from '../verdict/coverage.js';
 import { RESULT_SCHEMA_VERSION, type RunResult, type Verdict, type WindowName } from '../verdict/result.js';
+import { qualityStats } from '../verdict/quality.js';
 import { budgetTarget, judgeSlos, overallVerdict, type WindowEvidence } from '../verdict/slo.js';
 import { thresholdChecks } from '../verdict/thresholds.js';
 import { note, revertAll, round, type RunState } from './state.js';
@@ -198,11 +199,14 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
   for (const w of summary?.windows ?? []) {
     const stats = windowStats.find((x) => x.window === w.window);
     if (!stats) continue;
+    const quality = qualityStats(w.answers, s.target.response.scoreRange, plan.golden?.labels ?? null);
+    if (quality) stats.quality = quality;
     evidence[w.window as WindowName] = {
       ...stats,
       statusByPayload: w.statusByPayload,
       modelVersions: w.modelVersions,
       longestGapS: w.longestGap ? w.longestGap.seconds : w.successes > 0 ? 0 : null,
+      answers: w.answers,
     };
   }
   // Judged only on a load that ran to its end: an interrupted run is INCONCLUSIVE anyway.

@@ -18,9 +18,10 @@ import { buildPlan, type Plan } from '../plan/plan.js';
 import { renderConsoleSummary, writeReports } from '../report/index.js';
 import { formatDiagnostic } from '../scenario/diagnostics.js';
 import { diagnosticAt } from '../scenario/parse.js';
+import { readGoldenFile, type GoldenSet } from '../scenario/golden.js';
 import type { Scenario } from '../scenario/schema.js';
 import { PROTECTED_NAMESPACES } from '../scenario/semantic.js';
-import type { RunResult } from '../verdict/result.js';
+import { RESULT_SCHEMA_VERSION, type RunResult } from '../verdict/result.js';
 import { runPlan, type LoadHandle } from './orchestrator.js';
 import { makeRedactor } from './redact.js';
 import { seededRandom } from './random.js';
@@ -133,6 +134,16 @@ export function withTargetOrigin(scenario: Scenario, origin: string | undefined)
   };
 }
 
+/** The golden set, read again at run time: validation read it too, but the file may have changed since. */
+function goldenOf(file: string, scenario: Scenario): { file: string; set: GoldenSet } | undefined {
+  const golden = scenario.load.golden;
+  if (!golden) return undefined;
+  const resolved = path.resolve(path.dirname(file), golden.file);
+  const read = readGoldenFile(resolved, golden.file, scenario.load.payload.features);
+  if (!read.ok) throw new InvalidInputError([`${file}: load.golden.file: ${read.message}`]);
+  return { file: resolved, set: read.value };
+}
+
 async function runOne(
   file: string,
   scenario: Scenario,
@@ -142,7 +153,13 @@ async function runOne(
   givenRunId?: string,
 ): Promise<RunResult> {
   const seed = opts.seed ?? randomBytes(4).readUInt32BE(0);
-  const plan = buildPlan(scenario, { file, namespace: opts.namespace, seed, timeScale: opts.timeScale ?? 1 });
+  const plan = buildPlan(scenario, {
+    file,
+    namespace: opts.namespace,
+    seed,
+    timeScale: opts.timeScale ?? 1,
+    golden: goldenOf(file, scenario),
+  });
   checkNamespace(plan);
 
   // Secrets come from the caller's environment; a missing one is a setup problem, caught before any write.
@@ -167,6 +184,9 @@ async function runOne(
     payloadFile: plan.scenario.load.payload.file
       ? path.resolve(path.dirname(file), plan.scenario.load.payload.file)
       : undefined,
+    answerPaths: plan.k6.answers,
+    scoreRange: plan.scenario.target.response.scoreRange,
+    golden: plan.golden ? { file: plan.golden.file, every: plan.golden.every } : undefined,
     seed,
     requestTimeout: '10s',
     endpointKey: secrets.ENDPOINT_KEY,
@@ -359,7 +379,7 @@ export async function dryRun(plan: Plan, kube: Kube, out: Output, random: () => 
   const now = new Date().toISOString();
   // Its own verdict: exit 0 says the dry run worked, and INCONCLUSIVE would read as "a run that could not judge".
   const result: RunResult = {
-    schemaVersion: 'chaos.result/v1',
+    schemaVersion: RESULT_SCHEMA_VERSION,
     runId: 'dry-run',
     scenario: {
       name: plan.scenario.metadata.name,

@@ -27,6 +27,7 @@ import { issueDiagnostics, Locator } from './locate.js';
 import { show, simplifyIssues } from './messages.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 import { semanticIssues } from './semantic.js';
+import { readGoldenFile } from './golden.js';
 import { decodeText, MAX_SCENARIO_BYTES, offsetPosition, tooBig, type Position } from './text.js';
 import {
   aliasDiagnostic,
@@ -310,5 +311,14 @@ function referencedFileIssues(s: Scenario, baseDir: string): { path: PathSegment
   };
   check(['load', 'script'], s.load.script);
   check(['load', 'payload', 'file'], s.load.payload.file);
+  const golden = s.load.golden;
+  if (golden) {
+    const before = issues.length;
+    check(['load', 'golden', 'file'], golden.file);
+    if (issues.length === before) {
+      const read = readGoldenFile(path.resolve(baseDir, golden.file), golden.file, s.load.payload.features);
+      if (!read.ok) issues.push({ path: ['load', 'golden', 'file'], message: read.message });
+    }
+  }
   return issues;
 }

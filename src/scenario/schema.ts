@@ -8,6 +8,7 @@
  * one is a `prefault`: an input value, parsed like one, and the only kind of default that export shows.
  */
 import { z } from 'zod';
+import { AnswerPath, ANSWER_PATH_MESSAGE, ANSWER_PATH_PATTERN, answerPathProblem } from './answer-path.js';
 import { Duration, DURATION_PATTERN, Percent, PERCENT_PATTERN } from './units.js';
 
 /** The message for a value of the wrong type; `undefined` keeps the default, which the loader turns into "required". */
@@ -26,6 +27,12 @@ const percent = z
   .regex(PERCENT_PATTERN, PERCENT_MESSAGE)
   .describe('Percentage, e.g. 1%')
   .transform((text) => Percent.parse(text));
+const answerPath = z
+  .string({ error: expecting(ANSWER_PATH_MESSAGE) })
+  .regex(ANSWER_PATH_PATTERN, ANSWER_PATH_MESSAGE)
+  .refine((text) => answerPathProblem(text) === null, '[*][*] is only supported at the end of a path')
+  .describe('Path in the response body, e.g. predictions[*].score')
+  .transform((text) => AnswerPath.parse(text));
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, ENV_NAME_MESSAGE);
 export const dnsLabel = z
   .string()
@@ -48,6 +55,13 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }
 
 export const WINDOW_NAMES = ['baseline', 'fault', 'recovery', 'all'] as const;
 const window = z.enum(WINDOW_NAMES).default('all').describe('Which window the SLO judges');
+// Answers are compared with the baseline window's: a quality SLO on 'all' would compare it with itself in part.
+const qualityWindow = z
+  .enum(WINDOW_NAMES)
+  .default('fault')
+  .describe('Which window is compared with the baseline');
+/** Shift bins divide a fixed grid of this many cells over the score range (src/load/answers.ts). */
+export const SCORE_CELLS = 1000;
 
 const metadata = z.strictObject({
   name: dnsLabel.describe('Scenario name; used in report directory names'),
@@ -62,6 +76,19 @@ const target = z.strictObject({
   versionUrl: httpUrl.optional().describe('GET endpoint answering {modelVersion}; checked before and after'),
   deployment: dnsLabel.optional().describe('Deployment behind the selector (recovery, rollout faults)'),
   service: dnsLabel.optional().describe('Service in front of the pods (endpoint checks)'),
+  response: z
+    .strictObject({
+      score: answerPath.optional().describe('Numeric score(s) of an answer, e.g. predictions[*].score'),
+      class: answerPath.optional().describe('Class label(s) of an answer, e.g. predictions[*].label'),
+      scoreRange: z
+        .tuple([z.number(), z.number()])
+        .default([0, 1])
+        .describe('Range of the score, [low, high]: the prediction-shift bins divide it evenly'),
+    })
+    .prefault({ score: 'predictions[*].fraudProbability', class: 'predictions[*].label' })
+    .describe(
+      "Where the model's answers are in a response body, for the prediction-quality SLOs; default: the sample's",
+    ),
 });
 
 const steadyStateCheck = z.discriminatedUnion('type', [
@@ -113,6 +140,22 @@ const load = z.strictObject({
         .describe('JSON file with {"features": [[...]]}, relative to the scenario'),
     })
     .default({ rows: 1, features: 8 }),
+  golden: z
+    .strictObject({
+      file: z
+        .string()
+        .min(1)
+        .describe('JSON {"features": [[...]], "labels": [...]} (labels optional), relative to the scenario'),
+      every: z
+        .number()
+        .int()
+        .min(2)
+        .max(10_000)
+        .default(10)
+        .describe('One golden request (one row) every N iterations, cycling through the rows'),
+    })
+    .optional()
+    .describe('Golden replay: fixed rows sent in every window, whose answers are compared with the baseline'),
   thresholds: z
     .record(z.string().min(1), z.array(z.string().min(1)).min(1))
     .optional()
@@ -254,6 +297,33 @@ const slo = z.discriminatedUnion('type', [
     type: z.literal('modelVersion'),
     expect: z.string().min(1).default('unchanged').describe('"unchanged" or a version'),
     window,
+  }),
+  z.strictObject({
+    type: z.literal('predictionAgreement'),
+    min: percent.describe('Least share of golden answers that agree with their baseline answer'),
+    tolerance: z
+      .number()
+      .min(0)
+      .default(0.01)
+      .describe('Largest score difference that still agrees (the class must be equal)'),
+    window: qualityWindow,
+  }),
+  z.strictObject({
+    type: z.literal('predictionShift'),
+    max: z.number().positive().describe('Largest population stability index (PSI) against the baseline'),
+    on: z.enum(['score', 'class']).default('score').describe('Score histogram or class shares'),
+    bins: z
+      .number()
+      .int()
+      .min(2)
+      .max(100)
+      .refine(
+        (b) => SCORE_CELLS % b === 0,
+        `must divide ${SCORE_CELLS} (2, 4, 5, 8, 10, 20, 25, 40, 50, 100)`,
+      )
+      .default(10)
+      .describe('Equal-width bins over target.response.scoreRange (on: score)'),
+    window: qualityWindow,
   }),
   z.strictObject({
     type: z.literal('promql'),

@@ -83,6 +83,13 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
   if (l.payload.file && l.script)
     add(['load', 'payload', 'file'], 'payload files feed the built-in script only');
 
+  if (l.golden && l.script)
+    add(['load', 'golden'], 'golden rows are replayed by the built-in script; a custom script tags its own');
+  const response = s.target.response;
+  if (!response.score && !response.class) add(['target', 'response'], 'give score, class, or both');
+  if (!(response.scoreRange[0] < response.scoreRange[1]))
+    add(['target', 'response', 'scoreRange'], 'expected [low, high] with low < high');
+
   if (s.safety.maxPercent !== undefined && !validShare(s.safety.maxPercent)) {
     add(['safety', 'maxPercent'], 'must be more than 0% and at most 100%');
   }

@@ -40,6 +40,25 @@ const RULES: { [K in SloKind]?: Rule<K> } = {
       });
     return issues;
   },
+  predictionAgreement: (slo, s, at) => {
+    const issues = baselineIsTheReference(slo.window, at);
+    if (!s.load.golden && !s.load.script)
+      issues.push({
+        path: ['load', 'golden'],
+        message: 'required by the predictionAgreement SLO: the golden rows whose answers are compared',
+      });
+    return issues;
+  },
+  predictionShift: (slo, s, at) => {
+    const issues = baselineIsTheReference(slo.window, at);
+    const path = slo.on === 'score' ? s.target.response.score : s.target.response.class;
+    if (!path)
+      issues.push({
+        path: ['target', 'response', slo.on],
+        message: `required by the predictionShift SLO on ${slo.on}: where the answer's ${slo.on} is`,
+      });
+    return issues;
+  },
   podState: (slo, s, at) =>
     slo.pods === 'new' && s.faults.length === 0
       ? [{ path: [...at, 'pods'], message: '"new" pods are those created after a fault; there is none' }]
@@ -55,6 +74,18 @@ const RULES: { [K in SloKind]?: Rule<K> } = {
     return issues;
   },
 };
+
+/** Quality SLOs compare a window's answers with the baseline's: the baseline itself has nothing to compare. */
+function baselineIsTheReference(window: string, at: (string | number)[]): SemanticIssue[] {
+  return window === 'baseline'
+    ? [
+        {
+          path: [...at, 'window'],
+          message: 'the baseline is what other windows are compared with; pick fault, recovery or all',
+        },
+      ]
+    : [];
+}
 
 export function sloRuleIssues(slo: SloSpec, s: Scenario, at: (string | number)[]): SemanticIssue[] {
   const rule = RULES[slo.type] as Rule<typeof slo.type> | undefined;

@@ -1,8 +1,9 @@
 /**
  * The result document: what `chaos run --json` prints and what result.json holds. Versioned: a field is only
- * ever added; renaming or removing one bumps RESULT_SCHEMA_VERSION.
+ * ever added; renaming or removing one bumps RESULT_SCHEMA_VERSION. v2 added the answers' quality per window
+ * (docs/result-schema.md says what a v1 reader sees of a v2 document).
  */
-export const RESULT_SCHEMA_VERSION = 'chaos.result/v1';
+export const RESULT_SCHEMA_VERSION = 'chaos.result/v2';
 
 /** What an SLO is judged to be. */
 export type Verdict = 'PASS' | 'FAIL' | 'INCONCLUSIVE';
@@ -66,6 +67,22 @@ export interface TimelinePoint {
   readyPods: number | null;
 }
 
+/** The model's answers in one window (target.response), for people; the quality SLOs carry the judged figures. */
+export interface QualityStats {
+  /** Answers captured: one per prediction. */
+  answers: number;
+  /** Successful responses that gave no answer, by reason (unparsable_body, path_not_found, ...). */
+  missing: Record<string, number>;
+  /** Class label → answers. */
+  classes: Record<string, number>;
+  /** The score histogram in QUALITY_HISTOGRAM_BINS equal bins over `range`; null when no score was captured. */
+  scores: { range: [number, number]; counts: number[]; outOfRange: number } | null;
+  /** Answers to golden rows (load.golden). */
+  goldenAnswers: number;
+  /** Share of golden answers whose class is the row's label; null without labels. */
+  accuracy: number | null;
+}
+
 export interface WindowStats {
   window: WindowName;
   startOffsetS: number;
@@ -80,6 +97,8 @@ export interface WindowStats {
   p99Ms: number | null;
   maxMs: number | null;
   statusCounts: Record<string, number>;
+  /** Absent when no answer was captured or expected, and in results written before v2. */
+  quality?: QualityStats;
 }
 
 /** Whether the load reached a window the verdict depends on (src/verdict/coverage.ts). */

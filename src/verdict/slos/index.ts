@@ -11,6 +11,8 @@ import { minReadyReplicas } from './min-ready-replicas.js';
 import { modelVersion } from './model-version.js';
 import { oomKilled } from './oom-killed.js';
 import { podState } from './pod-state.js';
+import { predictionAgreement } from './prediction-agreement.js';
+import { predictionShift } from './prediction-shift.js';
 import { promql } from './promql.js';
 import { recovery } from './recovery.js';
 import { restarts } from './restarts.js';
@@ -28,6 +30,8 @@ const judges: { [K in SloKind]: SloJudge<K> } = {
   podState,
   httpStatus,
   modelVersion,
+  predictionAgreement,
+  predictionShift,
   promql,
 };
 

@@ -3,6 +3,7 @@
  * threshold text it reports under, what it needs from the observations, and how it judges them into a verdict
  * with evidence. The registry (index.ts) maps kind names to modules; nothing else switches on them.
  */
+import type { AnswersSummary } from '../../load/answers.js';
 import type { PodObserver } from '../../observe/pods.js';
 import type { Plan } from '../../plan/plan.js';
 import type { SloSpec } from '../../scenario/schema.js';
@@ -13,6 +14,8 @@ export interface WindowEvidence extends WindowStats {
   statusByPayload: Record<string, Record<string, number>>;
   modelVersions: Record<string, number>;
   longestGapS: number | null;
+  /** The model's answers captured in the window. */
+  answers: AnswersSummary;
 }
 
 /** Everything measured during a run that a judge may read: data, so a judgment can be re-run and tested. */

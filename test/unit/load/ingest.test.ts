@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OTHER_KEY } from '../../../src/load/accumulators.js';
+import { OTHER_KEY } from '../../../src/load/counts.js';
 import { K6Ingest, ingestAll } from '../../../src/load/ingest.js';
 import {
   toTimeline,

@@ -77,7 +77,7 @@ describe('renderMarkdownSummary', () => {
     const links = [...md.matchAll(/^- \[([^\]]+)\]\(<([^>]+)>\)(.*)$/gm)].map((m) => [m[2], m[3]]);
     expect(links).toEqual([
       ['report.html', ': charts, fault markers and the event timeline'],
-      ['result.json', ': the full result (schema chaos.result/v1)'],
+      ['result.json', ': the full result (schema chaos.result/v2)'],
       ['junit.xml', ': one test case per SLO'],
       ['triage/1-service.txt', ' (triage-1)'],
       ['triage/2-endpoints.txt', ' (triage-2)'],

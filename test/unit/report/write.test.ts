@@ -37,7 +37,7 @@ describe('writeReports', () => {
 
   it('pretty-prints result.json with a trailing newline', () => {
     const text = renderResultJson(makeRunResult());
-    expect(text.startsWith('{\n  "schemaVersion": "chaos.result/v1",\n  "runId"')).toBe(true);
+    expect(text.startsWith('{\n  "schemaVersion": "chaos.result/v2",\n  "runId"')).toBe(true);
     expect(text.endsWith('}\n')).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AnswersAcc, type AnswersSummary } from '../../../src/load/answers.js';
 import { PodObserver } from '../../../src/observe/pods.js';
 import type { ScenarioInput } from '../../../src/scenario/schema.js';
 import type { FaultRecord, SloResult, WindowName } from '../../../src/verdict/result.js';
@@ -15,6 +16,10 @@ const T0 = Date.parse('2026-11-23T15:30:00.000Z');
 /** Absolute time of an offset (seconds) from load start. */
 const at = (s: number) => T0 + s * 1000;
 const iso = (s: number) => new Date(at(s)).toISOString();
+
+function noAnswers(): AnswersSummary {
+  return new AnswersAcc(0, 1).summary();
+}
 
 type SloInput = NonNullable<ScenarioInput['slos']>[number];
 
@@ -39,6 +44,7 @@ function win(window: WindowName, over: Partial<WindowEvidence> = {}): WindowEvid
     statusByPayload: {},
     modelVersions: {},
     longestGapS: requests > 0 ? 0.21 : null,
+    answers: noAnswers(),
     ...over,
   };
 }

@@ -24,8 +24,16 @@ const ONE_OF_EACH: SloInput[] = [
   { type: 'podState', reason: 'CrashLoopBackOff' },
   { type: 'httpStatus', never: ['5xx'] },
   { type: 'modelVersion' },
+  { type: 'predictionAgreement', min: '99%' },
+  { type: 'predictionShift', max: 0.1 },
   { type: 'promql', url: 'http://127.0.0.1:9090', query: 'up', min: 1 },
 ];
+
+// Every kind's requirements met: predictionAgreement needs golden rows.
+const WITH_ALL = {
+  slos: ONE_OF_EACH,
+  load: { executor: 'constant-arrival-rate' as const, rate: 40, golden: { file: 'golden.json' } },
+};
 
 const schemaKinds = scenarioSchema.shape.slos.element.options.map((o) => o.shape.type.value);
 
@@ -33,12 +41,12 @@ describe('the SLO registry', () => {
   it('has exactly one judge for every SLO kind of the scenario language', () => {
     expect([...SLO_KINDS].sort()).toEqual([...schemaKinds].sort());
     expect(ONE_OF_EACH.map((s) => s.type).sort()).toEqual([...schemaKinds].sort());
-    const specs = makeScenario({ slos: ONE_OF_EACH }).slos;
+    const specs = makeScenario(WITH_ALL).slos;
     for (const spec of specs) expect(sloJudge(spec).kind).toBe(spec.type);
   });
 
   it('hands each judge only the observations it declares it needs', async () => {
-    const plan = makePlan({ slos: ONE_OF_EACH });
+    const plan = makePlan(WITH_ALL);
     for (const spec of plan.scenario.slos) {
       const read = new Set<string>();
       const obs = new Proxy(everything(), {
