@@ -30,9 +30,10 @@ export const predictionShift = defineSlo({
     if (slo.on === 'score') {
       const [lo, hi] = plan.scenario.target.response.scoreRange;
       const width = (hi - lo) / slo.bins;
+      // numpy.histogram's convention: every bin half-open but the last, which holds the top of the range.
       labels = Array.from(
         { length: slo.bins },
-        (_, i) => `[${fmt(lo + i * width)}, ${fmt(lo + (i + 1) * width)})`,
+        (_, i) => `[${fmt(lo + i * width)}, ${fmt(lo + (i + 1) * width)}${i === slo.bins - 1 ? ']' : ')'}`,
       );
       expected = binCells(base.scoreCells, slo.bins);
       actual = binCells(w.scoreCells, slo.bins);

@@ -473,3 +473,53 @@ describe('windows spec', () => {
     }
   });
 });
+
+describe('K6Ingest: the model’s answers', () => {
+  const answer = (at: number, window: string, score: number | null, tags: Record<string, string> = {}) =>
+    score === null
+      ? point('chaos_prediction_class', at, 1, { window, ...tags })
+      : point('chaos_prediction_score', at, score, { window, ...tags });
+
+  it('keeps scores on the grid, classes, golden rows and missing answers per window', () => {
+    const lines = [
+      ...request({ at: 1, window: 'baseline' }),
+      answer(1, 'baseline', 0.12, { class: 'legit', golden: '3' }),
+      answer(1.5, 'baseline', 0.12, { class: 'legit', golden: '3' }),
+      answer(2, 'baseline', 0.91, { class: 'fraud' }),
+      answer(12, 'fault', null, { class: 'fraud', golden: '3' }),
+      point('chaos_prediction_missing', 13, 1, { window: 'fault', reason: 'path_not_found' }),
+    ];
+    const s = ingestAll(lines.join('\n'), { windows: WINDOWS });
+    const base = s.windows.find((w) => w.window === 'baseline')!.answers;
+    const fault = s.windows.find((w) => w.window === 'fault')!.answers;
+    const all = s.windows.find((w) => w.window === 'all')!.answers;
+    expect(base).toMatchObject({
+      answers: 3,
+      scored: 3,
+      classes: { fraud: 1, legit: 2 },
+      golden: { '3': { '0.12|legit': 2 } },
+      missing: {},
+    });
+    expect(base.scoreCells[120]).toBe(2);
+    expect(base.scoreCells[910]).toBe(1);
+    expect(fault).toMatchObject({
+      answers: 1,
+      scored: 0,
+      golden: { '3': { '|fraud': 1 } },
+      missing: { path_not_found: 1 },
+    });
+    expect(all.answers).toBe(4);
+  });
+
+  it('puts an untagged answer (a custom script) in the window its time falls in', () => {
+    const lines = [...request({ at: 1, window: null }), point('chaos_prediction_score', 25, 0.5, {})];
+    const s = ingestAll(lines.join('\n'), { windows: WINDOWS });
+    expect(s.windows.find((w) => w.window === 'recovery')!.answers.answers).toBe(1);
+  });
+
+  it('divides the configured score range', () => {
+    const lines = [...request({ at: 1 }), answer(1, 'baseline', 75, {})];
+    const s = ingestAll(lines.join('\n'), { windows: WINDOWS, scoreRange: [50, 100] });
+    expect(s.windows[0]!.answers.scoreCells[500]).toBe(1);
+  });
+});

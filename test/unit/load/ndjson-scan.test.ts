@@ -19,8 +19,16 @@ import {
   type ScanResult,
 } from '../../../src/load/ndjson-scan.js';
 
-const NEEDED = ['http_req_duration', 'http_req_failed', 'chaos_model_version', 'dropped_iterations'];
-const READ_TAGS = ['status', 'payload', 'window', 'model_version'] as const;
+const NEEDED = [
+  'http_req_duration',
+  'http_req_failed',
+  'chaos_model_version',
+  'dropped_iterations',
+  'chaos_prediction_score',
+  'chaos_prediction_class',
+  'chaos_prediction_missing',
+];
+const READ_TAGS = ['status', 'payload', 'window', 'model_version', 'class', 'golden', 'reason'] as const;
 
 // ---------------------------------------------------------------------------------------------- a tiny JSON writer
 
@@ -239,6 +247,10 @@ const metricName: fc.Arbitrary<string> = fc.oneof(
       'http_req_f',
       'http_req_',
       'chaos_model_versions',
+      'chaos_prediction_scores',
+      'chaos_prediction_',
+      'chaos_prediction_clas',
+      'chaos_',
       'dropped',
       'data_sent',
       'vus',
@@ -493,6 +505,9 @@ const runPoint: fc.Arbitrary<Point> = fc
     payload: fc.constantFrom('normal', 'oversize', undefined),
     window: fc.constantFrom('baseline', 'fault', 'recovery', 'extra', '', 'all', undefined),
     version: fc.constantFrom('v1', 'v2', 'none', '😀'),
+    cls: fc.constantFrom('legit', 'fraud', undefined),
+    golden: fc.constantFrom('0', '7', '', undefined),
+    reason: fc.constantFrom('path_not_found', undefined),
     extraTags: fc.array(fc.tuple(tagKey, tagValue), { maxLength: 3 }),
     esc: escapes,
     shuffle: fc.boolean(),
@@ -505,6 +520,9 @@ const runPoint: fc.Arbitrary<Point> = fc
       [str('model_version'), str(r.version, r.esc)],
       ...(r.payload === undefined ? [] : ([[str('payload'), str(r.payload)]] as Entry[])),
       ...(r.window === undefined ? [] : ([[str('window'), str(r.window, r.esc)]] as Entry[])),
+      ...(r.cls === undefined ? [] : ([[str('class'), str(r.cls, r.esc)]] as Entry[])),
+      ...(r.golden === undefined ? [] : ([[str('golden'), str(r.golden)]] as Entry[])),
+      ...(r.reason === undefined ? [] : ([[str('reason'), str(r.reason)]] as Entry[])),
       ...r.extraTags.map(([k, v]): Entry => [str(k), v]),
     ];
     return {

@@ -81,6 +81,45 @@ describe('loadScenarioFile', () => {
   });
 });
 
+describe('loadScenarioFile: the golden file', () => {
+  const golden = (name: string) =>
+    write(`golden/${name}.yaml`, edit(VALID, '  rate: 40', `  rate: 40\n  golden: { file: ${name}.json }`));
+  const cases: [string, string, string][] = [
+    ['empty', '', 'not JSON (Unexpected end of JSON input)'],
+    ['no-rows', '{"features": []}', '"features" is empty: a golden set needs at least one row'],
+    ['not-rows', '{"rows": [[1]]}', 'needs a "features" array of rows, e.g. {"features": [[0.1, 2, ...]]}'],
+    [
+      'narrow',
+      '{"features": [[1,2,3,4,5,6,7,8],[1,2]]}',
+      'features[1] has 2 values; load.payload.features is 8',
+    ],
+    ['text', '{"features": [[1,2,3,4,5,6,7,"x"]]}', 'features[0] is not a row of numbers'],
+    [
+      'labels',
+      '{"features": [[1,2,3,4,5,6,7,8]], "labels": ["fraud", "legit"]}',
+      '2 labels for 1 rows; give one label per row',
+    ],
+  ];
+  for (const [name, content, message] of cases) {
+    it(`${name}: ${message}`, async () => {
+      write(`golden/${name}.json`, content);
+      const file = golden(name);
+      expect(await lines(file)).toEqual([`${file}:16:19: load.golden.file: ${name}.json: ${message}`]);
+    });
+  }
+
+  it('a good one, with labels', async () => {
+    write('golden/good.json', '{"features": [[1,2,3,4,5,6,7,8]], "labels": ["legit"]}');
+    expect(await lines(golden('good'))).toEqual([]);
+  });
+
+  it('a FIFO is refused without blocking on it', async () => {
+    execFileSync('mkfifo', [path.join(dir, 'golden', 'fifo.json')]);
+    const file = golden('fifo');
+    expect(await lines(file)).toEqual([`${file}:16:19: load.golden.file: fifo.json is not a file`]);
+  });
+});
+
 describe('loadScenarioFile: special files', () => {
   it('a symlink loop', async () => {
     const a = path.join(dir, 'loop-a.yaml');
