@@ -12,9 +12,11 @@ export const ANSWER_PATH_MESSAGE =
 // gjson cannot fan out twice in a row before a key (`a[*][*].b`); at the end it is one nested array.
 const NESTED_WILDCARD = /\[\*\]\[\*\](?!(\[\*\])*$)/;
 
+export const NESTED_WILDCARD_MESSAGE = '[*][*] is only supported at the end of a path';
+
 export function answerPathProblem(text: string): string | null {
   if (!ANSWER_PATH_PATTERN.test(text)) return ANSWER_PATH_MESSAGE;
-  if (NESTED_WILDCARD.test(text)) return '[*][*] is only supported at the end of a path';
+  if (NESTED_WILDCARD.test(text)) return NESTED_WILDCARD_MESSAGE;
   return null;
 }
 

@@ -8,7 +8,13 @@
  * one is a `prefault`: an input value, parsed like one, and the only kind of default that export shows.
  */
 import { z } from 'zod';
-import { AnswerPath, ANSWER_PATH_MESSAGE, answerPathProblem } from './answer-path.js';
+import {
+  AnswerPath,
+  ANSWER_PATH_MESSAGE,
+  ANSWER_PATH_PATTERN,
+  answerPathProblem,
+  NESTED_WILDCARD_MESSAGE,
+} from './answer-path.js';
 import { Duration, DURATION_PATTERN, Percent, PERCENT_PATTERN } from './units.js';
 
 /** The message for a value of the wrong type; `undefined` keeps the default, which the loader turns into "required". */
@@ -29,10 +35,9 @@ const percent = z
   .transform((text) => Percent.parse(text));
 const answerPath = z
   .string({ error: expecting(ANSWER_PATH_MESSAGE) })
-  .superRefine((text, ctx) => {
-    const problem = answerPathProblem(text);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  })
+  // The pattern for editors (JSON Schema); what it cannot say (a nested wildcard mid-path) is checked after it.
+  .regex(ANSWER_PATH_PATTERN, { message: ANSWER_PATH_MESSAGE, abort: true })
+  .refine((text) => answerPathProblem(text) === null, { message: NESTED_WILDCARD_MESSAGE })
   .describe('Path in the response body, e.g. predictions[*].score')
   .transform((text) => AnswerPath.parse(text));
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, ENV_NAME_MESSAGE);
