@@ -7,8 +7,12 @@
  *
  *   npx tsx bench/cost.ts [--rounds 10] [--seconds 10] [--rate 300] [--target stub|scorer]
  *
- * Goal: harness / plain ≤ 1.10 (median over the rounds). Every process is a child of this one; the target listens
- * on 127.0.0.1 only; each k6 run is bounded by --seconds. Prints one JSON line on stdout, a summary on stderr.
+ * A third run per round captures the model's answers as prediction-quality scenarios do (score and class read from
+ * every response, golden rows every 5th request): what that capture costs on top of the harness.
+ *
+ * Goals (medians over the rounds): harness / plain ≤ 1.10; capture / harness ≤ 1.10. Every process is a child of
+ * this one; the target listens on 127.0.0.1 only; each k6 run is bounded by --seconds. Prints one JSON line on
+ * stdout, a summary on stderr.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
@@ -30,8 +34,10 @@ import {
 } from './lib.js';
 
 const GOAL = 1.1;
+const CAPTURE_GOAL = 1.1;
 
-type Mode = 'plain' | 'harness';
+type Mode = 'plain' | 'harness' | 'capture';
+const MODES: readonly Mode[] = ['plain', 'harness', 'capture'];
 
 interface Config {
   url: string;
@@ -50,9 +56,17 @@ interface Report {
   harnessCpuS: number;
 }
 
-function options(c: Config): RunK6Options {
+function options(c: Config, capture = false): RunK6Options {
   const third = Math.max(1, Math.round(c.seconds / 3));
+  const answers: Partial<RunK6Options> = capture
+    ? {
+        answerPaths: { score: 'predictions.#.fraudProbability', class: 'predictions.#.label' },
+        scoreRange: [0, 1],
+        golden: { file: join(ROOT, 'scenarios', 'payloads', 'golden.json'), every: 5 },
+      }
+    : {};
   return {
+    ...answers,
     targetUrl: c.url,
     windows: [
       { name: 'baseline', seconds: third },
@@ -103,14 +117,14 @@ async function rolePlain(c: Config): Promise<Report> {
 }
 
 /** runK6() as `chaos run` uses it, with the status line's once-a-second read of the live figures. */
-async function roleHarness(c: Config): Promise<Report> {
+async function roleHarness(c: Config, capture: boolean): Promise<Report> {
   const before = procCpu('self').children;
   const cpu0 = process.cpuUsage();
-  const run = runK6(options(c));
+  const run = runK6(options(c, capture));
   const status = setInterval(() => void run.live, 1000);
   const r = await run.result.finally(() => clearInterval(status));
   return {
-    mode: 'harness',
+    mode: capture ? 'capture' : 'harness',
     exitCode: r.exitCode,
     httpReqs: fromSummary(r.k6Summary).httpReqs,
     k6CpuS: procCpu('self').children - before,
@@ -166,13 +180,14 @@ async function orchestrate(a: Args): Promise<void> {
     for (const c of children) c.kill('SIGTERM');
   };
   process.once('SIGINT', stop);
-  const rounds: { plain: Report; harness: Report }[] = [];
+  const rounds: Record<Mode, Report>[] = [];
   try {
     log(
       `cost: ${a.target} at ${target.url}, ${a.rate} req/s for ${a.seconds} s, ${a.rounds} interleaved rounds`,
     );
     for (let round = 1; round <= a.rounds; round++) {
-      const order: Mode[] = round % 2 === 1 ? ['plain', 'harness'] : ['harness', 'plain'];
+      // Rotated, so no mode always runs first or last in a round.
+      const order = MODES.map((_, i) => MODES[(i + round) % MODES.length]!);
       const got: Partial<Record<Mode, Report>> = {};
       for (const mode of order) {
         const outDir = join(work, `r${round}-${mode}`);
@@ -182,13 +197,14 @@ async function orchestrate(a: Args): Promise<void> {
           throw new Error(`round ${round} ${mode}: k6 exited ${r.exitCode}`);
         got[mode] = r;
       }
-      const { plain, harness } = got as Record<Mode, Report>;
-      rounds.push({ plain, harness });
+      const { plain, harness, capture } = got as Record<Mode, Report>;
+      rounds.push({ plain, harness, capture });
       const perReq = (r: Report): number => (1e6 * (r.k6CpuS + r.harnessCpuS)) / r.httpReqs;
       log(
         `  round ${round}: plain ${perReq(plain).toFixed(1)} µs/request, harness ${perReq(harness).toFixed(1)} ` +
           `(k6 ${((1e6 * harness.k6CpuS) / harness.httpReqs).toFixed(1)} + chaos ` +
-          `${((1e6 * harness.harnessCpuS) / harness.httpReqs).toFixed(1)}): ${(perReq(harness) / perReq(plain)).toFixed(3)}×`,
+          `${((1e6 * harness.harnessCpuS) / harness.httpReqs).toFixed(1)}): ${(perReq(harness) / perReq(plain)).toFixed(3)}×; ` +
+          `capturing answers ${perReq(capture).toFixed(1)}: ${(perReq(capture) / perReq(harness)).toFixed(3)}× the harness`,
       );
     }
   } finally {
@@ -200,7 +216,9 @@ async function orchestrate(a: Args): Promise<void> {
     (1e6 * (part === 'all' ? r.k6CpuS + r.harnessCpuS : part === 'k6' ? r.k6CpuS : r.harnessCpuS)) /
     r.httpReqs;
   const ratios = rounds.map((r) => us(r.harness, 'all') / us(r.plain, 'all')).sort((x, y) => x - y);
-  const med = (f: (r: { plain: Report; harness: Report }) => number): number =>
+  const captureRatios = rounds.map((r) => us(r.capture, 'all') / us(r.harness, 'all')).sort((x, y) => x - y);
+  const rps = (r: Report): number => r.httpReqs / a.seconds;
+  const med = (f: (r: Record<Mode, Report>) => number): number =>
     quantile(
       rounds.map(f).sort((x, y) => x - y),
       0.5,
@@ -221,12 +239,23 @@ async function orchestrate(a: Args): Promise<void> {
     harnessOwnUsPerRequest: r3(med((r) => us(r.harness, 'harness'))),
     goal: GOAL,
     pass: quantile(ratios, 0.5) <= GOAL,
+    captureUsPerRequest: r3(med((r) => us(r.capture, 'all'))),
+    captureRatioMedian: r3(quantile(captureRatios, 0.5)),
+    captureRatioQ1: r3(quantile(captureRatios, 0.25)),
+    captureRatioQ3: r3(quantile(captureRatios, 0.75)),
+    harnessRps: r3(med((r) => rps(r.harness))),
+    captureRps: r3(med((r) => rps(r.capture))),
+    captureGoal: CAPTURE_GOAL,
+    capturePass: quantile(captureRatios, 0.5) <= CAPTURE_GOAL,
   };
   log(
     `\nCPU per request: plain k6 ${result.plainUsPerRequest} µs; through chaos ${result.harnessK6UsPerRequest} µs in k6 ` +
       `(it also writes the NDJSON) + ${result.harnessOwnUsPerRequest} µs in the harness\n` +
       `ratio median ${result.ratioMedian}× (quartiles ${result.ratioQ1}–${result.ratioQ3}, range ${result.ratioMin}–` +
-      `${result.ratioMax}); goal ≤ ${GOAL}× ${result.pass ? 'PASS' : 'MISS'}`,
+      `${result.ratioMax}); goal ≤ ${GOAL}× ${result.pass ? 'PASS' : 'MISS'}\n` +
+      `capturing answers: ${result.captureUsPerRequest} µs per request, ${result.captureRatioMedian}× the harness ` +
+      `without capture (quartiles ${result.captureRatioQ1}–${result.captureRatioQ3}); ${result.captureRps} vs ` +
+      `${result.harnessRps} req/s; goal ≤ ${CAPTURE_GOAL}× ${result.capturePass ? 'PASS' : 'MISS'}`,
   );
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -236,7 +265,7 @@ if (argv[0] === '--role') {
   if (argv[1] === 'target') await roleTarget(argv[2] ?? 'stub');
   else {
     const c = JSON.parse(argv[2]!) as Config;
-    const report = argv[1] === 'plain' ? await rolePlain(c) : await roleHarness(c);
+    const report = argv[1] === 'plain' ? await rolePlain(c) : await roleHarness(c, argv[1] === 'capture');
     process.stdout.write(`${JSON.stringify(report)}\n`);
   }
 } else {

@@ -177,6 +177,17 @@ if (co) {
       `${fmt(co.harnessK6UsPerRequest)} µs in k6 + ${fmt(co.harnessOwnUsPerRequest)} µs in chaos`,
     verdict: co.pass === true ? 'PASS' : 'MISS',
   });
+  if (co.captureRatioMedian !== undefined)
+    rows.push({
+      metric:
+        'CPU per request with answers captured (score and class of every response, a golden row every 5th) / ' +
+        'the harness without capture, same rounds',
+      goal: '≤ 1.10',
+      measured:
+        `median ${fmt(co.captureRatioMedian, 3)} (quartiles ${fmt(co.captureRatioQ1, 3)}–${fmt(co.captureRatioQ3, 3)}); ` +
+        `${fmt(co.captureUsPerRequest)} µs per request; ${fmt(co.captureRps)} vs ${fmt(co.harnessRps)} req/s`,
+      verdict: co.capturePass === true ? 'PASS' : 'MISS',
+    });
 }
 const cs = results['cold-start'];
 if (cs) {
