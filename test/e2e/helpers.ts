@@ -2,6 +2,7 @@
  * Driving the real testbed from tests: kubectl and the chaos CLI as subprocesses, exactly as users run them.
  * The testbed must be up (`npm run testbed:up`); nothing here starts or fakes a cluster.
  */
+import type { RunResult } from '../../src/verdict/result.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -108,11 +109,7 @@ export interface ChaosRun {
   stderr: string;
   reportDir: string;
   junit: string;
-  result: {
-    verdict: string;
-    slos: { id: string; verdict: string; evidence: string }[];
-    faults: { confirmed: boolean }[];
-  } | null;
+  result: Pick<RunResult, 'verdict' | 'slos' | 'faults' | 'windows' | 'reasons'> | null;
 }
 
 export async function chaos(
@@ -175,8 +172,8 @@ export function explain(run: ChaosRun): string {
 }
 
 /**
- * A copy of a committed scenario in a temp dir, with one edit: its relative paths (schema, payload) made
- * absolute so it still validates there.
+ * A copy of a committed scenario in a temp dir, with one edit: its relative paths (schema, payload, golden rows)
+ * made absolute so it still validates there.
  */
 export async function editedScenario(
   name: string,
@@ -187,10 +184,7 @@ export async function editedScenario(
   const file = path.join(dir, `${name}.yaml`);
   const absolute = source
     .replace('$schema=./schema.json', `$schema=${path.join(repo, 'scenarios/schema.json')}`)
-    .replace(
-      'file: payloads/transactions.json',
-      `file: ${path.join(repo, 'scenarios/payloads/transactions.json')}`,
-    );
+    .replaceAll('file: payloads/', `file: ${path.join(repo, 'scenarios/payloads')}/`);
   const edited = edit(absolute);
   if (edited === absolute) throw new Error(`the edit changed nothing in scenarios/${name}.yaml`);
   await writeFile(file, edited);

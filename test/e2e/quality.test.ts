@@ -1,0 +1,115 @@
+/**
+ * Prediction quality on the real testbed: the failure only a quality check can see (a fallback to default
+ * features with every latency and error SLO green), a retrained model caught by the shift while a rebuild of the
+ * same model is not, and answers the harness cannot read reported as INCONCLUSIVE with the reason.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  applyStack,
+  editedScenario,
+  explain,
+  failedCases,
+  resetStack,
+  runScenario,
+  snapshot,
+} from './helpers.js';
+
+const sloVerdicts = (run: Awaited<ReturnType<typeof runScenario>>): Record<string, string> =>
+  Object.fromEntries((run.result?.slos ?? []).map((s) => [s.id, s.verdict]));
+
+describe('prediction quality', () => {
+  beforeAll(async () => {
+    await resetStack();
+  });
+  afterAll(async () => {
+    await resetStack();
+  });
+
+  it('feature-store-latency on fallback-defaults FAILs a prediction SLO while latency and errors PASS', async () => {
+    await applyStack('fallback-defaults');
+    const broken = await snapshot();
+    const run = await runScenario('scenarios/feature-store-latency.yaml', 0.3);
+    expect(run.exitCode, explain(run)).toBe(1);
+    const v = sloVerdicts(run);
+    expect(v, explain(run)).toMatchObject({
+      'latency-p95-all': 'PASS',
+      'latency-p95-fault': 'PASS',
+      'error-rate-all': 'PASS',
+      'error-rate-fault': 'PASS',
+    });
+    expect(failedCases(run.junit), explain(run)).toContain('prediction-agreement-fault');
+    expect(failedCases(run.junit), explain(run)).toContain('prediction-shift-score-fault');
+    expect(run.result?.windows.find((w) => w.window === 'fault')?.quality?.answers).toBeGreaterThan(0);
+    expect(await snapshot()).toEqual(broken);
+  });
+
+  it('a rollout of a rebuilt model (v1r) PASSes; of a retrained one (v2), predictionShift FAILs', async () => {
+    await resetStack();
+    const before = await snapshot();
+    const rebuild = await runScenario('scenarios/model-rollout.yaml', 0.5);
+    expect(rebuild.exitCode, explain(rebuild)).toBe(0);
+    expect(sloVerdicts(rebuild)['prediction-shift-score-fault']).toBe('PASS');
+    expect(await snapshot()).toEqual(before);
+
+    const { file } = await editedScenario('model-rollout', (y) => y.replace('version: v1r', 'version: v2'));
+    const retrained = await runScenario(file, 0.5);
+    expect(retrained.exitCode, explain(retrained)).toBe(1);
+    expect(failedCases(retrained.junit), explain(retrained)).toContain('prediction-shift-score-fault');
+    const v = sloVerdicts(retrained);
+    expect(v['error-rate-fault']).toBe('PASS');
+    expect(await snapshot()).toEqual(before);
+  });
+
+  describe('answers the harness cannot read', () => {
+    let server: Server;
+    let url: string;
+    beforeAll(async () => {
+      // A 200 whose body is not JSON, as a misconfigured gateway gives: on 127.0.0.1, like every target here.
+      server = createServer((req, res) => {
+        req.resume();
+        req.on('end', () => res.writeHead(200, { 'Content-Type': 'text/plain' }).end('scored: ok'));
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/score`;
+    });
+    afterAll(async () => {
+      await new Promise((r) => server.close(r));
+    });
+
+    const quick = (y: string): string =>
+      y
+        .replace(
+          /windows:\n {2}baseline: \d+s\n {2}fault: \d+s\n {2}recovery: \d+s/,
+          'windows:\n  baseline: 6s\n  fault: 6s\n  recovery: 3s',
+        )
+        .replace(/faults:\n(?: {2}- [^\n]*\n(?: {4}[^\n]*\n)*)/, 'faults: []\n');
+
+    it('a body that is not JSON: INCONCLUSIVE, counted as unparsable', async () => {
+      const { file } = await editedScenario('feature-store-latency', (y) =>
+        quick(y).replace('url: http://127.0.0.1:30080/score', `url: ${url}`),
+      );
+      const run = await runScenario(file, 1);
+      expect(run.exitCode, explain(run)).toBe(4);
+      expect(run.result?.windows.find((w) => w.window === 'fault')?.quality?.missing).toMatchObject({
+        unparsable_body: expect.any(Number) as number,
+      });
+      expect(run.result?.reasons.join('\n')).toMatch(
+        /had no answer to judge: \d+ without one \(unparsable body ×\d+\)/,
+      );
+    });
+
+    it('answers without the path: INCONCLUSIVE, counted as path not found', async () => {
+      const { file } = await editedScenario('feature-store-latency', (y) =>
+        quick(y).replace(
+          '  service: fraud-scorer\n',
+          '  service: fraud-scorer\n  response: { score: "outputs[*].data" }\n',
+        ),
+      );
+      const run = await runScenario(file, 1);
+      expect(run.exitCode, explain(run)).toBe(4);
+      expect(run.result?.reasons.join('\n')).toMatch(/\(path not found ×\d+\)/);
+    });
+  });
+});
