@@ -37,6 +37,12 @@ export async function planCommand(file: string, opts: PlanCliOptions, out: Outpu
     `load     ${l.executor}${l.rate ? ` ${l.rate}/s` : ''}${l.vus ? ` ${l.vus} VUs` : ''}` +
       `${stages.length ? ` stages ${stages.map((x) => `${x.duration}→${x.target}`).join(', ')}` : ''}, ${formatDuration(plan.totalMs)} in all`,
   );
+  const r = s.target.response;
+  const paths = [r.score && `score ${r.score.text}`, r.class && `class ${r.class.text}`].filter(Boolean);
+  print(
+    `answers  ${paths.join(', ')}` +
+      (l.golden ? `; golden rows from ${l.golden.file}, one request in ${l.golden.every}` : ''),
+  );
   print('timeline');
   for (const w of plan.windows) {
     print(`  ${formatDuration(w.startMs).padStart(6)} – ${formatDuration(w.endMs).padEnd(6)} ${w.name}`);
