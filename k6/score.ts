@@ -28,7 +28,7 @@
  * same way a custom script reports them: each prediction's score into the Trend `chaos_prediction_score` (tagged
  * `class` when a class path is set, `golden` with the row's index for golden rows), or with a class only, 1 into
  * the Counter `chaos_prediction_class`; a response without any answer adds 1 to `chaos_prediction_missing`
- * tagged `reason` (unparsable_body | path_not_found | not_a_number).
+ * tagged `reason` (unparsable_body | path_not_found | not_a_number | not_a_class).
  */
 import http from 'k6/http';
 import type { RefinedParams, ResponseType } from 'k6/http';
@@ -200,8 +200,8 @@ function captureAnswers(
     const raw = scores[i];
     const score = typeof raw === 'number' && isFinite(raw) ? raw : null;
     const cls = i < classes.length ? classTag(classes[i]) : null;
-    if (SCORE_PATH && score === null && cls === null) {
-      predictionMissing.add(1, { reason: 'not_a_number', window });
+    if (score === null && cls === null) {
+      predictionMissing.add(1, { reason: SCORE_PATH ? 'not_a_number' : 'not_a_class', window });
       continue;
     }
     const tags: Record<string, string> = { window };
