@@ -46,7 +46,7 @@ class Echo {
       });
     });
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}/score`;
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/score`;
   }
 
   async stop(): Promise<void> {
