@@ -35,9 +35,14 @@ export interface TrainingRecipe {
   readonly l2: number;
 }
 
-/** v2 is the "retrained" model: another draw of the data and longer training, so its weights differ. */
+/**
+ * v1r is v1 rebuilt from the same data and seed: byte-identical weights under another version string, the
+ * rollout a prediction-shift check must not flag. v2 is the "retrained" model: another draw of the data
+ * and longer training, so its weights differ and its answers shift.
+ */
 export const RECIPES: readonly TrainingRecipe[] = [
   { version: 'v1', seed: 1, epochs: 150, samples: 20_000, learningRate: 0.5, l2: 1e-4 },
+  { version: 'v1r', seed: 1, epochs: 150, samples: 20_000, learningRate: 0.5, l2: 1e-4 },
   { version: 'v2', seed: 2, epochs: 600, samples: 20_000, learningRate: 0.5, l2: 1e-4 },
 ];
 

@@ -12,6 +12,8 @@ const EnvSchema = z.object({
   BREAKER_RESET_MS: envInt(1).default(5_000),
   BREAKER_ERROR_PERCENT: envInt(1, 100).default(50),
   BREAKER_VOLUME_THRESHOLD: envInt(1).default(10),
+  FEATURE_CACHE_SIZE: envInt(0).default(10_000),
+  FEATURE_CACHE_TTL_MS: envInt(1).default(10 * 60_000),
   MAX_BATCH: envInt(1).default(256),
   BATCH_GUARD: envBoolean.default(true),
   MAX_BODY_BYTES: envInt(1).default(2 * 1024 * 1024),
@@ -34,6 +36,13 @@ export interface ScorerConfig {
   readonly breakerResetMs: number;
   readonly breakerErrorPercent: number;
   readonly breakerVolumeThreshold: number;
+  /**
+   * Entities whose last successful lookup is kept for failed ones. 0 is the deliberately broken mode: a
+   * failed lookup scores on request-only features, so answers change while latency and errors stay green.
+   */
+  readonly featureCacheSize: number;
+  /** Longer than any fault window the scenarios inject (≤ 2 min), so an outage that short never changes an answer. */
+  readonly featureCacheTtlMs: number;
   readonly maxBatch: number;
   /** false is the deliberately broken mode: no 413, any batch and any body size is accepted. */
   readonly batchGuard: boolean;
@@ -60,6 +69,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ScorerConfig {
     breakerResetMs: e.BREAKER_RESET_MS,
     breakerErrorPercent: e.BREAKER_ERROR_PERCENT,
     breakerVolumeThreshold: e.BREAKER_VOLUME_THRESHOLD,
+    featureCacheSize: e.FEATURE_CACHE_SIZE,
+    featureCacheTtlMs: e.FEATURE_CACHE_TTL_MS,
     maxBatch: e.MAX_BATCH,
     batchGuard: e.BATCH_GUARD,
     maxBodyBytes: e.MAX_BODY_BYTES,

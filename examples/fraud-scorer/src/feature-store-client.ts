@@ -2,6 +2,7 @@ import CircuitBreaker from 'opossum';
 import { z } from 'zod';
 import type { Logger } from '../../shared/src/logger.js';
 import { UNGUARDED_FEATURE_STORE_TIMEOUT_MS } from './config.js';
+import { LastKnownFeatures } from './last-known-features.js';
 import {
   BREAKER_STATE_VALUE,
   type BreakerState,
@@ -17,9 +18,19 @@ export type EntityFeatures = z.infer<typeof EntityFeaturesSchema>;
 
 const WARMUP_TIMEOUT_MS = 1_000;
 
+type StoreFeatures = EntityFeatures['features'];
+
 export type Enrichment =
-  | { readonly source: 'feature_store'; readonly features: EntityFeatures['features'] }
-  | { readonly source: 'fallback'; readonly reason: FallbackReason }
+  | { readonly source: 'feature_store'; readonly features: StoreFeatures }
+  /** The lookup failed; the entity's features from its last successful lookup, `ageMs` old, stand in. */
+  | {
+      readonly source: 'last_known';
+      readonly reason: FallbackReason;
+      readonly ageMs: number;
+      readonly features: StoreFeatures;
+    }
+  /** The lookup failed and nothing recent was cached: the request is scored on its own features. */
+  | { readonly source: 'request_only'; readonly reason: FallbackReason }
   | { readonly source: 'disabled' };
 
 /** Only thrown when the breaker is disabled: without a fallback, a failed lookup fails the request. */
@@ -40,16 +51,27 @@ export interface FeatureStoreClientOptions {
   readonly breakerResetMs: number;
   readonly breakerErrorPercent: number;
   readonly breakerVolumeThreshold: number;
+  /** Entities whose last lookup is remembered for failed lookups; 0 is the broken mode (request-only). */
+  readonly cacheSize: number;
+  readonly cacheTtlMs: number;
+  /** Tests pass a fake clock for the cache's TTL. */
+  readonly clock?: { now(): number };
 }
 
 export class FeatureStoreClient {
   private readonly breaker: CircuitBreaker<[string], EntityFeatures> | undefined;
+  private readonly lastKnown: LastKnownFeatures<StoreFeatures>;
 
   constructor(
     private readonly options: FeatureStoreClientOptions,
     private readonly metrics: ScorerMetrics,
     private readonly logger: Logger,
   ) {
+    this.lastKnown = new LastKnownFeatures({
+      maxEntries: options.cacheSize,
+      ttlMs: options.cacheTtlMs,
+      clock: options.clock,
+    });
     this.setState('closed');
     if (!options.breakerEnabled) return;
 
@@ -67,7 +89,7 @@ export class FeatureStoreClient {
       this.setState('open');
       this.logger.warn(
         { event: 'breaker_open', retryAfterMs: options.breakerResetMs },
-        'feature store failing: circuit opened, scoring on request-only features',
+        'feature store failing: circuit opened, scoring on last known features, request-only where none',
       );
     });
     this.breaker.on('halfOpen', () => {
@@ -87,8 +109,9 @@ export class FeatureStoreClient {
         features: (await this.fetchFeatures(entityId, UNGUARDED_FEATURE_STORE_TIMEOUT_MS)).features,
       };
     }
+    let features: StoreFeatures;
     try {
-      return { source: 'feature_store', features: (await this.breaker.fire(entityId)).features };
+      features = (await this.breaker.fire(entityId)).features;
     } catch (err) {
       const reason: FallbackReason = isBreakerRejection(err)
         ? 'breaker_open'
@@ -96,10 +119,26 @@ export class FeatureStoreClient {
           ? 'timeout'
           : 'error';
       if (reason === 'breaker_open') this.metrics.featureStoreRequests.inc({ outcome: 'rejected' });
-      this.metrics.fallbacks.inc({ reason });
-      this.logger.debug({ event: 'enrichment_fallback', reason, entityId }, 'using request-only features');
-      return { source: 'fallback', reason };
+      return this.fallBack(entityId, reason);
     }
+    this.lastKnown.remember(entityId, features);
+    return { source: 'feature_store', features };
+  }
+
+  /**
+   * A failed lookup must not change the answer while the store's last word is recent: the cached features
+   * give the same score the store would most likely have given. Only without them does the request's own
+   * merchant_risk count, which is what changes answers during an outage.
+   */
+  private fallBack(entityId: string, reason: FallbackReason): Enrichment {
+    const recalled = this.lastKnown.recall(entityId);
+    const enrichment: Enrichment = recalled
+      ? { source: 'last_known', reason, ageMs: recalled.ageMs, features: recalled.features }
+      : { source: 'request_only', reason };
+    const { source } = enrichment;
+    this.metrics.fallbacks.inc({ reason, source });
+    this.logger.debug({ event: 'enrichment_fallback', reason, source, entityId }, `using ${source} features`);
+    return enrichment;
   }
 
   /** Opens a connection and loads fetch's internals; the outcome is deliberately ignored. */

@@ -8,6 +8,8 @@ export const BREAKER_STATE_VALUE: Readonly<Record<BreakerState, number>> = {
 };
 
 export type FallbackReason = 'breaker_open' | 'timeout' | 'error';
+/** What a request was scored on when its lookup failed: the entity's cached features, or only its own. */
+export type FallbackSource = 'last_known' | 'request_only';
 
 export interface ScorerMetrics {
   readonly registry: Registry;
@@ -15,7 +17,7 @@ export interface ScorerMetrics {
   readonly inferenceDuration: Histogram;
   readonly batchSize: Histogram;
   readonly breakerState: Gauge;
-  readonly fallbacks: Counter<'reason'>;
+  readonly fallbacks: Counter<'reason' | 'source'>;
   readonly featureStoreRequests: Counter<'outcome'>;
   readonly featureStoreDuration: Histogram;
   readonly modelInfo: Gauge<'version' | 'sha256'>;
@@ -53,8 +55,10 @@ export function createScorerMetrics(): ScorerMetrics {
     }),
     fallbacks: new Counter({
       name: 'feature_store_fallbacks_total',
-      help: 'Requests scored on request-only features because enrichment was unavailable',
-      labelNames: ['reason'],
+      help:
+        'Requests whose feature-store lookup failed, by reason, and what they were scored on instead ' +
+        '(source: last_known cached features, or request_only)',
+      labelNames: ['reason', 'source'],
       registers,
     }),
     featureStoreRequests: new Counter({

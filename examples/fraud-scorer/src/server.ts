@@ -51,6 +51,8 @@ export async function startServer(config: ScorerConfig, options: StartOptions = 
           breakerResetMs: config.breakerResetMs,
           breakerErrorPercent: config.breakerErrorPercent,
           breakerVolumeThreshold: config.breakerVolumeThreshold,
+          cacheSize: config.featureCacheSize,
+          cacheTtlMs: config.featureCacheTtlMs,
         },
         metrics,
         logger,
@@ -192,6 +194,8 @@ export async function startServer(config: ScorerConfig, options: StartOptions = 
       warmupPredictions: config.warmupPredictions,
       featureStore: config.featureStoreUrl ?? null,
       breakerEnabled: config.breakerEnabled,
+      featureCacheSize: config.featureCacheSize,
+      featureCacheTtlMs: config.featureCacheTtlMs,
       batchGuard: config.batchGuard,
     },
     'fraud-scorer ready',
@@ -217,9 +221,12 @@ function rowCount(json: unknown): number {
   return Array.isArray(features) ? features.length : 0;
 }
 
-/** The store knows a merchant's current risk better than the client's cached copy: its value wins. */
+/**
+ * The store knows a merchant's current risk better than the client's cached copy: its value wins, and so
+ * does its last known value while it cannot be reached.
+ */
 function enrich(row: readonly number[], enrichment: Enrichment): readonly number[] {
-  if (enrichment.source !== 'feature_store') return row;
+  if (enrichment.source !== 'feature_store' && enrichment.source !== 'last_known') return row;
   const copy = row.slice();
   copy[MERCHANT_RISK_INDEX] = enrichment.features.merchant_risk;
   return copy;

@@ -4,11 +4,14 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
+import { RECIPES } from '../../../scripts/train-model.js';
 import { featuresFor } from '../../feature-store/src/entity-features.js';
 import { type ScorerConfig, configFromEnv } from '../src/config.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const MODELS_DIR = fileURLToPath(new URL('../../../models/fraud', import.meta.url));
+/** Every version scripts/train-model.ts writes, as the scorer lists them (sorted). */
+export const TRAINED_VERSIONS: readonly string[] = RECIPES.map((r) => r.version).sort();
 export const SCORER_MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
 export const silentLogger = pino({ level: 'silent' });

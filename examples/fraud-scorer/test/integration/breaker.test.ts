@@ -59,6 +59,10 @@ describe('feature-store circuit breaker', () => {
     // Every request still succeeds: a slow dependency costs enrichment, not availability.
     expect(degraded.map((r) => r.status)).toEqual(Array(8).fill(200));
     const reasons = degraded.map((r) => (r.json.enrichment as { reason?: string }).reason);
+    // card-9 was looked up before the store slowed down: every fallback uses what the store said then.
+    expect(new Set(degraded.map((r) => (r.json.enrichment as { source: string }).source))).toEqual(
+      new Set(['last_known']),
+    );
     expect(reasons.slice(0, 3)).toEqual(['timeout', 'timeout', 'timeout']);
     expect(reasons.at(-1)).toBe('breaker_open');
     const firstRejected = reasons.indexOf('breaker_open');
@@ -70,10 +74,12 @@ describe('feature-store circuit breaker', () => {
 
     let text = await scrape(scorer!.url);
     expect(metricValue(text, 'feature_store_breaker_state')).toBe(2);
-    expect(metricValue(text, 'feature_store_fallbacks_total', '{reason="timeout"}')).toBe(firstRejected);
-    expect(metricValue(text, 'feature_store_fallbacks_total', '{reason="breaker_open"}')).toBe(
-      8 - firstRejected,
+    expect(metricValue(text, 'feature_store_fallbacks_total', '{reason="timeout",source="last_known"}')).toBe(
+      firstRejected,
     );
+    expect(
+      metricValue(text, 'feature_store_fallbacks_total', '{reason="breaker_open",source="last_known"}'),
+    ).toBe(8 - firstRejected);
 
     store.delayMs = 0;
     await sleep(RESET_MS + 200);
@@ -92,12 +98,17 @@ describe('feature-store circuit breaker', () => {
     for (let i = 0; i < 6; i++) await timedScore();
     expect(metricValue(await scrape(scorer!.url), 'feature_store_breaker_state')).toBe(2);
     expect(
-      metricValue(await scrape(scorer!.url), 'feature_store_fallbacks_total', '{reason="error"}'),
+      metricValue(
+        await scrape(scorer!.url),
+        'feature_store_fallbacks_total',
+        '{reason="error",source="request_only"}',
+      ),
     ).toBeGreaterThan(0);
 
     await sleep(RESET_MS + 200);
     const probe = await timedScore();
-    expect(probe.json.enrichment).toEqual({ entityId: 'card-9', source: 'fallback', reason: 'error' });
+    // The store never answered for card-9, so there is nothing last known to fall back on.
+    expect(probe.json.enrichment).toEqual({ entityId: 'card-9', source: 'request_only', reason: 'error' });
     expect(metricValue(await scrape(scorer!.url), 'feature_store_breaker_state')).toBe(2);
   });
 });

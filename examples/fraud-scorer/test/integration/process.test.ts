@@ -11,6 +11,7 @@ import {
   LOW_RISK_ROW,
   MODELS_DIR,
   type SpawnedScorer,
+  TRAINED_VERSIONS,
   batch,
   metricValue,
   postScore,
@@ -54,7 +55,7 @@ describe('start-up failures: one error line, exit code 1', () => {
       reason: 'artifact_missing',
       path: join(MODELS_DIR, 'v9'),
       modelVersion: 'v9',
-      availableVersions: ['v1', 'v2'],
+      availableVersions: TRAINED_VERSIONS,
     });
     expect(scorer.logs[0]!.msg).toContain('v9');
     expect(scorer.stderr()).toBe('');

@@ -11,6 +11,8 @@ describe('configFromEnv', () => {
       featureStoreUrl: undefined,
       featureStoreTimeoutMs: 100,
       breakerEnabled: true,
+      featureCacheSize: 10_000,
+      featureCacheTtlMs: 600_000,
       maxBatch: 256,
       batchGuard: true,
       maxBodyBytes: 2 * 1024 * 1024,
@@ -24,7 +26,11 @@ describe('configFromEnv', () => {
       MODEL_VERSION: 'v2',
       FEATURE_STORE_URL: 'http://feature-store/',
       MAX_BATCH: '',
+      FEATURE_CACHE_SIZE: '0',
+      FEATURE_CACHE_TTL_MS: '120000',
     });
+    expect(config.featureCacheSize).toBe(0);
+    expect(config.featureCacheTtlMs).toBe(120_000);
     expect(config.breakerEnabled).toBe(false);
     expect(config.batchGuard).toBe(false);
     expect(config.modelVersion).toBe('v2');
@@ -35,6 +41,8 @@ describe('configFromEnv', () => {
   it('rejects values it cannot interpret instead of guessing', () => {
     expect(() => configFromEnv({ BREAKER_ENABLED: 'maybe' })).toThrow(ConfigError);
     expect(() => configFromEnv({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => configFromEnv({ FEATURE_CACHE_SIZE: '-1' })).toThrow(/FEATURE_CACHE_SIZE/);
+    expect(() => configFromEnv({ FEATURE_CACHE_TTL_MS: '0' })).toThrow(/FEATURE_CACHE_TTL_MS/);
     expect(() => configFromEnv({ FEATURE_STORE_URL: 'feature-store:80' })).toThrow(/FEATURE_STORE_URL/);
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FEATURE_NAMES } from '../../src/features.js';
 import { ModelLoadError, loadModel, sha256Hex } from '../../src/model.js';
-import { HIGH_RISK_ROW, LOW_RISK_ROW, MODELS_DIR } from '../helpers.js';
+import { HIGH_RISK_ROW, LOW_RISK_ROW, MODELS_DIR, TRAINED_VERSIONS } from '../helpers.js';
 
 const tempDirs: string[] = [];
 afterEach(() => {
@@ -30,8 +30,9 @@ function loadError(dir: string, version: string): ModelLoadError {
 }
 
 describe('loadModel', () => {
-  it('loads v1 and v2 with the sha256 their metadata records', () => {
-    for (const version of ['v1', 'v2']) {
+  it('loads every trained version with the sha256 its metadata records', () => {
+    expect(TRAINED_VERSIONS).toEqual(['v1', 'v1r', 'v2']);
+    for (const version of TRAINED_VERSIONS) {
       const { model, metadata, modelPath } = loadModel(MODELS_DIR, version);
       expect(model.version).toBe(version);
       expect(model.sha256).toBe(sha256Hex(readFileSync(modelPath)));
@@ -46,7 +47,7 @@ describe('loadModel', () => {
     expect(err.reason).toBe('artifact_missing');
     expect(err.modelVersion).toBe('v9');
     expect(err.path).toBe(join(MODELS_DIR, 'v9'));
-    expect(err.details.availableVersions).toEqual(['v1', 'v2']);
+    expect(err.details.availableVersions).toEqual(TRAINED_VERSIONS);
   });
 
   it('reports a missing model.json next to a present metadata.json', () => {
@@ -69,6 +70,17 @@ describe('loadModel', () => {
     expect(err.path).toBe(path);
     expect(err.details.actualSha256).toBe(sha256Hex(tampered));
     expect(err.details.expectedSha256).toBe(sha256Hex(original));
+  });
+
+  it('serves v1r, v1 rebuilt from the same data and seed, with identical answers under another identity', () => {
+    const v1 = loadModel(MODELS_DIR, 'v1').model;
+    const v1r = loadModel(MODELS_DIR, 'v1r').model;
+    const v2 = loadModel(MODELS_DIR, 'v2').model;
+    expect(v1r.sha256).not.toBe(v1.sha256);
+    for (const row of [LOW_RISK_ROW, HIGH_RISK_ROW]) {
+      expect(v1r.predict(row)).toEqual(v1.predict(row));
+      expect(v2.predict(row).fraudProbability).not.toBe(v1.predict(row).fraudProbability);
+    }
   });
 
   it('refuses an artifact filed under the wrong version directory', () => {

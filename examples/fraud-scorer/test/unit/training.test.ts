@@ -23,6 +23,17 @@ describe('scripts/train-model.ts', () => {
     });
   }
 
+  it('rebuilds v1 as v1r byte for byte but for the version, while v2 learns other weights', () => {
+    const read = (version: string): string => readFileSync(join(MODELS_DIR, version, 'model.json'), 'utf8');
+    const v1 = JSON.parse(read('v1')) as { version: string; weights: number[] };
+    const v1r = JSON.parse(read('v1r')) as { version: string; weights: number[] };
+    const v2 = JSON.parse(read('v2')) as { weights: number[] };
+    expect(v1r.version).toBe('v1r');
+    expect(read('v1r')).toBe(read('v1').replace('"version": "v1"', '"version": "v1r"'));
+    expect(v1r.weights).toEqual(v1.weights);
+    expect(v2.weights).not.toEqual(v1.weights);
+  });
+
   it('learns the planted relation: right signs, useful ranking', () => {
     const trained = train(RECIPES[0]!);
     expect(trained.artifact.weights.map(Math.sign)).toEqual(TRUE_WEIGHTS.map(Math.sign));
