@@ -5,7 +5,6 @@
  * the report reads the same whenever it is rendered.
  */
 import {
-  formatAccuracy,
   formatCount,
   formatDuration,
   formatMissing,
@@ -402,12 +401,19 @@ function answersImpact(pm: Postmortem): Block[] {
   if (answers.length === 0) return [];
   const missing = (q: { missing: Record<string, number> } | null): string =>
     q === null ? 'not recorded' : formatMissing(q.missing);
+  // Words, not the reports' "n/a": the postmortem says why a value is missing.
+  const share = (q: { accuracy: number | null; goldenAnswers: number }): string =>
+    q.accuracy !== null
+      ? formatPercent(q.accuracy)
+      : q.goldenAnswers === 0
+        ? 'not measured: no golden answers'
+        : 'not measured: the golden rows have no labels';
   const accuracy = (a: (typeof answers)[number]): Inline[] => {
     if (a.answers === null) return ['not recorded'];
-    const judged = formatAccuracy(a.answers);
+    const judged = share(a.answers);
     return a.baseline === null || a.window === 'baseline'
       ? [judged]
-      : [judged, { kind: 'break' }, span(`baseline ${formatAccuracy(a.baseline)}`, 'muted')];
+      : [judged, { kind: 'break' }, span(`baseline ${share(a.baseline)}`, 'muted')];
   };
   return [
     { kind: 'subheading', text: 'Answers' },
