@@ -118,8 +118,17 @@ export function formatMissing(missing: Record<string, number>): string {
 export function formatClassShares(classes: Record<string, number>): string {
   const entries = classShares(classes);
   if (entries.length === 0) return 'none';
-  return entries.map(([label, share]) => `${label} ${formatPercent(share)}`).join(', ');
+  // Up to 200 labels are kept (src/load/counts.ts); a line of all of them would read as noise.
+  const shown = entries.slice(0, MAX_CLASSES_SHOWN);
+  const rest = entries.slice(MAX_CLASSES_SHOWN);
+  const text = shown.map(([label, share]) => `${label} ${formatPercent(share)}`).join(', ');
+  if (rest.length === 0) return text;
+  const restShare = rest.reduce((n, [, share]) => n + share, 0);
+  return `${text}, ${rest.length} more ${formatPercent(restShare)}`;
 }
+
+/** Classes named in a line of text or a chart; the smaller ones are summed. */
+export const MAX_CLASSES_SHOWN = 6;
 
 export function classShares(classes: Record<string, number>): Array<[string, number]> {
   const entries = Object.entries(classes).filter(([, n]) => n > 0);

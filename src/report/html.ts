@@ -23,6 +23,7 @@ import {
   formatOffset,
   formatPercent,
   formatStatusCounts,
+  MAX_CLASSES_SHOWN,
   orderedArtifacts,
   orderedWindows,
   parseThreshold,
@@ -59,17 +60,9 @@ const WINDOW_BAR: Record<Exclude<WindowName, 'all'>, string> = {
   recovery: '#16a34a',
 };
 
-/** Class colours in order of first appearance; a class beyond the palette repeats it. */
-const CLASS_PALETTE = [
-  '#2563eb',
-  '#d97706',
-  '#7c3aed',
-  '#0891b2',
-  '#db2777',
-  '#65a30d',
-  '#475569',
-  '#ea580c',
-];
+/** Class colours, largest class first; beyond MAX_CLASSES_SHOWN the rest are one grey segment. */
+const CLASS_PALETTE = ['#2563eb', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d'];
+const OTHER_CLASS = '#94a3b8';
 
 /** Above this many samples hover columns are thinned: thousands of <title>s only slow the page down. */
 const MAX_HOVER_COLUMNS = 600;
@@ -450,7 +443,8 @@ function answersSection(result: RunResult): string {
       yLabel: 'share of scored answers',
       series: same.map((w) => {
         const scores = w.quality.scores ?? { counts: [], outOfRange: 0 };
-        const total = scores.counts.reduce((a, b) => a + b, 0) + scores.outOfRange;
+        // A score outside the range is already counted in the first or last bin.
+        const total = scores.counts.reduce((a, b) => a + b, 0);
         return {
           name: w.window,
           color: WINDOW_BAR[w.window],
@@ -462,19 +456,28 @@ function answersSection(result: RunResult): string {
     const caption =
       'share of each window’s scored answers per score bin' +
       (outside.length > 0
-        ? `; outside the range: ${outside.map((w) => `${w.window} ${formatCount(w.quality.scores?.outOfRange ?? 0)}`).join(', ')}`
+        ? `; outside the range, drawn in the edge bins: ${outside.map((w) => `${w.window} ${formatCount(w.quality.scores?.outOfRange ?? 0)}`).join(', ')}`
         : '');
     parts.push(figure('Scores', caption, svg));
   }
 
   const classed = phases.filter((w) => Object.values(w.quality.classes).some((n) => n > 0));
   if (classed.length > 0) {
-    const colors: Record<string, string> = {};
+    // The classes largest over all windows get a colour each; the rest share one segment.
+    const overall = new Map<string, number>();
     for (const w of classed) {
-      for (const [label] of classShares(w.quality.classes)) {
-        colors[label] ??= CLASS_PALETTE[Object.keys(colors).length % CLASS_PALETTE.length] ?? '#94a3b8';
+      for (const [label, share] of classShares(w.quality.classes)) {
+        overall.set(label, (overall.get(label) ?? 0) + share);
       }
     }
+    const named = [...overall]
+      .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+      .slice(0, MAX_CLASSES_SHOWN)
+      .map(([label]) => label);
+    const colors: Record<string, string> = {};
+    named.forEach((label, i) => (colors[label] = CLASS_PALETTE[i % CLASS_PALETTE.length] ?? OTHER_CLASS));
+    const others = overall.size > named.length ? `${overall.size - named.length} other classes` : null;
+    if (others !== null) colors[others] = OTHER_CLASS;
     const order = Object.keys(colors);
     const svg = renderShareBars({
       id: 'chart-classes',
@@ -482,7 +485,11 @@ function answersSection(result: RunResult): string {
       colors,
       rows: classed.map((w) => {
         const shares = new Map(classShares(w.quality.classes));
-        return { label: w.window, shares: order.map((c): [string, number] => [c, shares.get(c) ?? 0]) };
+        const rest = [...shares].reduce((n, [c, share]) => (named.includes(c) ? n : n + share), 0);
+        return {
+          label: w.window,
+          shares: order.map((c): [string, number] => [c, c === others ? rest : (shares.get(c) ?? 0)]),
+        };
       }),
     });
     parts.push(figure('Classes', 'share of each window’s answers per class', svg));

@@ -122,12 +122,12 @@ describe('report.html with answers', () => {
     );
     expect(texts).toContain('score (0 to 1, 20 equal bins)');
     expect(texts).toEqual(expect.arrayContaining(['0', '0.5', '1']));
-    // Shares, not counts: the fault window's 1,000 answers (4 outside the range) and the baseline's 2,000.
+    // Shares, not counts: the fault window's 1,000 scores (4 outside the range, in the edge bins) and the baseline's 2,000.
     const fault = groups[1];
     const firstBar = findAll(fault ?? svg, 'title')[0]?.text;
     const faultCounts = result.windows.find((w) => w.window === 'fault')?.quality?.scores?.counts ?? [];
     expect(firstBar).toBe(
-      `fault: 0 to 0.05: ${Number((((faultCounts[0] ?? 0) / 1004) * 100).toFixed(2))}% (${faultCounts[0]} answers)`,
+      `fault: 0 to 0.05: ${Number((((faultCounts[0] ?? 0) / 1000) * 100).toFixed(2))}% (${faultCounts[0]} answers)`,
     );
   });
 
@@ -151,7 +151,7 @@ describe('report.html with answers', () => {
   });
 
   it('says which windows had scores outside the range', () => {
-    expect(html).toContain('outside the range: fault 4');
+    expect(html).toContain('outside the range, drawn in the edge bins: fault 4');
   });
 
   it('draws class shares per window, each class in one colour throughout', () => {
@@ -223,5 +223,37 @@ describe('the testbed result with answers (chaos.result/v2)', () => {
     const html = renderHtmlReport(r);
     parseXml(svgById(html, 'chart-scores') ?? '');
     parseXml(svgById(html, 'chart-classes') ?? '');
+  });
+});
+
+describe('many classes', () => {
+  const r = makeQualityRunResult();
+  // 10 classes: c0 the largest, then c1..c9 with 1 answer each; the last four are summed.
+  for (const w of r.windows) {
+    if (w.quality)
+      w.quality.classes = Object.fromEntries(
+        Array.from({ length: 10 }, (_, i) => [`c${i}`, i === 0 ? 91 : 1]),
+      );
+  }
+
+  it('names the six largest and sums the rest in text', () => {
+    expect(renderMarkdownSummary(r)).toContain(
+      '| fault | 1,000 | 15 (path\\_not\\_found 3, unparsable\\_body 12) | c0 91%, c1 1%, c2 1%, c3 1%, c4 1%, c5 1%, 4 more 4% |',
+    );
+  });
+
+  it('draws the six largest in colour and the rest as one grey segment', () => {
+    const svg = parseXml(svgById(renderHtmlReport(r), 'chart-classes') ?? '');
+    const row = findAll(svg, 'g').find((g) => g.attrs.class === 'share-row');
+    expect(findAll(row ?? svg, 'title').map((t) => t.text)).toEqual([
+      'baseline: c0 91%',
+      'baseline: c1 1%',
+      'baseline: c2 1%',
+      'baseline: c3 1%',
+      'baseline: c4 1%',
+      'baseline: c5 1%',
+      'baseline: 4 other classes 4%',
+    ]);
+    expect(findAll(row ?? svg, 'rect').at(-1)?.attrs.fill).toBe('#94a3b8');
   });
 });
