@@ -1,5 +1,16 @@
 import type { RunResult, RunVerdict } from '../verdict/result.js';
-import { formatDuration, formatMeasured, formatNumber, formatPercent, verdictCounts } from './format.js';
+import {
+  formatAccuracy,
+  formatClassShares,
+  formatCount,
+  formatDuration,
+  formatMeasured,
+  formatMissing,
+  formatNumber,
+  formatPercent,
+  qualityWindows,
+  verdictCounts,
+} from './format.js';
 
 export interface ConsoleSummaryOptions {
   /** Wrap verdict words in ANSI colours; the caller decides from isTTY/NO_COLOR. */
@@ -50,6 +61,20 @@ export function renderConsoleSummary(result: RunResult, opts: ConsoleSummaryOpti
   }
   if (result.slos.length === 0)
     lines.push(result.verdict === 'DRY-RUN' ? '  (a dry run judges no SLO)' : '  (no SLOs were evaluated)');
+
+  // The answers behind the quality SLOs, so a reader sees what was judged without opening result.json.
+  const answered = qualityWindows(result.windows);
+  if (answered.length > 0) {
+    lines.push('answers:');
+    const nameWidth = Math.max(...answered.map((w) => w.window.length));
+    for (const w of answered) {
+      const q = w.quality;
+      lines.push(
+        `  ${w.window.padEnd(nameWidth)}  ${formatCount(q.answers)} answers, ${clean(formatMissing(q.missing))} without; ` +
+          `classes ${clean(formatClassShares(q.classes))}; ${formatCount(q.goldenAnswers)} golden, accuracy ${formatAccuracy(q)}`,
+      );
+    }
+  }
 
   const thresholds = result.thresholds ?? [];
   if (thresholds.length > 0) {

@@ -1,4 +1,11 @@
-import type { FaultRecord, RunResult, SloResult, Verdict, WindowStats } from '../verdict/result.js';
+import type {
+  FaultRecord,
+  QualityStats,
+  RunResult,
+  SloResult,
+  Verdict,
+  WindowStats,
+} from '../verdict/result.js';
 
 /** Shared number/time formatting so the four documents never disagree about what a value looks like. */
 
@@ -83,6 +90,58 @@ export function formatStatusCounts(counts: Record<string, number>): string {
 export function orderedWindows(windows: readonly WindowStats[]): WindowStats[] {
   const rank = { baseline: 0, fault: 1, recovery: 2, all: 3 } as const;
   return [...windows].sort((a, b) => rank[a.window] - rank[b.window] || a.startOffsetS - b.startOffsetS);
+}
+
+/** Windows that captured answers, in run order; empty for results without answers (and every v1 result). */
+export function qualityWindows(
+  windows: readonly WindowStats[],
+): Array<WindowStats & { quality: QualityStats }> {
+  return orderedWindows(windows).filter(
+    (w): w is WindowStats & { quality: QualityStats } => w.quality !== undefined,
+  );
+}
+
+/** Successful responses without an answer: the total, then by reason, e.g. "3 (path_not_found 2, unparsable_body 1)". */
+export function formatMissing(missing: Record<string, number>): string {
+  const entries = Object.entries(missing)
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => a.localeCompare(b));
+  const total = entries.reduce((n, [, c]) => n + c, 0);
+  if (total === 0) return '0';
+  return `${formatCount(total)} (${entries.map(([reason, n]) => `${reason} ${formatCount(n)}`).join(', ')})`;
+}
+
+/**
+ * Each class's share of the window's classified answers, largest first, e.g. "legit 99%, fraud 1%"; shares, not
+ * counts, so windows of different lengths read alike.
+ */
+export function formatClassShares(classes: Record<string, number>): string {
+  const entries = classShares(classes);
+  if (entries.length === 0) return 'none';
+  // Up to 200 labels are kept (src/load/counts.ts); a line of all of them would read as noise.
+  const shown = entries.slice(0, MAX_CLASSES_SHOWN);
+  const rest = entries.slice(MAX_CLASSES_SHOWN);
+  const text = shown.map(([label, share]) => `${label} ${formatPercent(share)}`).join(', ');
+  if (rest.length === 0) return text;
+  const restShare = rest.reduce((n, [, share]) => n + share, 0);
+  return `${text}, ${rest.length} more ${formatPercent(restShare)}`;
+}
+
+/** Classes named in a line of text or a chart; the smaller ones are summed. */
+export const MAX_CLASSES_SHOWN = 6;
+
+export function classShares(classes: Record<string, number>): Array<[string, number]> {
+  const entries = Object.entries(classes).filter(([, n]) => n > 0);
+  const total = entries.reduce((n, [, c]) => n + c, 0);
+  return entries
+    .sort(([a, na], [b, nb]) => nb - na || a.localeCompare(b))
+    .map(([label, n]): [string, number] => [label, n / total]);
+}
+
+/** Golden accuracy, or why there is none. */
+export function formatAccuracy(quality: Pick<QualityStats, 'accuracy' | 'goldenAnswers'>): string {
+  if (quality.accuracy !== null) return formatPercent(quality.accuracy);
+  return quality.goldenAnswers === 0 ? 'n/a (no golden answers)' : 'n/a (no labels)';
 }
 
 export function windowFor(result: RunResult, window: SloResult['window']): WindowStats | undefined {

@@ -10,24 +10,30 @@ import { escapeHtml, relativeHref } from './escape.js';
 import {
   NOT_TRIAGE,
   REPORT_FILES,
+  classShares,
   faultStatus,
+  formatAccuracy,
+  formatClassShares,
   formatCount,
   formatDuration,
   formatMeasured,
+  formatMissing,
   formatMs,
   formatNumber,
   formatOffset,
   formatPercent,
   formatStatusCounts,
+  MAX_CLASSES_SHOWN,
   orderedArtifacts,
   orderedWindows,
   parseThreshold,
+  qualityWindows,
   triageRank,
   verdictCounts,
   windowFor,
 } from './format.js';
 import type { ChartBand, ChartThreshold } from './svg.js';
-import { renderChart } from './svg.js';
+import { renderChart, renderHistogram, renderShareBars } from './svg.js';
 import { eventOffset, faultMarkers, loadStartEpochMs, offsetOf } from './timing.js';
 
 const h = escapeHtml;
@@ -46,6 +52,17 @@ const SERIES = {
   errors: '#dc2626',
   pods: '#059669',
 } as const;
+
+/** Bars per window in the answers charts; the windows' band colours, darkened to read as bars. */
+const WINDOW_BAR: Record<Exclude<WindowName, 'all'>, string> = {
+  baseline: '#64748b',
+  fault: '#dc2626',
+  recovery: '#16a34a',
+};
+
+/** Class colours, largest class first; beyond MAX_CLASSES_SHOWN the rest are one grey segment. */
+const CLASS_PALETTE = ['#2563eb', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d'];
+const OTHER_CLASS = '#94a3b8';
 
 /** Above this many samples hover columns are thinned: thousands of <title>s only slow the page down. */
 const MAX_HOVER_COLUMNS = 600;
@@ -75,6 +92,8 @@ export function renderHtmlReport(result: RunResult): string {
     kpiSection(result),
     sloSection(result),
     chartsSection(result),
+    // Absent, not an empty line, without answers: a v1 result renders byte for byte as it did.
+    ...optional(answersSection(result)),
     faultsSection(result),
     windowsSection(result),
     eventsSection(result),
@@ -85,6 +104,10 @@ export function renderHtmlReport(result: RunResult): string {
     '</html>',
     '',
   ].join('\n');
+}
+
+function optional(html: string): string[] {
+  return html === '' ? [] : [html];
 }
 
 function verdictBadge(verdict: RunVerdict, big = false): string {
@@ -380,6 +403,115 @@ function sloThresholds(result: RunResult): {
       add(out.pods, slo, parsed.value, 'left');
   }
   return out;
+}
+
+/**
+ * The model's answers per window: the score distributions side by side (as shares, so a 40 s baseline and a 15 s
+ * recovery compare), how the answers split into classes, and the counts behind the quality SLOs. Nothing at all
+ * for a result without answers, so older reports render as they did.
+ */
+function answersSection(result: RunResult): string {
+  const answered = qualityWindows(result.windows);
+  if (answered.length === 0) return '';
+  // "all" is the sum of the others; drawn beside them it would only repeat them.
+  const phases = answered.filter(
+    (w): w is typeof w & { window: Exclude<WindowName, 'all'> } => w.window !== 'all',
+  );
+  const parts: string[] = [
+    '<p class="hint">What the model answered in each window, from the responses (target.response). ' +
+      'The quality SLOs above judge these answers; this shows them.</p>',
+  ];
+  const figure = (heading: string, caption: string, svg: string): string =>
+    `<figure><figcaption><strong>${h(heading)}</strong> <span>${h(caption)}</span></figcaption>${svg}</figure>`;
+
+  const scored = phases.filter((w) => w.quality.scores !== null);
+  const first = scored[0]?.quality.scores;
+  if (first) {
+    // Every window is binned over the scenario's one score range; a window binned otherwise could not share the axis.
+    const same = scored.filter(
+      (w) =>
+        w.quality.scores?.range[0] === first.range[0] &&
+        w.quality.scores.range[1] === first.range[1] &&
+        w.quality.scores.counts.length === first.counts.length,
+    );
+    const outside = same.filter((w) => (w.quality.scores?.outOfRange ?? 0) > 0);
+    const svg = renderHistogram({
+      id: 'chart-scores',
+      title: 'Score distribution per window',
+      range: first.range,
+      xLabel: `score (${formatNumber(first.range[0])} to ${formatNumber(first.range[1])}, ${first.counts.length} equal bins)`,
+      yLabel: 'share of scored answers',
+      series: same.map((w) => {
+        const scores = w.quality.scores ?? { counts: [], outOfRange: 0 };
+        // A score outside the range is already counted in the first or last bin.
+        const total = scores.counts.reduce((a, b) => a + b, 0);
+        return {
+          name: w.window,
+          color: WINDOW_BAR[w.window],
+          shares: scores.counts.map((n) => (total > 0 ? n / total : 0)),
+          counts: scores.counts,
+        };
+      }),
+    });
+    const caption =
+      'share of each window’s scored answers per score bin' +
+      (outside.length > 0
+        ? `; outside the range, drawn in the edge bins: ${outside.map((w) => `${w.window} ${formatCount(w.quality.scores?.outOfRange ?? 0)}`).join(', ')}`
+        : '');
+    parts.push(figure('Scores', caption, svg));
+  }
+
+  const classed = phases.filter((w) => Object.values(w.quality.classes).some((n) => n > 0));
+  if (classed.length > 0) {
+    // The classes largest over all windows get a colour each; the rest share one segment.
+    const overall = new Map<string, number>();
+    for (const w of classed) {
+      for (const [label, share] of classShares(w.quality.classes)) {
+        overall.set(label, (overall.get(label) ?? 0) + share);
+      }
+    }
+    const named = [...overall]
+      .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+      .slice(0, MAX_CLASSES_SHOWN)
+      .map(([label]) => label);
+    const colors: Record<string, string> = {};
+    named.forEach((label, i) => (colors[label] = CLASS_PALETTE[i % CLASS_PALETTE.length] ?? OTHER_CLASS));
+    const others = overall.size > named.length ? `${overall.size - named.length} other classes` : null;
+    if (others !== null) colors[others] = OTHER_CLASS;
+    const order = Object.keys(colors);
+    const svg = renderShareBars({
+      id: 'chart-classes',
+      title: 'Class shares per window',
+      colors,
+      rows: classed.map((w) => {
+        const shares = new Map(classShares(w.quality.classes));
+        const rest = [...shares].reduce((n, [c, share]) => (named.includes(c) ? n : n + share), 0);
+        return {
+          label: w.window,
+          shares: order.map((c): [string, number] => [c, c === others ? rest : (shares.get(c) ?? 0)]),
+        };
+      }),
+    });
+    parts.push(figure('Classes', 'share of each window’s answers per class', svg));
+  }
+
+  const rows = answered.map((w) => {
+    const q = w.quality;
+    return (
+      `<tr><td><span class="win win-${w.window}">${h(w.window)}</span></td>` +
+      `<td class="num">${h(formatCount(q.answers))}</td><td class="num">${h(formatMissing(q.missing))}</td>` +
+      `<td>${h(formatClassShares(q.classes))}</td><td class="num">${h(formatCount(q.goldenAnswers))}</td>` +
+      `<td class="num">${h(formatAccuracy(q))}</td></tr>`
+    );
+  });
+  parts.push(
+    table(
+      ['Window', 'Answers', 'Without an answer', 'Class shares', 'Golden answers', 'Accuracy'],
+      rows,
+      'answers-table',
+    ),
+  );
+  return card('Answers', parts.join('\n'), 'answers');
 }
 
 function faultsSection(result: RunResult): string {

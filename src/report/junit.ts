@@ -1,7 +1,7 @@
 import type { RunResult, RunVerdict, SloResult, ThresholdResult } from '../verdict/result.js';
 import { renderConsoleSummary } from './console.js';
 import { escapeXml, escapeXmlAttr } from './escape.js';
-import { faultStatus, formatMeasured, windowFor } from './format.js';
+import { faultStatus, formatMeasured, qualityWindows, windowFor } from './format.js';
 
 /**
  * JUnit XML for CI test tabs: one <testsuite> per scenario run, one <testcase> per SLO named by its id and one
@@ -186,6 +186,21 @@ function properties(run: RunResult): Array<[string, string]> {
   }
   if (run.errorBudget) {
     props.push(['chaos.errorBudget.consumed', String(run.errorBudget.consumed)]);
+  }
+  // Raw counts, so a CI dashboard can chart answers across runs; the quality SLOs are the testcases.
+  for (const w of qualityWindows(run.windows)) {
+    const q = w.quality;
+    const prefix = `chaos.quality.${w.window}`;
+    const missing = Object.entries(q.missing).sort(([a], [b]) => a.localeCompare(b));
+    props.push([`${prefix}.answers`, String(q.answers)]);
+    props.push([`${prefix}.missing`, String(missing.reduce((n, [, c]) => n + c, 0))]);
+    for (const [reason, n] of missing) props.push([`${prefix}.missing.${reason}`, String(n)]);
+    for (const [label, n] of Object.entries(q.classes).sort(([a], [b]) => a.localeCompare(b))) {
+      props.push([`${prefix}.class.${label}`, String(n)]);
+    }
+    props.push([`${prefix}.goldenAnswers`, String(q.goldenAnswers)]);
+    // Absent rather than empty without labels: an empty value would read as a measured accuracy of nothing.
+    if (q.accuracy !== null) props.push([`${prefix}.accuracy`, String(q.accuracy)]);
   }
   return props;
 }

@@ -3,9 +3,12 @@ import { escapeMarkdownCell, escapeMarkdownInline, relativeHref } from './escape
 import {
   REPORT_FILES,
   faultStatus,
+  formatAccuracy,
+  formatClassShares,
   formatCount,
   formatDuration,
   formatMeasured,
+  formatMissing,
   formatMs,
   formatNumber,
   formatOffset,
@@ -13,6 +16,7 @@ import {
   formatStatusCounts,
   orderedArtifacts,
   orderedWindows,
+  qualityWindows,
   verdictCounts,
 } from './format.js';
 import { loadStartEpochMs, offsetOf } from './timing.js';
@@ -138,6 +142,30 @@ export function renderMarkdownSummary(result: RunResult, opts: MarkdownOptions =
           formatMs(w.p99Ms),
           formatMs(w.maxMs),
           cell(formatStatusCounts(w.statusCounts)),
+        ]),
+      );
+    }
+    out.push('');
+  }
+
+  const answered = qualityWindows(result.windows);
+  if (answered.length > 0) {
+    out.push(
+      '### Answers',
+      '',
+      '| Window | Answers | Without an answer | Class shares | Golden answers | Accuracy |',
+      '| --- | ---: | --- | --- | ---: | ---: |',
+    );
+    for (const w of answered) {
+      const q = w.quality;
+      out.push(
+        row([
+          w.window,
+          formatCount(q.answers),
+          cell(formatMissing(q.missing)),
+          cell(formatClassShares(q.classes)),
+          formatCount(q.goldenAnswers),
+          formatAccuracy(q),
         ]),
       );
     }

@@ -435,3 +435,174 @@ function clamp(v: number, lo: number, hi: number): number {
 function r(v: number): number {
   return Math.round(v * 10) / 10;
 }
+
+/** One group of bars: a window's histogram, as shares so windows of different lengths compare. */
+export interface HistogramSeries {
+  name: string;
+  color: string;
+  /** Share of the series' total in each bin, 0..1; one per bin. */
+  shares: readonly number[];
+  /** Counts behind the shares, for the hover text. */
+  counts: readonly number[];
+}
+
+export interface HistogramSpec {
+  id: string;
+  title: string;
+  /** The value range the equal bins split. */
+  range: readonly [number, number];
+  xLabel: string;
+  yLabel: string;
+  series: readonly HistogramSeries[];
+  width?: number;
+  height?: number;
+}
+
+/**
+ * Grouped bars, one group per bin and one bar per series, for distributions that are compared rather than
+ * followed over time (the model's score in the baseline and fault windows).
+ */
+export function renderHistogram(spec: HistogramSpec): string {
+  const W = spec.width ?? 960;
+  const H = spec.height ?? 280;
+  const plot = { x0: 64, x1: W - 24, y0: 40, y1: H - 44 };
+  const bins = Math.max(0, ...spec.series.map((s) => s.shares.length));
+  const [lo, hi] = spec.range;
+  const hiShare = Math.max(0.01, ...spec.series.flatMap((s) => s.shares.filter(Number.isFinite)));
+  const ticks = niceTicks(0, hiShare * 1.08, 5, false);
+  const yMax = ticks[ticks.length - 1] ?? 1;
+  const sy = (v: number): number => plot.y1 - (v / (yMax || 1)) * (plot.y1 - plot.y0);
+  const binW = bins > 0 ? (plot.x1 - plot.x0) / bins : plot.x1 - plot.x0;
+  const gap = Math.min(4, binW * 0.15);
+  const barW = spec.series.length > 0 ? (binW - gap) / spec.series.length : 0;
+  const edge = (i: number): number => lo + ((hi - lo) * i) / Math.max(1, bins);
+  const fmtEdge = (v: number): string => String(Number(v.toPrecision(4)));
+  const pct = (v: number): string => `${Number((v * 100).toFixed(2))}%`;
+
+  const parts: string[] = [
+    `<svg class="chart" viewBox="0 0 ${W} ${H}" width="100%" preserveAspectRatio="xMidYMid meet" role="img" ` +
+      `aria-label="${escapeHtml(spec.title)}" font-family="${FONT}" font-size="11" id="${escapeHtml(spec.id)}">`,
+  ];
+  for (const tick of ticks) {
+    const y = r(sy(tick));
+    parts.push(
+      `<line x1="${plot.x0}" x2="${plot.x1}" y1="${y}" y2="${y}" stroke="#e2e8f0" stroke-width="1"/>`,
+      `<text x="${plot.x0 - 8}" y="${y}" dy="0.32em" text-anchor="end" fill="#64748b">${escapeHtml(pct(tick))}</text>`,
+    );
+  }
+  parts.push(axisTitle(spec.yLabel, 16, (plot.y0 + plot.y1) / 2));
+
+  spec.series.forEach((series, si) => {
+    parts.push(`<g class="bars" data-series="${escapeHtml(series.name)}">`);
+    series.shares.forEach((share, bin) => {
+      if (!Number.isFinite(share)) return;
+      const x = plot.x0 + bin * binW + gap / 2 + si * barW;
+      const y = sy(share);
+      const text =
+        `${series.name}: ${fmtEdge(edge(bin))} to ${fmtEdge(edge(bin + 1))}: ${pct(share)}` +
+        ` (${series.counts[bin] ?? 0} answers)`;
+      parts.push(
+        `<rect class="bar" x="${r(x)}" y="${r(y)}" width="${r(Math.max(0.5, barW))}" height="${r(Math.max(0, plot.y1 - y))}" fill="${series.color}"><title>${escapeHtml(text)}</title></rect>`,
+      );
+    });
+    parts.push('</g>');
+  });
+
+  // Bin edges: every edge when they fit, otherwise every few, always both ends.
+  const every = Math.max(1, Math.ceil(bins / 10));
+  for (let i = 0; i <= bins; i++) {
+    if (i % every !== 0 && i !== bins) continue;
+    const x = r(plot.x0 + i * binW);
+    parts.push(
+      `<line x1="${x}" x2="${x}" y1="${plot.y1}" y2="${plot.y1 + 4}" stroke="#94a3b8"/>`,
+      `<text x="${x}" y="${plot.y1 + 16}" text-anchor="middle" fill="#64748b">${escapeHtml(fmtEdge(edge(i)))}</text>`,
+    );
+  }
+  parts.push(
+    `<line x1="${plot.x0}" x2="${plot.x1}" y1="${plot.y1}" y2="${plot.y1}" stroke="#94a3b8" stroke-width="1"/>`,
+    `<text x="${r((plot.x0 + plot.x1) / 2)}" y="${H - 8}" text-anchor="middle" fill="#475569" font-size="11">${escapeHtml(spec.xLabel)}</text>`,
+  );
+  if (spec.series.length === 0 || bins === 0) {
+    parts.push(
+      `<text x="${r((plot.x0 + plot.x1) / 2)}" y="${r((plot.y0 + plot.y1) / 2)}" text-anchor="middle" fill="#94a3b8" font-size="14">No data recorded</text>`,
+    );
+  }
+  parts.push(swatchLegend(spec.series, plot.x0, 16), '</svg>');
+  return parts.join('\n');
+}
+
+export interface ShareRow {
+  label: string;
+  /** [name, share 0..1], in drawing order. */
+  shares: ReadonlyArray<readonly [string, number]>;
+}
+
+/**
+ * One stacked bar per row, each segment a category's share: how the answers split into classes, window by
+ * window. A category keeps its colour in every row.
+ */
+export function renderShareBars(spec: {
+  id: string;
+  title: string;
+  rows: readonly ShareRow[];
+  colors: Readonly<Record<string, string>>;
+  width?: number;
+}): string {
+  const W = spec.width ?? 960;
+  const rowH = 26;
+  const top = 36;
+  const H = top + spec.rows.length * (rowH + 10) + 8;
+  const x0 = 96;
+  const x1 = W - 24;
+  const parts: string[] = [
+    `<svg class="chart" viewBox="0 0 ${W} ${H}" width="100%" preserveAspectRatio="xMidYMid meet" role="img" ` +
+      `aria-label="${escapeHtml(spec.title)}" font-family="${FONT}" font-size="11" id="${escapeHtml(spec.id)}">`,
+  ];
+  spec.rows.forEach((row, i) => {
+    const y = top + i * (rowH + 10);
+    parts.push(
+      `<text x="${x0 - 8}" y="${r(y + rowH / 2)}" dy="0.32em" text-anchor="end" fill="#334155">${escapeHtml(row.label)}</text>`,
+      `<g class="share-row" data-row="${escapeHtml(row.label)}">`,
+    );
+    let x = x0;
+    for (const [name, share] of row.shares) {
+      if (!(share > 0)) continue;
+      const w = share * (x1 - x0);
+      const text = `${row.label}: ${name} ${Number((share * 100).toFixed(2))}%`;
+      parts.push(
+        `<rect class="share" x="${r(x)}" y="${y}" width="${r(w)}" height="${rowH}" fill="${spec.colors[name] ?? '#94a3b8'}" stroke="#ffffff" stroke-width="1"><title>${escapeHtml(text)}</title></rect>`,
+      );
+      const label = `${name} ${Number((share * 100).toFixed(1))}%`;
+      if (w > label.length * CHAR_W + 8) {
+        parts.push(
+          `<text x="${r(x + 6)}" y="${r(y + rowH / 2)}" dy="0.32em" fill="#ffffff" font-weight="600">${escapeHtml(label)}</text>`,
+        );
+      }
+      x += w;
+    }
+    parts.push('</g>');
+  });
+  const names = [...new Set(spec.rows.flatMap((row) => row.shares.map(([name]) => name)))];
+  parts.push(
+    swatchLegend(
+      names.map((name) => ({ name, color: spec.colors[name] ?? '#94a3b8' })),
+      x0,
+      16,
+    ),
+    '</svg>',
+  );
+  return parts.join('\n');
+}
+
+function swatchLegend(items: ReadonlyArray<{ name: string; color: string }>, x0: number, y: number): string {
+  let x = x0;
+  const out: string[] = [];
+  for (const item of items) {
+    out.push(
+      `<g transform="translate(${r(x)},${y})"><rect x="0" y="-6" width="14" height="12" rx="2" fill="${item.color}"/>` +
+        `<text x="20" y="0" dy="0.32em" fill="#334155">${escapeHtml(item.name)}</text></g>`,
+    );
+    x += 20 + item.name.length * CHAR_W + 18;
+  }
+  return `<g class="legend">${out.join('')}</g>`;
+}

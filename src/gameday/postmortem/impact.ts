@@ -1,6 +1,8 @@
 import { windowFor } from '../../report/format.js';
 import { judgedVerdict, type RunResult, type Verdict } from '../../verdict/result.js';
 import type { GameDayResult } from '../result.js';
+import type { AnswerBreach } from './answers.js';
+import { answerBreaches } from './answers.js';
 import type { Run } from './breach.js';
 import { skipReason, skipped } from './helpers.js';
 import { POSTMORTEM_RULES } from './rules.js';
@@ -25,6 +27,8 @@ export interface PostmortemImpact {
     errorRate: number;
     errorBudget: GameDayResult['errorBudget'];
   };
+  /** Answer checks that FAILed or could not judge, with the answers of the window each judged. */
+  answers: AnswerBreach[];
   /** Scenarios that did not run, with the reason. */
   notRun: string[];
   rule: string;
@@ -56,6 +60,7 @@ export function deriveImpact(g: GameDayResult, runs: readonly Run[]): Postmortem
       errorRate: requests > 0 ? errors / requests : 0,
       errorBudget: g.errorBudget,
     },
+    answers: answerBreaches(runs),
     notRun: skipped(g).map((s) => `${s.name}: ${skipReason(s)}`),
     rule: POSTMORTEM_RULES.impact,
   };

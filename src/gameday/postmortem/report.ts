@@ -4,7 +4,14 @@
  * only choose markup. Pure: a function of the GameDayResult, with the postmortem's clock at the game day's end so
  * the report reads the same whenever it is rendered.
  */
-import { formatCount, formatDuration, formatMs, formatNumber, formatPercent } from '../../report/format.js';
+import {
+  formatCount,
+  formatDuration,
+  formatMissing,
+  formatMs,
+  formatNumber,
+  formatPercent,
+} from '../../report/format.js';
 import { judgedVerdict } from '../../verdict/result.js';
 import type { GameDayResult, GameDayScenario } from '../result.js';
 import type { Block, Inline, ListItem, ReportDocument, ScenarioVerdict, Section } from './document.js';
@@ -17,7 +24,7 @@ import type {
   ScenarioImpact,
   TimelineMinute,
 } from './index.js';
-import { UNOWNED, postmortem } from './index.js';
+import { POSTMORTEM_RULES, UNOWNED, postmortem } from './index.js';
 
 /** Sources shown per root-cause candidate; the rest are counted, since a pod that flaps emits dozens. */
 const MAX_SOURCES = 5;
@@ -247,6 +254,38 @@ function detection(pm: Postmortem): Block[] {
             ]),
           ),
         ]),
+    ...answerChecks(pm),
+  ];
+}
+
+/** The answer checks apart from the others: their INCONCLUSIVE ones too, since nothing else sees wrong answers. */
+function answerChecks(pm: Postmortem): Block[] {
+  const { answers, answersSummary } = pm.detection;
+  if (answers.length === 0) return [];
+  return [
+    { kind: 'subheading', text: 'Answers' },
+    paragraph(answersSummary ?? ''),
+    table(
+      [
+        'Scenario',
+        'Check',
+        'Verdict',
+        'Window',
+        { header: 'Measured', numeric: true },
+        'Threshold',
+        'Evidence',
+      ],
+      answers.map((a) => [
+        [a.scenario],
+        [span(a.sloId, 'code')],
+        [{ kind: 'verdict', verdict: a.verdict }],
+        [a.window],
+        [a.measured],
+        [a.threshold],
+        // A failed one is in the table above with its evidence; only the inconclusive ones are new here.
+        a.verdict === 'FAIL' ? [span('in the table above', 'muted')] : [a.evidence],
+      ]),
+    ),
   ];
 }
 
@@ -353,6 +392,56 @@ function impact(pm: Postmortem): Block[] {
     ),
     ...(impact.notRun.length === 0 ? [] : [bullets(impact.notRun.map((n) => `Not run: ${n}`))]),
     paragraph(impact.rule, 'muted'),
+    ...answersImpact(pm),
+  ];
+}
+
+function answersImpact(pm: Postmortem): Block[] {
+  const { answers } = pm.impact;
+  if (answers.length === 0) return [];
+  const missing = (q: { missing: Record<string, number> } | null): string =>
+    q === null ? 'not recorded' : formatMissing(q.missing);
+  // Words, not the reports' "n/a": the postmortem says why a value is missing.
+  const share = (q: { accuracy: number | null; goldenAnswers: number }): string =>
+    q.accuracy !== null
+      ? formatPercent(q.accuracy)
+      : q.goldenAnswers === 0
+        ? 'not measured: no golden answers'
+        : 'not measured: the golden rows have no labels';
+  const accuracy = (a: (typeof answers)[number]): Inline[] => {
+    if (a.answers === null) return ['not recorded'];
+    const judged = share(a.answers);
+    return a.baseline === null || a.window === 'baseline'
+      ? [judged]
+      : [judged, { kind: 'break' }, span(`baseline ${share(a.baseline)}`, 'muted')];
+  };
+  return [
+    { kind: 'subheading', text: 'Answers' },
+    table(
+      [
+        'Scenario',
+        'Check',
+        'Verdict',
+        'Window',
+        { header: 'Answers', numeric: true },
+        'Without an answer',
+        { header: 'Golden answers', numeric: true },
+        'Golden accuracy',
+        'Measured vs threshold',
+      ],
+      answers.map((a) => [
+        [a.scenario],
+        [span(a.sloId, 'code')],
+        [{ kind: 'verdict', verdict: a.verdict }],
+        [a.window],
+        [a.answers === null ? 'not recorded' : formatCount(a.answers.answers)],
+        [missing(a.answers)],
+        [a.answers === null ? 'not recorded' : formatCount(a.answers.goldenAnswers)],
+        accuracy(a),
+        [`${a.measured} vs ${a.threshold}`],
+      ]),
+    ),
+    paragraph(POSTMORTEM_RULES.answers, 'muted'),
   ];
 }
 

@@ -36,6 +36,10 @@ export const POSTMORTEM_RULES = {
   impact:
     'Breach seconds count every timeline second in breach over the whole run. Requests, errors and error budget are ' +
     "the run's errorBudget (budget = 1 - SLO; consumed as the run computed it), or the all window without one.",
+  answers:
+    'Answer checks are the predictionAgreement and predictionShift SLOs: listed when they FAILed or were ' +
+    "INCONCLUSIVE, with the answers of the window they judged (the run's windows[].quality). Golden accuracy is the " +
+    "share of golden answers whose class is the row's label, beside the baseline's.",
   actionItems:
     "One item per FAILed check, chosen by the scenario's fault types and the check's kind, first match wins: drift " +
     'check; model-version fault or version check: version hash check; oversize-batch: input schema check; restarts ' +

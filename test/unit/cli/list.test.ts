@@ -25,6 +25,7 @@ describe('listCommand', () => {
       'feature-store-latency',
       'load-ramp',
       'missing-model-artifact',
+      'model-rollout',
       'node-drain',
       'oversize-batch',
       'pod-kill',

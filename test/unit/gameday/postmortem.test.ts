@@ -202,7 +202,13 @@ describe('postmortem of an all-PASS game day', () => {
     });
     expect(pm.dateTime.summary).toBe('No SLO breach was detected: no check failed in 2 scenarios that ran.');
     expect(pm.dateTime.scenarios.every((s) => s.resolution === 'no SLO breach was detected')).toBe(true);
-    expect(pm.detection).toEqual({ summary: 'No check fired: none of 10 checks failed.', checks: [] });
+    expect(pm.detection).toEqual({
+      summary: 'No check fired: none of 10 checks failed.',
+      checks: [],
+      answers: [],
+      answersSummary: null,
+    });
+    expect(pm.impact.answers).toEqual([]);
   });
 
   it('is Sev-3 with nothing to fix', () => {
@@ -413,5 +419,62 @@ describe('a fault whose record says it leaves nothing to revert', () => {
     expect(pm2.wentWrong).toContain(
       `feature-store-latency: the scale-to-zero fault was applied at ${fault.injectedAt} and never reverted`,
     );
+  });
+});
+
+describe('postmortem of a game day whose model answered differently', () => {
+  const rollout = loadResult('model-rollout-v2-fail');
+  const pass = loadResult('pod-kill-pass');
+  const pm = postmortem(makeGameDay([pass, rollout]), { now: NOW });
+
+  it('lists the failed answer checks under detection, apart from the service checks', () => {
+    expect(pm.detection.answers.map((a) => [a.scenario, a.sloId, a.kind, a.verdict, a.measured])).toEqual([
+      ['model-rollout-v2', 'prediction-shift-score-fault', 'predictionShift', 'FAIL', '0.2535'],
+      ['model-rollout-v2', 'prediction-agreement-fault', 'predictionAgreement', 'FAIL', '80.00%'],
+    ]);
+    expect(pm.detection.answersSummary).toBe(
+      "2 checks of the model's answers in 1 scenario: 2 failed, 0 could not judge. Only these see wrong answers; " +
+        'a request that is answered wrongly still succeeds, so error rates and breach seconds do not count it.',
+    );
+    // They fired too, and are judged at the end of the run: answers have no per-second signal.
+    const fired = pm.detection.checks.filter((c) => c.scenario === 'model-rollout-v2');
+    expect(fired.map((c) => [c.sloId, c.firstBreachAt])).toEqual([
+      ['prediction-shift-score-fault', null],
+      ['prediction-agreement-fault', null],
+    ]);
+  });
+
+  it("carries the judged window's answers and the baseline's into impact, though no request failed", () => {
+    const rolloutImpact = pm.impact.scenarios.find((s) => s.scenario === 'model-rollout-v2');
+    expect(rolloutImpact).toMatchObject({ errors: 0, breachSeconds: 0, verdict: 'FAIL' });
+    const [shift] = pm.impact.answers;
+    expect(shift?.window).toBe('fault');
+    expect(shift?.answers).toEqual(rollout.windows.find((w) => w.window === 'fault')?.quality);
+    expect(shift?.baseline).toEqual(rollout.windows.find((w) => w.window === 'baseline')?.quality);
+  });
+
+  it('lists an answer check that could not judge, and not one that passed', () => {
+    const r = loadResult('model-rollout-v2-fail');
+    r.slos = r.slos.map((s) =>
+      s.id === 'prediction-shift-score-fault'
+        ? { ...s, verdict: 'INCONCLUSIVE' as const, measured: null }
+        : s.id === 'prediction-agreement-fault'
+          ? { ...s, verdict: 'PASS' as const }
+          : s,
+    );
+    const out = postmortem(makeGameDay([r]), { now: NOW });
+    expect(out.detection.answers.map((a) => [a.sloId, a.verdict, a.measured])).toEqual([
+      ['prediction-shift-score-fault', 'INCONCLUSIVE', 'not measured'],
+    ]);
+    expect(out.detection.checks).toEqual([]);
+    expect(out.detection.answersSummary).toContain('0 failed, 1 could not judge');
+    expect(out.impact.answers).toHaveLength(1);
+  });
+
+  it('reads an answer check of a result without answers (v1) as not recorded', () => {
+    const r = loadResult('model-rollout-v2-fail');
+    r.windows = r.windows.map(({ quality: _, ...w }) => w);
+    const [first] = postmortem(makeGameDay([r]), { now: NOW }).impact.answers;
+    expect(first).toMatchObject({ sloId: 'prediction-shift-score-fault', answers: null, baseline: null });
   });
 });

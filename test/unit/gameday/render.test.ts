@@ -306,3 +306,33 @@ describe('gameday.md and gameday.html', () => {
     expect(html).toEqual(md);
   });
 });
+
+describe('answer checks in the game-day report', () => {
+  const g = makeGameDay([loadResult('pod-kill-pass'), loadResult('model-rollout-v2-fail')]);
+  const md = renderGameDayMarkdown(g);
+  const sections = markdownSections(md);
+
+  it('gives Detection and Impact an Answers table, in Markdown and HTML alike', () => {
+    const detection = sections.get('Detection') ?? '';
+    expect(detection).toContain('### Answers');
+    expect(detection).toContain(
+      '| model-rollout-v2 | prediction-agreement-fault | **FAIL** | fault | 80.00% | ≥ 99% (tolerance 0.01) | in the table above |',
+    );
+    const impact = sections.get('Impact') ?? '';
+    expect(impact).toContain('### Answers');
+    expect(impact).toContain(
+      '| model-rollout-v2 | prediction-shift-score-fault | **FAIL** | fault | 1,200 | 0 | 240 | 90%<br>baseline 90% | 0.2535 vs PSI ≤ 0.1 |',
+    );
+    expect(impact).toContain('Answer checks are the predictionAgreement and predictionShift SLOs');
+    expect(md).not.toMatch(FILLER);
+    const html = htmlSections(renderGameDayHtml(g));
+    expect(html.get('Detection')).toContain('answers in 1 scenario: 2 failed, 0 could not judge');
+    expect(html.get('Impact')).toContain('baseline 90%');
+  });
+
+  it('has no Answers heading when no answer check failed', () => {
+    const plain = markdownSections(renderGameDayMarkdown(failingGameDay()));
+    expect(plain.get('Detection')).not.toContain('### Answers');
+    expect(plain.get('Impact')).not.toContain('### Answers');
+  });
+});

@@ -1,4 +1,10 @@
-import type { RunResult, TimelinePoint, WindowName, WindowStats } from '../../../src/verdict/result.js';
+import type {
+  QualityStats,
+  RunResult,
+  TimelinePoint,
+  WindowName,
+  WindowStats,
+} from '../../../src/verdict/result.js';
 import { RESULT_SCHEMA_VERSION } from '../../../src/verdict/result.js';
 
 /**
@@ -207,4 +213,86 @@ export function makeRunResult(overrides: Partial<RunResult> = {}): RunResult {
     },
   };
   return { ...base, ...overrides };
+}
+
+/** 20 bins over [0, 1]: most scores low, a tail near 0.9; `shift` moves that much of the mass up one bin. */
+function scoreCounts(total: number, shift: number): number[] {
+  const shape = [30, 20, 12, 8, 5, 4, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 2, 2, 1, 2];
+  const sum = shape.reduce((a, b) => a + b, 0);
+  const counts = shape.map((w) => Math.floor((w / sum) * total));
+  counts[0] = (counts[0] ?? 0) + total - counts.reduce((a, b) => a + b, 0);
+  const moved = Math.round((counts[0] ?? 0) * shift);
+  counts[0] = (counts[0] ?? 0) - moved;
+  counts[6] = (counts[6] ?? 0) + moved;
+  return counts;
+}
+
+/**
+ * The pod-kill run with the model's answers recorded (chaos.result/v2): the fault window lost some answers to
+ * unparsable bodies and its scores shifted; a class label carries markup to prove it is escaped everywhere.
+ */
+export const EVIL_CLASS = '<b>fraud</b>&"x"';
+
+export function makeQualityRunResult(overrides: Partial<RunResult> = {}): RunResult {
+  const base = makeRunResult();
+  const quality: Record<WindowName, QualityStats> = {
+    baseline: {
+      answers: 2000,
+      missing: {},
+      classes: { legit: 1900, [EVIL_CLASS]: 100 },
+      scores: { range: [0, 1], counts: scoreCounts(2000, 0), outOfRange: 0 },
+      goldenAnswers: 400,
+      accuracy: 0.9,
+    },
+    fault: {
+      answers: 1000,
+      missing: { unparsable_body: 12, path_not_found: 3 },
+      classes: { legit: 700, [EVIL_CLASS]: 300 },
+      scores: { range: [0, 1], counts: scoreCounts(1000, 0.5), outOfRange: 4 },
+      goldenAnswers: 200,
+      accuracy: 0.755,
+    },
+    recovery: {
+      answers: 1990,
+      missing: {},
+      classes: { legit: 1890, [EVIL_CLASS]: 100 },
+      scores: { range: [0, 1], counts: scoreCounts(1990, 0), outOfRange: 0 },
+      goldenAnswers: 398,
+      accuracy: null,
+    },
+    all: {
+      answers: 4990,
+      missing: { unparsable_body: 12, path_not_found: 3 },
+      classes: { legit: 4490, [EVIL_CLASS]: 500 },
+      scores: { range: [0, 1], counts: scoreCounts(4990, 0.1), outOfRange: 4 },
+      goldenAnswers: 998,
+      accuracy: null,
+    },
+  };
+  return {
+    ...base,
+    windows: base.windows.map((w) => ({ ...w, quality: quality[w.window] })),
+    slos: [
+      ...base.slos.filter((s) => s.id !== 'prediction-agreement-fault'),
+      {
+        id: 'prediction-agreement-fault',
+        kind: 'predictionAgreement',
+        window: 'fault',
+        verdict: 'FAIL',
+        measured: '75.50%',
+        threshold: '≥ 99% (tolerance 0.01)',
+        evidence: '151 of 200 golden answers agree with the baseline (75.50%, score tolerance 0.01).',
+      },
+      {
+        id: 'prediction-shift-class-fault',
+        kind: 'predictionShift',
+        window: 'fault',
+        verdict: 'INCONCLUSIVE',
+        measured: null,
+        threshold: 'PSI ≤ 0.1',
+        evidence: 'most responses in the fault window had no answer to judge.',
+      },
+    ],
+    ...overrides,
+  };
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { niceTicks, renderChart, timeTicks } from '../../../src/report/svg.js';
+import {
+  niceTicks,
+  renderChart,
+  renderHistogram,
+  renderShareBars,
+  timeTicks,
+} from '../../../src/report/svg.js';
 import { findAll, parseXml } from './xml.js';
 
 describe('axis ticks', () => {
@@ -105,5 +111,73 @@ describe('renderChart', () => {
         .filter((r) => r.attrs.class === 'hov')
         .map((r) => findAll(r, 'title')[0]?.text),
     ).toEqual(['zero', 'five']);
+  });
+});
+
+describe('renderHistogram', () => {
+  const spec = {
+    id: 'h',
+    title: 'scores',
+    range: [0, 1] as const,
+    xLabel: 'score',
+    yLabel: 'share',
+    series: [
+      { name: 'a<&>', color: '#111111', shares: [0.5, 0.25, 0.25, 0], counts: [2, 1, 1, 0] },
+      { name: 'b', color: '#222222', shares: [0, 0, Number.NaN, 1], counts: [0, 0, 0, 3] },
+    ],
+  };
+
+  it('is well-formed, escapes names and draws one bar per bin and series, skipping non-numbers', () => {
+    const el = parseXml(renderHistogram(spec));
+    const groups = findAll(el, 'g').filter((g) => g.attrs.class === 'bars');
+    expect(groups.map((g) => g.attrs['data-series'])).toEqual(['a<&>', 'b']);
+    expect(groups.map((g) => findAll(g, 'rect').length)).toEqual([4, 3]);
+    expect(findAll(el, 'text').map((t) => t.text)).toEqual(
+      expect.arrayContaining(['0', '0.25', '0.5', '0.75', '1', 'score', 'share', 'a<&>', 'b']),
+    );
+  });
+
+  it('draws a share twice as large twice as tall', () => {
+    const el = parseXml(renderHistogram(spec));
+    const [half, quarter] = findAll(el, 'rect').filter((rect) => rect.attrs.class === 'bar');
+    expect(Number(half?.attrs.height)).toBeCloseTo(2 * Number(quarter?.attrs.height), 0);
+  });
+
+  it('says there is no data instead of drawing an empty frame', () => {
+    const el = parseXml(renderHistogram({ ...spec, series: [] }));
+    expect(findAll(el, 'text').some((t) => t.text === 'No data recorded')).toBe(true);
+  });
+});
+
+describe('renderShareBars', () => {
+  it('stacks each row to the full width and leaves zero shares out', () => {
+    const el = parseXml(
+      renderShareBars({
+        id: 's',
+        title: 'classes',
+        colors: { x: '#111111', y: '#222222' },
+        rows: [
+          {
+            label: 'one',
+            shares: [
+              ['x', 0.25],
+              ['y', 0.75],
+            ],
+          },
+          {
+            label: 'two',
+            shares: [
+              ['x', 1],
+              ['y', 0],
+            ],
+          },
+        ],
+      }),
+    );
+    const rows = findAll(el, 'g').filter((g) => g.attrs.class === 'share-row');
+    const widths = rows.map((g) => findAll(g, 'rect').map((rect) => Number(rect.attrs.width)));
+    expect(widths[1]).toHaveLength(1);
+    expect((widths[0] ?? []).reduce((a, b) => a + b, 0)).toBeCloseTo(widths[1]?.[0] ?? 0, 0);
+    expect(widths[0]?.[1]).toBeCloseTo(3 * (widths[0]?.[0] ?? 0), 0);
   });
 });
