@@ -3,11 +3,12 @@
  * when one fails. Loaded with the same `file:line:col: path: message` diagnostics as a scenario.
  */
 import { statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { loadDocumentFile, type DocumentKind, type DocumentResult } from '../scenario/parse.js';
 import { dnsLabel, duration } from '../scenario/schema.js';
+import { MAX_SCENARIO_BYTES } from '../scenario/text.js';
 
 export const suiteSchema = z
   .strictObject({
@@ -87,6 +88,9 @@ export function loadSuiteFile(file: string): Promise<DocumentResult<Suite>> {
  */
 export async function looksLikeSuite(file: string): Promise<boolean> {
   try {
+    // Not a byte read from what the loader would refuse: a FIFO would block, /dev/zero never ends.
+    const info = await stat(file);
+    if (!info.isFile() || info.size > MAX_SCENARIO_BYTES) return false;
     return /^kind:\s*GameDay\s*$/m.test(await readFile(file, 'utf8'));
   } catch {
     return false;

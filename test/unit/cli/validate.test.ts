@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,5 +37,28 @@ describe('validateCommand', () => {
       `${b}:1:1: (root): expected a mapping (apiVersion, kind, metadata, ...), got a list`,
     ]);
     expect(out.err).toEqual([`${VALID_FILE}: ok (demo)`]);
+  });
+});
+
+describe('validateCommand on files that are not small regular files', () => {
+  // Each is refused before a byte is read: a FIFO would block the read, /dev/zero and /dev/urandom never end,
+  // a sparse 300 MB file would be read whole.
+  it.each(['fifo', '/dev/zero', '/dev/urandom', 'sparse'])('%s: refused at once, exit 2', async (name) => {
+    let file = name;
+    if (name === 'fifo') {
+      file = path.join(dir, 'pipe.yaml');
+      execFileSync('mkfifo', [file]);
+    } else if (name === 'sparse') {
+      file = path.join(dir, 'sparse.yaml');
+      writeFileSync(file, '');
+      truncateSync(file, 300 * 1024 * 1024);
+    }
+    const error = await validateCommand([file], recordingOutput()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).lines).toEqual([
+      name === 'sparse'
+        ? `${file}:1:1: (file): file is 314572800 bytes; scenarios are limited to 1 MiB (1048576 bytes)`
+        : `${file}:1:1: (file): is not a regular file`,
+    ]);
   });
 });
