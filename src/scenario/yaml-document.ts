@@ -112,8 +112,21 @@ export interface StructureProblem {
   message: string;
 }
 
+/** Keys refused wherever they appear, with why. */
+const SPECIAL_KEYS = new Map<string, string>([
+  // Would be dropped silently on the way to plain data, or reach a prototype: never a scenario's key.
+  [
+    '__proto__',
+    '"__proto__" cannot be a key: it is no name the scenario language has, and JavaScript gives it a meaning of its own',
+  ],
+  [
+    '<<',
+    'YAML merge keys (<<) are not supported: write the keys out (an anchor and alias can still repeat a whole value)',
+  ],
+]);
+
 /**
- * Exact depth, duplicate keys and non-scalar keys, in one iterative walk (a recursive walk would itself be
+ * Exact depth, duplicate keys, non-scalar keys and the special keys above, in one iterative walk (a recursive walk would itself be
  * the stack overflow the depth limit guards against).
  */
 export function structureProblems(doc: Document): StructureProblem[] {
@@ -141,6 +154,11 @@ export function structureProblems(doc: Document): StructureProblem[] {
           continue;
         }
         const name = keyName(key);
+        const special = SPECIAL_KEYS.get(name);
+        if (special !== undefined) {
+          problems.push({ node: (key ?? node) as Node, path: [...path, name], message: special });
+          continue;
+        }
         if (seen.has(name)) {
           const at = (key ?? pair.value ?? node) as Node;
           problems.push({

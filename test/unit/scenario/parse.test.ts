@@ -614,6 +614,26 @@ describe('parseScenario: hints for common slips', () => {
     ]);
   });
 
+  it('__proto__ as a key is refused, not dropped on the way to plain data', () => {
+    expect(problems(edit(VALID, '  name: demo', '  name: demo\n  labels: { __proto__: { a: b } }'))).toEqual([
+      '5:13: metadata.labels.__proto__: "__proto__" cannot be a key: it is no name the scenario language has, and JavaScript gives it a meaning of its own',
+    ]);
+    // constructor is an ordinary label key: its value is checked like any other.
+    expect(
+      problems(edit(VALID, '  name: demo', '  name: demo\n  labels: { constructor: { a: b } }')),
+    ).toEqual(['5:26: metadata.labels.constructor: expected a string, got a mapping']);
+  });
+
+  it('a YAML merge key says merge keys are not supported, not that keys are missing', () => {
+    const text = edits(VALID, [
+      'target:\n  namespace: ml-serving\n',
+      'target:\n  <<: { namespace: ml-serving }\n',
+    ]);
+    expect(problems(text)).toEqual([
+      '7:3: target["<<"]: YAML merge keys (<<) are not supported: write the keys out (an anchor and alias can still repeat a whole value)',
+    ]);
+  });
+
   it('a key with a control character is shown escaped, on one line', () => {
     expect(problems(edit(VALID, '  rate: 40', '  "ra\\tte": 40\n  rate: 40'))).toEqual([
       '15:3: load["ra\\tte"]: unknown key "ra\\tte"',
