@@ -204,7 +204,8 @@ async function orchestrate(a: Args): Promise<void> {
         `  round ${round}: plain ${perReq(plain).toFixed(1)} µs/request, harness ${perReq(harness).toFixed(1)} ` +
           `(k6 ${((1e6 * harness.k6CpuS) / harness.httpReqs).toFixed(1)} + chaos ` +
           `${((1e6 * harness.harnessCpuS) / harness.httpReqs).toFixed(1)}): ${(perReq(harness) / perReq(plain)).toFixed(3)}×; ` +
-          `capturing answers ${perReq(capture).toFixed(1)}: ${(perReq(capture) / perReq(harness)).toFixed(3)}× the harness`,
+          `capturing answers ${perReq(capture).toFixed(1)} (k6 ${((1e6 * capture.k6CpuS) / capture.httpReqs).toFixed(1)} + chaos ` +
+          `${((1e6 * capture.harnessCpuS) / capture.httpReqs).toFixed(1)}): ${(perReq(capture) / perReq(harness)).toFixed(3)}× the harness`,
       );
     }
   } finally {

@@ -158,14 +158,9 @@ function classTag(v: unknown): string | null {
   return c;
 }
 
-/** The values at a gjson path, flattened; [] when the path finds nothing or the body is not JSON. */
-function valuesAt(res: { json(selector?: string): unknown }, path: string): unknown[] {
-  let v: unknown;
-  try {
-    v = res.json(path);
-  } catch {
-    return [];
-  }
+/** A value found at a path, as a flat list: arrays (nested too) give their items; nothing gives []. */
+function flat(v: unknown): unknown[] {
+  if (!Array.isArray(v)) return v === null || v === undefined ? [] : [v];
   const out: unknown[] = [];
   const walk = (x: unknown): void => {
     if (Array.isArray(x)) for (const y of x) walk(y);
@@ -173,6 +168,15 @@ function valuesAt(res: { json(selector?: string): unknown }, path: string): unkn
   };
   walk(v);
   return out;
+}
+
+/** The values at a gjson path, flattened; [] when the path finds nothing or the body is not JSON. */
+function valuesAt(res: { json(selector?: string): unknown }, path: string): unknown[] {
+  try {
+    return flat(res.json(path));
+  } catch {
+    return [];
+  }
 }
 
 function missingReason(res: { json(selector?: string): unknown }): string {
@@ -184,13 +188,31 @@ function missingReason(res: { json(selector?: string): unknown }): string {
   return 'path_not_found';
 }
 
+// Both paths in one gjson multipath, so a body is scanned once: {"s": <at score path>, "c": <at class path>},
+// a key left out when its path finds nothing.
+const BOTH_PATHS = SCORE_PATH && CLASS_PATH ? `{"s":${SCORE_PATH},"c":${CLASS_PATH}}` : '';
+
 function captureAnswers(
   res: { json(selector?: string): unknown },
   window: string,
   golden: string | null,
 ): void {
-  const scores = SCORE_PATH ? valuesAt(res, SCORE_PATH) : [];
-  const classes = CLASS_PATH ? valuesAt(res, CLASS_PATH) : [];
+  let scores: unknown[];
+  let classes: unknown[];
+  if (BOTH_PATHS) {
+    let both: unknown;
+    try {
+      both = res.json(BOTH_PATHS);
+    } catch {
+      both = null;
+    }
+    const found = (both !== null && typeof both === 'object' ? both : {}) as { s?: unknown; c?: unknown };
+    scores = flat(found.s);
+    classes = flat(found.c);
+  } else {
+    scores = SCORE_PATH ? valuesAt(res, SCORE_PATH) : [];
+    classes = CLASS_PATH ? valuesAt(res, CLASS_PATH) : [];
+  }
   const n = Math.max(scores.length, classes.length);
   if (n === 0) {
     predictionMissing.add(1, { reason: missingReason(res), window });
@@ -228,7 +250,7 @@ export default function score(): void {
   // The key must be absent (not undefined) for normal requests: an explicit undefined disables http_req_failed.
   if (oversize) params.responseCallback = EXPECT_413;
   // Bodies are discarded (harness options) except where an answer is read from them.
-  if (CAPTURE && !oversize) params.responseType = 'text';
+  if (CAPTURE && !oversize) params.responseType = 'binary';
   const body =
     goldenRow >= 0
       ? GOLDEN_BODIES[goldenRow]!
