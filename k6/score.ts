@@ -22,7 +22,8 @@
  *   CHAOS_GOLDEN_EVERY     with a golden file: every Nth iteration sends the next golden row instead (default 10).
  *
  * Requests carry tags `window` and `payload` ("normal" | "oversize"); each response's model version is counted in
- * the Counter `chaos_model_version` tagged `model_version` (header value or "none") and `window`.
+ * the Counter `chaos_model_version` tagged `model_version` (header value or "none") and `window`, or, for a
+ * response whose answers are captured, as the `model_version` tag of its first answer (or missing-answer) sample.
  *
  * Answers of successful normal requests are captured as the README's "Prediction quality" section documents, the
  * same way a custom script reports them: each prediction's score into the Trend `chaos_prediction_score` (tagged
@@ -158,15 +159,25 @@ function classTag(v: unknown): string | null {
   return c;
 }
 
+const NONE: unknown[] = [];
+
 /** A value found at a path, as a flat list: arrays (nested too) give their items; nothing gives []. */
 function flat(v: unknown): unknown[] {
-  if (!Array.isArray(v)) return v === null || v === undefined ? [] : [v];
-  const out: unknown[] = [];
-  const walk = (x: unknown): void => {
-    if (Array.isArray(x)) for (const y of x) walk(y);
+  if (!Array.isArray(v)) return v === null || v === undefined ? NONE : [v];
+  // The common case, a flat array of answers, is returned as it is.
+  for (let i = 0; i < v.length; i++) {
+    const x: unknown = v[i];
+    if (x === null || x === undefined || Array.isArray(x)) return flatInto(v, []);
+  }
+  return v;
+}
+
+function flatInto(v: unknown[], out: unknown[]): unknown[] {
+  for (let i = 0; i < v.length; i++) {
+    const x: unknown = v[i];
+    if (Array.isArray(x)) flatInto(x, out);
     else if (x !== null && x !== undefined) out.push(x);
-  };
-  walk(v);
+  }
   return out;
 }
 
@@ -192,10 +203,15 @@ function missingReason(res: { json(selector?: string): unknown }): string {
 // a key left out when its path finds nothing.
 const BOTH_PATHS = SCORE_PATH && CLASS_PATH ? `{"s":${SCORE_PATH},"c":${CLASS_PATH}}` : '';
 
+/**
+ * Reports the answers of one response. The first sample it writes also carries the response's model version,
+ * standing in for that response's chaos_model_version point: one line per response instead of two.
+ */
 function captureAnswers(
   res: { json(selector?: string): unknown },
   window: string,
   golden: string | null,
+  version: string,
 ): void {
   let scores: unknown[];
   let classes: unknown[];
@@ -215,18 +231,20 @@ function captureAnswers(
   }
   const n = Math.max(scores.length, classes.length);
   if (n === 0) {
-    predictionMissing.add(1, { reason: missingReason(res), window });
+    predictionMissing.add(1, { reason: missingReason(res), window, model_version: version });
     return;
   }
   for (let i = 0; i < n; i++) {
     const raw = scores[i];
     const score = typeof raw === 'number' && isFinite(raw) ? raw : null;
     const cls = i < classes.length ? classTag(classes[i]) : null;
+    const tags: Record<string, string> = { window };
+    if (i === 0) tags.model_version = version;
     if (score === null && cls === null) {
-      predictionMissing.add(1, { reason: SCORE_PATH ? 'not_a_number' : 'not_a_class', window });
+      tags.reason = SCORE_PATH ? 'not_a_number' : 'not_a_class';
+      predictionMissing.add(1, tags);
       continue;
     }
-    const tags: Record<string, string> = { window };
     if (cls !== null) tags.class = cls;
     if (golden !== null) tags.golden = golden;
     if (score !== null) predictionScore.add(score, tags);
@@ -258,7 +276,8 @@ export default function score(): void {
         ? OVERSIZE_BODY
         : NORMAL_BODIES[iteration % NORMAL_BODIES.length]!;
   const res = http.post(TARGET_URL, body, params);
-  modelVersion.add(1, { model_version: res.headers[VERSION_KEY] || 'none', window });
+  const version = res.headers[VERSION_KEY] || 'none';
   if (CAPTURE && !oversize && res.status >= 200 && res.status < 300)
-    captureAnswers(res, window, goldenRow >= 0 ? String(goldenRow) : null);
+    captureAnswers(res, window, goldenRow >= 0 ? String(goldenRow) : null, version);
+  else modelVersion.add(1, { model_version: version, window });
 }

@@ -256,16 +256,22 @@ export class K6Ingest {
     if (acc) acc.dropped += value;
   }
 
-  /** One prediction: a score point (with its class when captured) or, without a score path, a class point. */
+  /**
+   * One prediction: a score point (with its class when captured) or, without a score path, a class point. The
+   * first of a response carries its model version in place of a chaos_model_version point (k6/score.ts).
+   */
   private answer(ms: number, score: number | null, tags: Record<string, unknown>): void {
     if (Number.isNaN(this.t0)) this.setT0(ms);
     const off = this.offset(ms);
     const cls = typeof tags.class === 'string' ? tags.class : null;
     const golden = typeof tags.golden === 'string' && tags.golden !== '' ? tags.golden : null;
+    const version = typeof tags.model_version === 'string' ? tags.model_version : null;
     this.all.answers.answer(score, cls, golden);
+    if (version !== null) this.all.versions.add(version, 1);
     const acc = this.accFor(tags.window, off);
     if (acc) {
       acc.answers.answer(score, cls, golden);
+      if (version !== null) acc.versions.add(version, 1);
       acc.seen(off);
     }
   }
@@ -274,8 +280,12 @@ export class K6Ingest {
     if (Number.isNaN(this.t0)) this.setT0(ms);
     const off = this.offset(ms);
     const reason = typeof tags.reason === 'string' ? tags.reason : 'unknown';
+    const version = typeof tags.model_version === 'string' ? tags.model_version : null;
     this.all.answers.missed(reason, value);
-    this.accFor(tags.window, off)?.answers.missed(reason, value);
+    if (version !== null) this.all.versions.add(version, 1);
+    const acc = this.accFor(tags.window, off);
+    acc?.answers.missed(reason, value);
+    if (version !== null) acc?.versions.add(version, 1);
   }
 
   private secondLatency(sec: number, us: number): void {

@@ -123,6 +123,9 @@ describe('answer capture with the real k6', () => {
     const answered = responses - echo.notJson - echo.noPath;
     expect(all.answers).toBe(2 * (answered - goldenAnswers) + goldenAnswers);
     expect(responses).toBe(r.k6Summary!.metrics.http_reqs!.count);
+    // Every response's model version counted once, whether its version came on an answer or on its own point.
+    const versions = r.summary.windows.find((w) => w.window === 'all')!.modelVersions;
+    expect(Object.values(versions).reduce((a, b) => a + b, 0)).toBe(responses);
     // Each golden row answered only as itself: its first value /100, its class.
     expect(Object.keys(all.golden).sort()).toEqual(['0', '1', '2']);
     expect(all.golden['0']).toEqual({ '0.1|low': expect.any(Number) as number });
