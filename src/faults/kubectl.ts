@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kube } from '../adapters/kube.js';
+import { ReadOnlyViolation, type Kube } from '../adapters/kube.js';
 import type { KubectlRun } from '../adapters/kubectl.js';
 import type { UndoRecord } from '../ledger/ledger.js';
 import { kubectlArgIssues, substituteCaptured, type KubectlStep } from '../scenario/kubectl-rules.js';
@@ -152,7 +152,11 @@ export const kubectl: FaultPlugin<KubectlSpec> = {
         if (injected.failure) throw new Error(`inject failed (${injected.failure})`);
       });
     } catch (error) {
-      record.notes.push(`${(error as Error).message}; the undo runs all the same`);
+      record.notes.push(
+        error instanceof ReadOnlyViolation
+          ? (error as Error).message
+          : `${(error as Error).message}; the undo runs all the same`,
+      );
       if (injected) record.injectedAt = at;
       return { record, mutations: [] };
     }

@@ -312,7 +312,7 @@ const safety = z.strictObject({
   maxPercent: percent.optional().describe('Never touch more than this share of the selected pods'),
   allowKubectl: z
     .boolean()
-    .default(false)
+    .optional()
     .describe('Allow faults of type kubectl: arbitrary kubectl commands in the target namespace'),
 });
 
