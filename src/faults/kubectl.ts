@@ -154,7 +154,7 @@ export const kubectl: FaultPlugin<KubectlSpec> = {
     } catch (error) {
       record.notes.push(
         error instanceof ReadOnlyViolation
-          ? (error as Error).message
+          ? error.message
           : `${(error as Error).message}; the undo runs all the same`,
       );
       if (injected) record.injectedAt = at;

@@ -611,7 +611,7 @@ export class FakeKube implements KubeSurface {
       () => {
         const r = this.kubectlHandler
           ? this.kubectlHandler(namespace, args)
-          : this.fakeKubectl(namespace, args);
+          : this.defaultKubectl(namespace, args);
         if (r instanceof Error) throw r;
         const stdout = r.exitCode === 0 ? r.output : '';
         return {
@@ -627,7 +627,8 @@ export class FakeKube implements KubeSurface {
     );
   }
 
-  private fakeKubectl(namespace: string, args: readonly string[]): { exitCode: number; output: string } {
+  /** What the fake kubectl does when no handler replaces it. */
+  defaultKubectl(namespace: string, args: readonly string[]): { exitCode: number; output: string } {
     const name = /^(?:deployment|deploy|deployments)\/(.+)$/.exec(args[1] ?? '')?.[1];
     const d = name ? this.deployments.get(podKey(namespace, name)) : undefined;
     if (name && !d)

@@ -95,7 +95,7 @@ describe('kubectl fault: inject', () => {
     const kube = cluster(2);
     let waits = 0;
     kube.kubectlHandler = (ns, args) => {
-      if (args[0] !== 'wait') return kube['fakeKubectl'](ns, args) as { exitCode: number; output: string };
+      if (args[0] !== 'wait') return kube.defaultKubectl(ns, args);
       waits++;
       return waits < 3
         ? { exitCode: 1, output: 'error: timed out waiting for the condition on pods/feature-store-a\n' }
@@ -111,9 +111,7 @@ describe('kubectl fault: inject', () => {
   it('not confirmed by the deadline: INCONCLUSIVE, and the undo is still journaled and returned', async () => {
     const kube = cluster(2);
     kube.kubectlHandler = (ns, args) =>
-      args[0] === 'wait'
-        ? { exitCode: 1, output: 'error: timed out\n' }
-        : (kube['fakeKubectl'](ns, args) as { exitCode: number; output: string });
+      args[0] === 'wait' ? { exitCode: 1, output: 'error: timed out\n' } : kube.defaultKubectl(ns, args);
     const { ctx, spec } = await setUp(kube, { confirm: CONFIRM, confirmWithin: '10s' });
     const { record, mutations } = await kubectl.inject(spec, ctx);
     expect(record.confirmed).toBe(false);
@@ -145,9 +143,7 @@ describe('kubectl fault: inject', () => {
   it('a captured value that is not one plain token is never put into the undo', async () => {
     const kube = cluster(2);
     kube.kubectlHandler = (ns, args) =>
-      args[0] === 'get'
-        ? { exitCode: 0, output: '2 --as=system:admin' }
-        : (kube['fakeKubectl'](ns, args) as { exitCode: number; output: string });
+      args[0] === 'get' ? { exitCode: 0, output: '2 --as=system:admin' } : kube.defaultKubectl(ns, args);
     const { ctx, spec } = await setUp(kube);
     const { record } = await kubectl.inject(spec, ctx);
     expect(record.confirmed).toBe(false);
@@ -161,7 +157,7 @@ describe('kubectl fault: inject', () => {
     kube.kubectlHandler = (ns, args) =>
       args[0] === 'scale' && args.includes('--replicas=0')
         ? { exitCode: 1, output: 'error: timed out waiting for the scale\n' }
-        : (kube['fakeKubectl'](ns, args) as { exitCode: number; output: string });
+        : kube.defaultKubectl(ns, args);
     const { ctx, spec } = await setUp(kube);
     const { record } = await kubectl.inject(spec, ctx);
     expect(record.confirmed).toBe(false);
@@ -205,7 +201,7 @@ describe('kubectl fault: inject', () => {
     kube.kubectlHandler = (ns, args) =>
       args[0] === 'scale' && args.includes('--replicas=0')
         ? { exitCode: 0, output: 'scaled; token s3cr3t-value\n' }
-        : (kube['fakeKubectl'](ns, args) as { exitCode: number; output: string });
+        : kube.defaultKubectl(ns, args);
     const { ctx, spec } = await setUp(kube);
     ctx.redact = makeRedactor(['s3cr3t-value']);
     const { record } = await kubectl.inject(spec, ctx);
