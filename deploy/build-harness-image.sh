@@ -10,7 +10,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
-tag=chaos.local/chaos:$(jq -r .version "$repo/package.json")
+# CHAOS_HARNESS_TAG builds a side image (a branch under test) without replacing the one the testbed loaded.
+tag=${CHAOS_HARNESS_TAG:-chaos.local/chaos:$(jq -r .version "$repo/package.json")}
 
 usage() { echo "usage: $0 <base-image> <k6-binary> [<kubectl-binary>] | --tag" >&2; exit 2; }
 [ "${1:-}" = "--tag" ] && { echo "$tag"; exit 0; }
