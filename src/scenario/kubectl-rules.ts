@@ -64,6 +64,72 @@ const FORBIDDEN_SHORT: Record<string, string> = {
 /** Short flags known to take a value: in `-ojsonpath=…` the rest of the argument is that value. */
 const VALUE_SHORT = new Set(['o', 'l', 'f', 'k', 'c', 'p', 'L', 'e']);
 
+/**
+ * Cluster-scoped kinds (names, plurals, short names): `--namespace` does not hold them, so a fault could reach
+ * every namespace through them (`delete namespace kube-system`). Refused wherever they name a resource type.
+ */
+const CLUSTER_SCOPED = new Set([
+  'namespace',
+  'namespaces',
+  'ns',
+  'node',
+  'nodes',
+  'no',
+  'persistentvolume',
+  'persistentvolumes',
+  'pv',
+  'clusterrole',
+  'clusterroles',
+  'clusterrolebinding',
+  'clusterrolebindings',
+  'customresourcedefinition',
+  'customresourcedefinitions',
+  'crd',
+  'crds',
+  'storageclass',
+  'storageclasses',
+  'sc',
+  'priorityclass',
+  'priorityclasses',
+  'pc',
+  'validatingwebhookconfiguration',
+  'validatingwebhookconfigurations',
+  'mutatingwebhookconfiguration',
+  'mutatingwebhookconfigurations',
+  'validatingadmissionpolicy',
+  'validatingadmissionpolicies',
+  'validatingadmissionpolicybinding',
+  'validatingadmissionpolicybindings',
+  'apiservice',
+  'apiservices',
+  'certificatesigningrequest',
+  'certificatesigningrequests',
+  'csr',
+  'runtimeclass',
+  'runtimeclasses',
+  'ingressclass',
+  'ingressclasses',
+  'volumeattachment',
+  'volumeattachments',
+  'csidriver',
+  'csidrivers',
+  'csinode',
+  'csinodes',
+  'flowschema',
+  'flowschemas',
+  'prioritylevelconfiguration',
+  'prioritylevelconfigurations',
+]);
+
+/** The kind a positional argument names, if it is `type`, `type/name`, `type.group[/name]` or `a,b`. */
+function clusterScopedKind(arg: string): string | undefined {
+  for (const part of arg.split(',')) {
+    const type = part.split('/')[0]!.split('.')[0]!.toLowerCase();
+    if (CLUSTER_SCOPED.has(type)) return type;
+  }
+  return undefined;
+}
+
 export interface ArgIssue {
   /** Index in the argument list, or null for the list as a whole. */
   index: number | null;
@@ -102,7 +168,14 @@ export function kubectlArgIssues(args: readonly string[], ctx: KubectlArgContext
     const arg = args[i]!;
     // After a bare `--` comes a command for a container (kubectl exec), not kubectl's own flags.
     if (arg === '--') break;
-    if (arg.startsWith('--')) {
+    if (!arg.startsWith('-')) {
+      const kind = clusterScopedKind(arg);
+      if (kind)
+        issues.push({
+          index: i,
+          message: `"${kind}" is cluster-scoped: --namespace does not contain it, so a kubectl fault may not touch it`,
+        });
+    } else if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       const name = arg.slice(2, eq < 0 ? undefined : eq);
       const inline = eq < 0 ? undefined : arg.slice(eq + 1);

@@ -174,6 +174,17 @@ describe('kubectlArgIssues', () => {
     expect(refused('some-plugin')).toEqual([0]);
   });
 
+  it('refuses cluster-scoped kinds, which --namespace does not contain', () => {
+    expect(refused('delete', 'namespace', 'kube-system')).toEqual([1]);
+    expect(refused('delete', 'ns/kube-system')).toEqual([1]);
+    expect(refused('patch', 'node', 'chaos-worker', '-p', '{}')).toEqual([1]);
+    expect(refused('delete', 'clusterrolebindings.rbac.authorization.k8s.io/admin')).toEqual([1]);
+    expect(refused('get', 'pods,nodes')).toEqual([1]);
+    expect(refused('delete', 'CRD', 'x')).toEqual([1]);
+    expect(refused('delete', 'pod', '-l', 'app=nodes')).toEqual([]);
+    expect(refused('rollout', 'restart', 'deployment/feature-store')).toEqual([]);
+  });
+
   it('refuses remote manifests', () => {
     expect(refused('apply', '-f', 'https://example.com/x.yaml')).toEqual([1]);
     expect(refused('apply', '--filename=http://example.com/x.yaml')).toEqual([1]);
