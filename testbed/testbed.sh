@@ -492,7 +492,7 @@ link_tools() {
 
 # The harness itself, for `chaos schedule`: scheduled game days run it as a CronJob inside the cluster.
 harness_image() {
-  "$repo/deploy/build-harness-image.sh" "$node20_image" "$bin/k6"
+  "$repo/deploy/build-harness-image.sh" "$node20_image" "$bin/k6" "$bin/kubectl"
   kind load docker-image --name "$cluster" "$("$repo/deploy/build-harness-image.sh" --tag)"
 }
 

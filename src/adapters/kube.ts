@@ -5,6 +5,7 @@
 import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { EnvironmentError } from '../errors.js';
+import { findKubectl, runKubectl, type KubectlRun } from './kubectl.js';
 
 export type Pod = k8s.V1Pod;
 export type Deployment = k8s.V1Deployment;
@@ -22,6 +23,8 @@ export interface KubeOptions {
   context?: string;
   /** Every write throws instead of reaching the API server. */
   readOnly?: boolean;
+  /** The kubectl binary `kubectl` faults run; default: found on first use (findKubectl). */
+  kubectlBin?: string;
 }
 
 export function selectorString(selector: Record<string, string>): string {
@@ -66,6 +69,7 @@ export class Kube {
   readonly readOnly: boolean;
   /** Count of write calls made: tests and --dry-run reports use it. */
   writes = 0;
+  private kubectlBin: string | undefined;
 
   private constructor(config: k8s.KubeConfig, readOnly: boolean) {
     this.config = config;
@@ -105,7 +109,9 @@ export class Kube {
         'run `chaos cluster up` or pass --context',
       );
     }
-    return new Kube(config, opts.readOnly ?? false);
+    const kube = new Kube(config, opts.readOnly ?? false);
+    kube.kubectlBin = opts.kubectlBin;
+    return kube;
   }
 
   /**
@@ -196,6 +202,24 @@ export class Kube {
       previous: opts.previous,
       limitBytes: opts.limitBytes ?? 64 * 1024,
     });
+  }
+
+  /**
+   * Runs kubectl against this cluster: the context is this Kube's (in a pod, kubectl finds the ServiceAccount
+   * itself, as client-node did) and the namespace is the caller's, both ahead of the fault's own arguments,
+   * which validation has already kept from changing them. `write: false` is for commands that only read (a
+   * capture, a confirm); a write in read-only mode throws before kubectl starts.
+   */
+  async kubectl(
+    namespace: string,
+    args: readonly string[],
+    opts: { write: boolean; timeoutMs: number; signal?: AbortSignal; cwd?: string },
+  ): Promise<KubectlRun> {
+    if (opts.write) this.write(`kubectl ${args.join(' ')}`);
+    this.kubectlBin ??= findKubectl(process.env);
+    const current = this.config.getCurrentContext();
+    const where = current === IN_CLUSTER_CONTEXT ? [] : ['--context', current];
+    return runKubectl(this.kubectlBin, [...where, '--namespace', namespace, ...args], opts);
   }
 
   /** Replaces the data of an existing ConfigMap: an `update`, which RBAC can restrict to one name. */

@@ -9,10 +9,10 @@ import { stringify } from 'yaml';
 import { apiStatus, Kube } from '../adapters/kube.js';
 import type { Output } from '../adapters/output.js';
 import { EnvironmentError, InvalidInputError } from '../errors.js';
-import { loadSuiteFile, suiteScenarioFiles } from '../gameday/suite.js';
+import { loadSuiteFile, suiteScenarioFiles, type Suite } from '../gameday/suite.js';
 import { buildPlan } from '../plan/plan.js';
 import { formatDiagnostic } from '../scenario/diagnostics.js';
-import { loadScenarioFile } from '../scenario/parse.js';
+import { diagnosticAt, loadScenarioFile } from '../scenario/parse.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Duration } from '../scenario/units.js';
 import { scheduleObjects } from '../schedule/manifests.js';
@@ -59,6 +59,9 @@ export async function scheduleCommand(
     if (s.ok) scenarios.push({ file, scenario: s.scenario });
     else problems.push(...s.diagnostics.map(formatDiagnostic));
   }
+  // Indexes match the suite's entries only when every scenario loaded; otherwise those problems come first.
+  if (scenarios.length === suite.scenarios.length)
+    problems.push(...(await kubectlRbacProblems(suiteFile, suite, scenarios)));
   const name = opts.name ?? `chaos-${suite.metadata.name}`.slice(0, MAX_CRONJOB_NAME).replace(/-+$/, '');
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > MAX_CRONJOB_NAME)
     problems.push(`--name ${name}: expected a lowercase DNS label of at most ${MAX_CRONJOB_NAME} characters`);
@@ -103,7 +106,12 @@ export async function scheduleCommand(
     reportConfigMap: opts.reportConfigmap ?? false,
     deadlineSeconds: deadline(scenarios, suite.scenarios, timeScale ?? 1),
     cluster: clusterTraits(version),
+    kubectlRules: suite.rbac,
   });
+  if (suite.rbac)
+    out.info(
+      `chaos schedule: ${name}: kubectl faults run kubectl in the pod: the image needs it (the testbed's harness image has it); the Role grants the suite's rbac: rules`,
+    );
   if ('next' in cron)
     out.info(
       `chaos schedule: ${name}: next runs ${cron.next.map((d) => d.toISOString()).join(', ')} (${opts.timeZone ?? 'UTC'} schedule)`,
@@ -126,6 +134,43 @@ export async function scheduleCommand(
   }
   const ns = objects.find((o) => o.kind === 'CronJob')!.metadata.namespace!;
   out.info(`run it now: kubectl -n ${ns} create job --from=cronjob/${name} ${name}-manual-$(date +%s)`);
+}
+
+/**
+ * What kubectl faults need cannot be derived from arbitrary commands, so a suite that has them states it
+ * (`rbac:`), and one that has none grants nothing extra.
+ */
+async function kubectlRbacProblems(
+  suiteFile: string,
+  suite: Suite,
+  scenarios: { file: string; scenario: Scenario }[],
+): Promise<string[]> {
+  const problems: string[] = [];
+  const withKubectl = scenarios.flatMap(({ scenario }, i) =>
+    scenario.faults.some((f) => f.type === 'kubectl') ? [i] : [],
+  );
+  if (withKubectl.length > 0 && !suite.rbac)
+    for (const i of withKubectl)
+      problems.push(
+        formatDiagnostic(
+          await diagnosticAt(
+            suiteFile,
+            ['scenarios', i, 'file'],
+            "has kubectl faults: state what their commands need as Role rules in the suite's rbac: (chaos cannot derive it from arbitrary commands)",
+          ),
+        ),
+      );
+  if (withKubectl.length === 0 && suite.rbac)
+    problems.push(
+      formatDiagnostic(
+        await diagnosticAt(
+          suiteFile,
+          ['rbac'],
+          'grants what kubectl faults need, and no scenario of this suite has one: remove it',
+        ),
+      ),
+    );
+  return problems;
 }
 
 /**

@@ -19,6 +19,8 @@ export interface FaultContext {
   random: () => number;
   log: (line: string) => void;
   signal: AbortSignal;
+  /** The run's redactor, for output a fault keeps (kubectl's); default: kept as it is. */
+  redact?: (text: string) => string;
 }
 
 /** One mutation made by a fault, with the ledger id that tracks its undo. */

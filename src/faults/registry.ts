@@ -3,6 +3,7 @@ import type { UndoRecord } from '../ledger/ledger.js';
 import type { Plan, PlannedFault } from '../plan/plan.js';
 import type { FaultSpec } from '../scenario/schema.js';
 import type { FaultPlugin } from './fault.js';
+import { kubectl } from './kubectl.js';
 import { latency } from './latency.js';
 import { modelVersion } from './model-version.js';
 import { nodeDrain } from './node-drain.js';
@@ -15,6 +16,7 @@ const plugins = {
   latency,
   'model-version': modelVersion,
   'oversize-batch': oversizeBatch,
+  kubectl,
 };
 
 export function faultPlugin<S extends FaultSpec>(spec: S): FaultPlugin<S> {

@@ -10,6 +10,25 @@ import { loadDocumentFile, type DocumentKind, type DocumentResult } from '../sce
 import { dnsLabel, duration } from '../scenario/schema.js';
 import { MAX_SCENARIO_BYTES } from '../scenario/text.js';
 
+/** A name RBAC matches exactly: no wildcard, so a suite states what it uses and no more. */
+const rbacName = (what: string) =>
+  z.string().regex(/^[a-z0-9]([-a-z0-9./]*[a-z0-9])?$/, `expected a ${what} name, no wildcard`);
+
+const policyRule = z.strictObject({
+  apiGroups: z
+    .array(
+      z
+        .string()
+        .regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$/, 'expected an API group ("" is core), no wildcard'),
+    )
+    .min(1),
+  resources: z.array(rbacName('resource (or resource/subresource)')).min(1),
+  verbs: z
+    .array(z.enum(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection']))
+    .min(1),
+  resourceNames: z.array(z.string().min(1)).min(1).optional(),
+});
+
 export const suiteSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -46,6 +65,14 @@ export const suiteSchema = z
       .max(100)
       .optional()
       .describe('Multiply every window and fault time of every scenario (a rehearsal at 0.2)'),
+    rbac: z
+      .array(policyRule)
+      .min(1)
+      .max(50)
+      .optional()
+      .describe(
+        "What the suite's kubectl faults need, as Role rules in their scenarios' namespace: `chaos schedule` grants exactly these on top of what it derives for the rest",
+      ),
   })
   .describe('chaos game-day suite (chaos/v1)');
 

@@ -131,6 +131,7 @@ export async function inject(state: RunState): Promise<void> {
       random: deps.random,
       log: (line) => note(state, 'note', line),
       signal: state.faultAbort.signal,
+      redact: deps.redact,
     });
     state.injections.push(injection);
     state.faultRecords.push(injection.record);

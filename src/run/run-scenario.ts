@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fetchProbe, promqlScalar } from '../adapters/http.js';
 import { Kube } from '../adapters/kube.js';
+import { findKubectl } from '../adapters/kubectl.js';
 import type { Output } from '../adapters/output.js';
 import { EnvironmentError, ExitCode, InvalidInputError } from '../errors.js';
 import { previewFaults } from '../faults/registry.js';
@@ -21,6 +22,7 @@ import { diagnosticAt } from '../scenario/parse.js';
 import { readGoldenFile, type GoldenSet } from '../scenario/golden.js';
 import type { Scenario } from '../scenario/schema.js';
 import { PROTECTED_NAMESPACES } from '../scenario/semantic.js';
+import { kubectlArgIssues } from '../scenario/kubectl-rules.js';
 import { RESULT_SCHEMA_VERSION, type RunResult } from '../verdict/result.js';
 import { runPlan, type LoadHandle } from './orchestrator.js';
 import { makeRedactor } from './redact.js';
@@ -195,8 +197,9 @@ async function runOne(
     env: world.env,
   };
   const custom = await prepareScript(file, plan, k6Options, out);
+  const kubectlBin = await prepareKubectl(file, plan, world.env);
 
-  const kube = Kube.connect({ context: opts.context, readOnly: opts.dryRun });
+  const kube = Kube.connect({ context: opts.context, readOnly: opts.dryRun, kubectlBin });
   await checkContext(plan, kube.context, opts, out, world);
   const server = kube.config.getCurrentCluster()?.server ?? '';
   const version = await kube.ping();
@@ -327,6 +330,34 @@ async function prepareScript(
       `${l.script} sets ${prepared.ignoredOptions.join(', ')}; the scenario's load profile (${l.executor}) replaces them`,
     );
   return prepared;
+}
+
+/**
+ * kubectl faults, before any cluster call: their arguments checked against the namespace this run really
+ * uses (validation checked target.namespace; `--namespace` may move the run), and kubectl found — a missing
+ * one is exit 3 here, not a fault that fails half-way through the run.
+ */
+async function prepareKubectl(file: string, plan: Plan, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const faults = plan.scenario.faults.flatMap((f, i) => (f.type === 'kubectl' ? [{ f, i }] : []));
+  if (faults.length === 0) return undefined;
+  const problems: string[] = [];
+  for (const { f, i } of faults)
+    for (const step of ['capture', 'inject', 'confirm', 'undo'] as const) {
+      const args = f[step];
+      if (!args) continue;
+      for (const x of kubectlArgIssues(args, {
+        namespace: plan.namespace,
+        step,
+        hasCapture: f.capture !== undefined,
+      }))
+        problems.push(
+          formatDiagnostic(
+            await diagnosticAt(file, ['faults', i, step, ...(x.index === null ? [] : [x.index])], x.message),
+          ),
+        );
+    }
+  if (problems.length > 0) throw new InvalidInputError(problems);
+  return findKubectl(env);
 }
 
 function checkNamespace(plan: Plan): void {

@@ -254,8 +254,49 @@ const oversizeBatch = z.strictObject({
     .describe('One oversize request every N iterations'),
 });
 
-export const FAULT_TYPES = ['pod-kill', 'node-drain', 'latency', 'model-version', 'oversize-batch'] as const;
-const fault = z.discriminatedUnion('type', [podKill, nodeDrain, latency, modelVersion, oversizeBatch]);
+const kubectlArgs = z
+  .array(z.string().min(1).max(4096))
+  .min(1)
+  .max(100)
+  .describe(
+    'kubectl arguments, verb first, one list item per argument (no shell); the harness adds --context and --namespace',
+  );
+
+const kubectl = z.strictObject({
+  type: z.literal('kubectl'),
+  at: faultAt,
+  capture: kubectlArgs
+    .optional()
+    .describe(
+      'A `get` run before inject (e.g. -o jsonpath={.spec.replicas}); its output replaces {{captured}} in undo',
+    ),
+  inject: kubectlArgs.describe('What makes the fault, e.g. [scale, deployment/feature-store, --replicas=0]'),
+  confirm: kubectlArgs
+    .optional()
+    .describe('Exit 0 says the fault is in place; retried every second until confirmWithin'),
+  undo: kubectlArgs.describe('What puts it back; journaled before inject runs, so recover runs it too'),
+  timeout: duration.prefault('30s').describe('Per kubectl command'),
+  confirmWithin: duration
+    .prefault('60s')
+    .describe('Give up confirming after this (the fault is then INCONCLUSIVE)'),
+});
+
+export const FAULT_TYPES = [
+  'pod-kill',
+  'node-drain',
+  'latency',
+  'model-version',
+  'oversize-batch',
+  'kubectl',
+] as const;
+const fault = z.discriminatedUnion('type', [
+  podKill,
+  nodeDrain,
+  latency,
+  modelVersion,
+  oversizeBatch,
+  kubectl,
+]);
 
 const statusClass = z
   .string()
@@ -346,6 +387,10 @@ const safety = z.strictObject({
   allowedContexts: z.array(z.string().min(1)).optional(),
   maxPods: count.optional().describe('Never touch more pods than this'),
   maxPercent: percent.optional().describe('Never touch more than this share of the selected pods'),
+  allowKubectl: z
+    .boolean()
+    .optional()
+    .describe('Allow faults of type kubectl: arbitrary kubectl commands in the target namespace'),
 });
 
 export const scenarioSchema = z

@@ -3,6 +3,7 @@
  * to fix, so the loader can point at its line.
  */
 import type { Scenario } from './schema.js';
+import { kubectlArgIssues } from './kubectl-rules.js';
 import { sloRuleIssues, type SemanticIssue } from './slo-rules.js';
 import type { Percent } from './units.js';
 
@@ -152,6 +153,23 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
           add(['faults', i], 'only one oversize-batch fault per scenario: the load sends one oversize mix');
         break;
       case 'node-drain':
+        break;
+      case 'kubectl':
+        if (!s.safety.allowKubectl)
+          add(
+            ['faults', i, 'type'],
+            `kubectl faults run arbitrary kubectl commands in ${s.target.namespace}: allow them with safety.allowKubectl: true`,
+          );
+        for (const step of ['capture', 'inject', 'confirm', 'undo'] as const) {
+          const args = f[step];
+          if (!args) continue;
+          for (const x of kubectlArgIssues(args, {
+            namespace: s.target.namespace,
+            step,
+            hasCapture: f.capture !== undefined,
+          }))
+            add(['faults', i, step, ...(x.index === null ? [] : [x.index])], x.message);
+        }
         break;
     }
   });

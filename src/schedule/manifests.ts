@@ -26,6 +26,8 @@ export interface ScheduleInput {
   cluster?: ClusterTraits;
   /** Upper bound on one game day, from the plans: the Job is killed (and reverts) past it. */
   deadlineSeconds: number;
+  /** The suite's `rbac:` rules for its kubectl faults. */
+  kubectlRules?: PolicyRule[];
 }
 
 export type KubeObject = {
@@ -44,6 +46,7 @@ export function scheduleObjects(input: ScheduleInput): KubeObject[] {
     input.scenarios,
     input.reportConfigMap ? { namespace: input.namespace, configMap: reportName } : undefined,
     input.cluster,
+    input.kubectlRules,
   );
   const { data, items, root } = packFiles(input.files);
   const suitePath = `${SUITE_MOUNT}/${path.relative(root, input.suiteFile).split(path.sep).join('/')}`;

@@ -102,22 +102,51 @@ export function scenarioGrants(s: Scenario, traits: ClusterTraits = NEWEST_SERVE
         break;
       case 'oversize-batch':
         break;
+      case 'kubectl':
+        // Arbitrary commands: what they need is stated by the suite (`rbac:`), see suitePermissions.
+        break;
     }
   }
   return out;
+}
+
+/** The namespaces a suite's kubectl faults run in: where its `rbac:` rules are granted. */
+export function kubectlNamespaces(scenarios: Scenario[]): string[] {
+  const ns = scenarios
+    .filter((s) => s.faults.some((f) => f.type === 'kubectl'))
+    .map((s) => s.target.namespace);
+  return [...new Set(ns)].sort();
 }
 
 export function suitePermissions(
   scenarios: Scenario[],
   report?: { namespace: string; configMap: string },
   traits: ClusterTraits = NEWEST_SERVERS,
+  /** The suite's `rbac:` rules, for its kubectl faults: granted as written, in their namespaces. */
+  kubectlRules: PolicyRule[] = [],
 ): SuitePermissions {
   const byScope = new Map<string, Grant[]>();
   for (const s of scenarios)
     for (const [where, grants] of scenarioGrants(s, traits))
       byScope.set(where, [...(byScope.get(where) ?? []), ...grants]);
+  const named: { where: string; rule: PolicyRule }[] = [];
+  for (const where of kubectlNamespaces(scenarios))
+    for (const rule of kubectlRules) {
+      // A rule limited to some names stays its own rule; the rest merge with the derived grants.
+      if (rule.resourceNames) {
+        named.push({ where, rule });
+        continue;
+      }
+      const grants = rule.apiGroups.flatMap((group) =>
+        rule.resources.flatMap((resource) =>
+          rule.verbs.map((verb) => g(group, resource, verb, "kubectl faults (the suite's rbac:)")),
+        ),
+      );
+      byScope.set(where, [...(byScope.get(where) ?? []), ...grants]);
+    }
   const namespaced = new Map<string, PolicyRule[]>();
   for (const [where, grants] of byScope) if (where !== '*') namespaced.set(where, toRules(grants));
+  for (const { where, rule } of named) namespaced.set(where, [...(namespaced.get(where) ?? []), rule]);
   if (report) {
     // Update only, on one name: `chaos schedule --apply` creates the ConfigMap, so no create is needed.
     const rules = namespaced.get(report.namespace) ?? [];

@@ -53,6 +53,25 @@ export interface FaultRecord {
   confirmed: boolean;
   targets: string[];
   notes: string[];
+  /**
+   * The commands a `kubectl` fault ran before its revert (capture, inject, the last confirm attempt), with
+   * their redacted output; the undo's output is in the revert event. Absent for other faults.
+   */
+  commands?: FaultCommand[];
+}
+
+export interface FaultCommand {
+  step: 'capture' | 'inject' | 'confirm';
+  /** kubectl's arguments as run, harness flags included. */
+  args: string[];
+  exitCode: number | null;
+  /** Why it did not succeed (exit code, timeout), or null. */
+  failure: string | null;
+  /** stdout and stderr, redacted, at most 16 KiB. */
+  output: string;
+  durationMs: number;
+  /** For confirm: how many attempts were made. */
+  attempts?: number;
 }
 
 /** One second of load, for the time-series charts. */

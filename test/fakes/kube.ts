@@ -8,6 +8,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import type { CoreEvent, Deployment, Kube, Node, Pod, WatchEvent } from '../../src/adapters/kube.js';
+import type { KubectlRun } from '../../src/adapters/kubectl.js';
 import { ReadOnlyViolation } from '../../src/adapters/kube.js';
 import { AGENT_STATE_FILE, STOP_AGENT } from '../../src/faults/latency-agent.js';
 
@@ -33,6 +34,7 @@ type KubeSurface = Pick<
   | 'patchDeployment'
   | 'addEphemeralContainer'
   | 'exec'
+  | 'kubectl'
   | 'watch'
 >;
 
@@ -191,6 +193,12 @@ export interface FakePdb {
   blocked: number;
 }
 
+/** What a fake kubectl answers: exit code and output, or an Error for a kubectl that could not start. */
+export type KubectlHandler = (
+  namespace: string,
+  args: readonly string[],
+) => { exitCode: number; output: string } | Error;
+
 export type ExecHandler = (
   namespace: string,
   pod: string,
@@ -233,6 +241,8 @@ export class FakeKube implements KubeSurface {
   deploymentController: 'rollout' | 'stuck' = 'rollout';
   /** State of a newly added ephemeral container: the kubelet starting it, or failing to pull its image. */
   ephemeralState: 'running' | 'waiting' = 'running';
+  /** Replaces the default kubectl behaviour (scale and get -o jsonpath={.spec.replicas} of a Deployment). */
+  kubectlHandler?: KubectlHandler;
   /** Replaces the default exec behaviour (an emulation of the latency agent). */
   execHandler?: ExecHandler;
   private readonly failures = new Map<FakeMethod, (args: unknown[]) => Error | undefined>();
@@ -585,6 +595,55 @@ export class FakeKube implements KubeSurface {
         return '';
       },
     );
+  }
+
+  /** Full argument lists as kubectl would get them, harness flags included: what each command ran. */
+  kubectl(
+    namespace: string,
+    args: readonly string[],
+    opts: { write: boolean; timeoutMs: number; signal?: AbortSignal; cwd?: string },
+  ): Promise<KubectlRun> {
+    const full = ['--context', this.context, '--namespace', namespace, ...args];
+    return this.run(
+      'kubectl',
+      [namespace, [...args], opts],
+      opts.write ? `kubectl ${args.join(' ')}` : undefined,
+      () => {
+        const r = this.kubectlHandler
+          ? this.kubectlHandler(namespace, args)
+          : this.defaultKubectl(namespace, args);
+        if (r instanceof Error) throw r;
+        const stdout = r.exitCode === 0 ? r.output : '';
+        return {
+          args: full,
+          exitCode: r.exitCode,
+          stdout,
+          output: r.output,
+          timedOut: false,
+          failure: r.exitCode === 0 ? null : `exit ${r.exitCode}`,
+          durationMs: 5,
+        };
+      },
+    );
+  }
+
+  /** What the fake kubectl does when no handler replaces it. */
+  defaultKubectl(namespace: string, args: readonly string[]): { exitCode: number; output: string } {
+    const name = /^(?:deployment|deploy|deployments)\/(.+)$/.exec(args[1] ?? '')?.[1];
+    const d = name ? this.deployments.get(podKey(namespace, name)) : undefined;
+    if (name && !d)
+      return {
+        exitCode: 1,
+        output: `Error from server (NotFound): deployments.apps "${name}" not found\n`,
+      };
+    if (d && args[0] === 'get' && args.includes('jsonpath={.spec.replicas}'))
+      return { exitCode: 0, output: String(d.spec!.replicas) };
+    const replicas = args.find((a) => a.startsWith('--replicas='))?.slice('--replicas='.length);
+    if (d && args[0] === 'scale' && replicas !== undefined && /^\d+$/.test(replicas)) {
+      d.spec!.replicas = Number(replicas);
+      return { exitCode: 0, output: `deployment.apps/${name} scaled\n` };
+    }
+    return { exitCode: 1, output: `error: the fake kubectl does not know ${args.join(' ')}\n` };
   }
 
   watch<T>(

@@ -127,6 +127,39 @@ describe('chaos schedule', () => {
     expect(run.stderr).toMatch(/--target-origin must be an http\(s\) origin with no path/);
   });
 
+  it('kubectl faults need the suite to state their RBAC, and rbac: needs kubectl faults: exit 2 at the line', () => {
+    const down = path.join(ROOT, 'scenarios/feature-store-down.yaml');
+    const missing = chaos(['schedule', suite('no-rbac.yaml', [down]), '--cron', '@daily'], noCluster());
+    expect(missing.code).toBe(2);
+    expect(missing.lines).toEqual([
+      `${path.join(dir, 'no-rbac.yaml')}:5:11: scenarios[0].file: has kubectl faults: state what their commands need as Role rules in the suite's rbac: (chaos cannot derive it from arbitrary commands)`,
+    ]);
+    const rbac = 'rbac:\n  - { apiGroups: [apps], resources: [deployments/scale], verbs: [patch] }';
+    const needless = chaos(
+      [
+        'schedule',
+        suite('needless.yaml', [path.join(ROOT, 'scenarios/pod-kill.yaml')], rbac),
+        '--cron',
+        '@daily',
+      ],
+      noCluster(),
+    );
+    expect(needless.code).toBe(2);
+    expect(needless.lines).toEqual([
+      `${path.join(dir, 'needless.yaml')}:7:3: rbac: grants what kubectl faults need, and no scenario of this suite has one: remove it`,
+    ]);
+    const wildcard = chaos(
+      ['schedule', suite('wild.yaml', [down], rbac.replace('[patch]', '["*"]')), '--cron', '@daily'],
+      noCluster(),
+    );
+    expect(wildcard.code).toBe(2);
+    expect(wildcard.lines[0]).toMatch(
+      /wild\.yaml:7:\d+: rbac\[0\]\.verbs\[0\]: expected one of "get", "list".*got "\*"/,
+    );
+    // With its rules, the same suite gets as far as the cluster: exit 3 here, where there is none.
+    expect(chaos(['schedule', suite('ok.yaml', [down], rbac), '--cron', '@daily'], noCluster()).code).toBe(3);
+  });
+
   it('without a kubeconfig, a valid request is an environment problem (exit 3), not a crash', () => {
     const run = chaos(['schedule', weekly, '--cron', '@daily'], noCluster());
     expect(run.code).toBe(3);

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chaos, ensureBuilt, ROOT, STACK_FRAME } from './helpers.js';
 
 const VALID = readFileSync(path.join(ROOT, 'test/fixtures/scenarios/valid.yaml'), 'utf8');
-const FAULT_TYPES = 'pod-kill, node-drain, latency, model-version, oversize-batch';
+const FAULT_TYPES = 'pod-kill, node-drain, latency, model-version, oversize-batch, kubectl';
 
 let dir: string;
 beforeAll(() => {

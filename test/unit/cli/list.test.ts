@@ -22,6 +22,7 @@ describe('listCommand', () => {
     await listCommand(SCENARIOS, out);
     const rows = out.out.trimEnd().split('\n');
     expect(rows.map((r) => r.split(/\s+/)[0])).toEqual([
+      'feature-store-down',
       'feature-store-latency',
       'load-ramp',
       'missing-model-artifact',

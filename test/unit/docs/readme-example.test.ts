@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 
 const root = new URL('../../../', import.meta.url);
 const read = (p: string) => readFileSync(new URL(p, root), 'utf8');
@@ -30,5 +31,31 @@ describe('README: your own k6 script', () => {
 
   it('shows examples/custom-script/feature-store-pod-kill.yaml as it is', () => {
     expect(block(text, 'yaml')).toBe(read('examples/custom-script/feature-store-pod-kill.yaml'));
+  });
+});
+
+describe('README: kubectl faults', () => {
+  const readme = read('README.md');
+
+  it('shows the fault of scenarios/feature-store-down.yaml as it is', () => {
+    const shown = parse(
+      block(section(readme, 'kubectl faults: any kubectl action, with its undo journaled first'), 'yaml'),
+    ) as {
+      faults: unknown[];
+      safety: unknown;
+    };
+    const scenario = parse(read('scenarios/feature-store-down.yaml')) as {
+      faults: unknown[];
+      safety: unknown;
+    };
+    expect(shown.faults).toEqual(scenario.faults);
+    expect(shown.safety).toEqual(scenario.safety);
+  });
+
+  it('shows the rbac: of gamedays/feature-store-down.yaml as it is', () => {
+    const start = readme.indexOf('A suite whose scenarios have `kubectl` faults');
+    expect(start).toBeGreaterThan(0);
+    const shown = parse(block(readme.slice(start), 'yaml')) as { rbac: unknown };
+    expect(shown.rbac).toEqual((parse(read('gamedays/feature-store-down.yaml')) as { rbac: unknown }).rbac);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { emptyRecord, isReady, isTerminating } from '../../../src/faults/fault.js';
+import { kubectl } from '../../../src/faults/kubectl.js';
 import { latency } from '../../../src/faults/latency.js';
 import { modelVersion } from '../../../src/faults/model-version.js';
 import { nodeDrain } from '../../../src/faults/node-drain.js';
@@ -22,13 +23,19 @@ describe('the fault registry', () => {
         { type: 'latency', selector: { app: 'feature-store' }, delay: '300ms' },
         { type: 'model-version', version: 'v404' },
         { type: 'oversize-batch' },
+        {
+          type: 'kubectl',
+          inject: ['scale', 'deployment/feature-store', '--replicas=0'],
+          undo: ['get', 'pods'],
+        },
       ],
+      safety: { allowedNamespaces: ['ml-serving'], allowKubectl: true },
     });
     expect(plan.scenario.faults.map((f) => f.type).sort()).toEqual([...FAULT_TYPES].sort());
     for (const f of plan.scenario.faults) expect(faultPlugin(f).type).toBe(f.type);
-    expect([podKill, nodeDrain, latency, modelVersion, oversizeBatch].map((p) => p.type).sort()).toEqual(
-      [...FAULT_TYPES].sort(),
-    );
+    expect(
+      [podKill, nodeDrain, latency, modelVersion, oversizeBatch, kubectl].map((p) => p.type).sort(),
+    ).toEqual([...FAULT_TYPES].sort());
   });
 });
 

@@ -14,7 +14,7 @@ import { VALID, edit, edits, expectOk, problems, withCpuMs } from './helpers.js'
 /** A hang guard only: the bound these tests assert is CPU time, which a busy machine does not stretch. */
 const HOSTILE_TIMEOUT = 30_000;
 
-const FAULT_TYPES = 'pod-kill, node-drain, latency, model-version, oversize-batch';
+const FAULT_TYPES = 'pod-kill, node-drain, latency, model-version, oversize-batch, kubectl';
 
 describe('parseScenario: the valid fixture', () => {
   it('parses, with defaults filled in', () => {

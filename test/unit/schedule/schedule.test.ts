@@ -75,6 +75,45 @@ describe('suitePermissions', () => {
     ]);
   });
 
+  it("kubectl faults get exactly the suite's rbac: rules, in their namespace, and nothing without them", () => {
+    const kubectlFault: FaultInput = {
+      type: 'kubectl',
+      capture: ['get', 'deployment/feature-store', '-o', 'jsonpath={.spec.replicas}'],
+      inject: ['scale', 'deployment/feature-store', '--replicas=0'],
+      undo: ['scale', 'deployment/feature-store', '--replicas={{captured}}'],
+    };
+    const s = scenario({
+      faults: [kubectlFault],
+      safety: { allowedNamespaces: ['ml-serving'], allowKubectl: true },
+    });
+    const rbac = [
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get' as const] },
+      { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['patch' as const] },
+      {
+        apiGroups: [''],
+        resources: ['configmaps'],
+        verbs: ['update' as const],
+        resourceNames: ['model-settings'],
+      },
+    ];
+    const p = suitePermissions([s], undefined, undefined, rbac);
+    expect(p.cluster).toEqual([]);
+    expect(p.namespaced.get('ml-serving')).toEqual([
+      { apiGroups: [''], resources: ['events'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['services'], verbs: ['get'] },
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] },
+      { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['patch'] },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['configmaps'], verbs: ['update'], resourceNames: ['model-settings'] },
+    ]);
+    // A suite's rules are for its kubectl faults: a scenario without one gets none of them.
+    expect(suitePermissions([scenario()], undefined, undefined, rbac).namespaced.get('ml-serving')).toEqual(
+      suitePermissions([scenario()]).namespaced.get('ml-serving'),
+    );
+  });
+
   it('the report ConfigMap: update on that one name, never create', () => {
     const rules = suitePermissions([scenario()], {
       namespace: 'ml-serving',
