@@ -156,7 +156,7 @@ export function structureProblems(doc: Document): StructureProblem[] {
         const name = keyName(key);
         const special = SPECIAL_KEYS.get(name);
         if (special !== undefined) {
-          problems.push({ node: (key ?? node) as Node, path: [...path, name], message: special });
+          problems.push({ node: key ?? node, path: [...path, name], message: special });
           continue;
         }
         if (seen.has(name)) {
