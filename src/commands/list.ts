@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { EnvironmentError, InvalidInputError } from '../errors.js';
 import { looksLikeSuite, loadSuiteFile } from '../gameday/suite.js';
-import { fsProblem } from '../scenario/diagnostics.js';
+import { fsProblem, printable } from '../scenario/diagnostics.js';
 import { loadScenarioFile } from '../scenario/parse.js';
 import type { Output } from '../adapters/output.js';
 
@@ -20,12 +20,16 @@ export async function listCommand(dir: string, out: Output): Promise<void> {
       .sort();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InvalidInputError([`chaos: cannot list ${dir}: no such directory`]);
-    if (code === 'ENOTDIR') throw new InvalidInputError([`chaos: cannot list ${dir}: not a directory`]);
-    throw new EnvironmentError(`cannot list ${dir}: ${fsProblem(error)}`);
+    if (code === 'ENOENT')
+      throw new InvalidInputError([`chaos: cannot list ${printable(dir)}: no such directory`]);
+    if (code === 'ENOTDIR')
+      throw new InvalidInputError([`chaos: cannot list ${printable(dir)}: not a directory`]);
+    throw new EnvironmentError(`cannot list ${printable(dir)}: ${fsProblem(error)}`);
   }
   const skipped = (file: string, n: number) =>
-    out.warn(`skipped ${file}: ${n} problem${n === 1 ? '' : 's'} (see: chaos validate ${file})`);
+    out.warn(
+      `skipped ${printable(file)}: ${n} problem${n === 1 ? '' : 's'} (see: chaos validate ${printable(file)})`,
+    );
   const rows: [string, string, string][] = [];
   for (const name of names) {
     const file = path.join(dir, name);
@@ -53,7 +57,7 @@ export async function listCommand(dir: string, out: Output): Promise<void> {
     rows.push([result.scenario.metadata.name, file, description]);
   }
   if (rows.length === 0) {
-    out.info(`no valid scenarios or game-day suites in ${dir}`);
+    out.info(`no valid scenarios or game-day suites in ${printable(dir)}`);
     return;
   }
   const w0 = Math.max(...rows.map((r) => r[0].length));

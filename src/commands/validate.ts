@@ -1,6 +1,6 @@
 import { looksLikeSuite, loadSuiteFile, suiteScenarioFiles } from '../gameday/suite.js';
 import { InvalidInputError } from '../errors.js';
-import { formatDiagnostic } from '../scenario/diagnostics.js';
+import { formatDiagnostic, printable } from '../scenario/diagnostics.js';
 import { loadScenarioFile } from '../scenario/parse.js';
 import type { Output } from '../adapters/output.js';
 
@@ -27,11 +27,13 @@ export async function validateCommand(files: string[], out: Output): Promise<voi
         }
       }
       if (bad === 0)
-        out.info(`${file}: ok (game day ${suite.value.metadata.name}, ${scenarios.length} scenario(s))`);
+        out.info(
+          `${printable(file)}: ok (game day ${suite.value.metadata.name}, ${scenarios.length} scenario(s))`,
+        );
       continue;
     }
     const result = await loadScenarioFile(file);
-    if (result.ok) out.info(`${file}: ok (${result.scenario.metadata.name})`);
+    if (result.ok) out.info(`${printable(file)}: ok (${result.scenario.metadata.name})`);
     else lines.push(...result.diagnostics.map(formatDiagnostic));
   }
   if (lines.length > 0) throw new InvalidInputError(lines);

@@ -85,18 +85,23 @@ export function dedupe(ds: Diagnostic[]): Diagnostic[] {
 }
 
 /**
- * Each diagnostic is printed as one line: control characters from the file (in keys, values or the YAML
- * parser's messages) are shown escaped, never written raw to the terminal.
+ * Each diagnostic is printed as one line: control characters from the file (its name, keys, values or the
+ * YAML parser's messages) are shown escaped, never written raw to the terminal.
  */
 export function oneLine(d: Diagnostic): Diagnostic {
+  return { ...d, file: printable(d.file), path: printable(d.path), message: printable(d.message) };
+}
+
+/**
+ * Text from outside (a file name, a key, a parser's message) as it may be printed: control characters and line
+ * separators escaped, so a name holding an escape sequence or a newline can neither recolour nor forge output.
+ */
+export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
-  const controls = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-  const escape = (text: string) =>
-    text.replace(controls, (c) => {
-      const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-      return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-    });
-  return { ...d, path: escape(d.path), message: escape(d.message) };
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
 }
 
 export function capDiagnostics(ds: Diagnostic[], file: string, total: number): Diagnostic[] {

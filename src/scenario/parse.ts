@@ -94,7 +94,7 @@ function asLoadResult(r: DocumentResult<Scenario>): LoadResult {
 export async function loadDocumentFile<T>(kind: DocumentKind<T>, file: string): Promise<DocumentResult<T>> {
   const fileProblem = (message: string): DocumentResult<T> => ({
     ok: false,
-    diagnostics: [{ file, line: 1, col: 1, path: '(file)', message }],
+    diagnostics: [oneLine({ file, line: 1, col: 1, path: '(file)', message })],
   });
   let size: number;
   try {

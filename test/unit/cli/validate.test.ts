@@ -62,3 +62,19 @@ describe('validateCommand on files that are not small regular files', () => {
     ]);
   });
 });
+
+describe('validateCommand on a file name holding control characters', () => {
+  it('prints the name escaped, on one line, in problems and in the ok line', async () => {
+    const file = path.join(dir, 'evil\u001b[31mred\nname.yaml');
+    const shown = path.join(dir, 'evil\\u001b[31mred\\nname.yaml');
+    writeFileSync(file, 'x: [');
+    const error = await validateCommand([file], recordingOutput()).catch((e: unknown) => e);
+    expect((error as InvalidInputError).lines).toEqual([
+      `${shown}:1:4: (yaml): this [ is never closed: add the closing ] (or indent the lines inside it more than its key)`,
+    ]);
+    writeFileSync(file, VALID);
+    const out = recordingOutput();
+    await validateCommand([file], out);
+    expect(out.err).toEqual([`${shown}: ok (demo)`]);
+  });
+});
