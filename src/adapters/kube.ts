@@ -89,6 +89,16 @@ export class Kube {
         'set KUBECONFIG or run inside a cluster',
       );
     }
+    // With no KUBECONFIG, no ~/.kube/config and no pod ServiceAccount, client-node makes up a context
+    // ("loaded-context", http://localhost:8080) instead of failing: say what is really the matter.
+    if (
+      config.currentContext === 'loaded-context' &&
+      config.getCurrentCluster()?.server === 'http://localhost:8080'
+    )
+      throw new EnvironmentError(
+        'no cluster is configured: KUBECONFIG is not set, there is no ~/.kube/config, and this is not a pod',
+        'point KUBECONFIG at a kubeconfig (and pass --context to pick one of its contexts), or bring up the local testbed with `npm run testbed:up`',
+      );
     if (opts.context) {
       if (!config.getContexts().some((c) => c.name === opts.context)) {
         throw new EnvironmentError(

@@ -117,7 +117,9 @@ export async function gamedayCommand(
   await writeGameDayReports(reportRoot, result);
   if (opts.reportConfigmap) await publishToConfigMap(opts, result, out);
   out.info('');
-  out.info(`chaos gameday ${result.verdict}: ${suite.metadata.name} (exit ${result.exitCode})`);
+  out.info(
+    `chaos gameday ${headline(result.verdict, result.exitCode)}: ${suite.metadata.name} (exit ${result.exitCode})`,
+  );
   for (const s of result.scenarios)
     out.info(
       `  ${String(s.index).padStart(2)}. ${(s.result?.verdict ?? 'SKIPPED').padEnd(12)} ${s.name}${s.skippedReason ? ` — ${s.skippedReason}` : ''}`,
@@ -274,4 +276,14 @@ async function publishToConfigMap(
     );
   }
   out.info(`game-day report published to ConfigMap ${namespace}/${name}`);
+}
+
+/**
+ * The word before the exit code says what the exit code says: a game day that could not reach its cluster is an
+ * environment error (exit 3), not INCONCLUSIVE, even though its verdict judged nothing.
+ */
+function headline(verdict: string, exitCode: number): string {
+  if (exitCode === ExitCode.Environment) return 'ENVIRONMENT ERROR';
+  if (exitCode === ExitCode.Interrupted) return 'INTERRUPTED';
+  return verdict;
 }

@@ -166,3 +166,28 @@ describe('chaos schedule', () => {
     expect(run.stderr).not.toMatch(STACK_FRAME);
   });
 });
+
+describe('with no cluster configured at all', () => {
+  // No KUBECONFIG, no ~/.kube/config, not a pod: client-node would invent http://localhost:8080.
+  const nothing = (): { env: NodeJS.ProcessEnv } => ({
+    env: { KUBECONFIG: undefined, HOME: dir, KUBERNETES_SERVICE_HOST: undefined },
+  });
+
+  it('chaos run says no cluster is configured and how to give one: exit 3', () => {
+    const run = chaos(['run', path.join(ROOT, 'scenarios/pod-kill.yaml'), '--yes'], nothing());
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(
+      'chaos: no cluster is configured: KUBECONFIG is not set, there is no ~/.kube/config, and this is not a pod',
+    );
+    expect(run.stderr).not.toMatch(/loaded-context|skipTLSVerify/);
+  });
+
+  it('chaos gameday names the exit code’s meaning, not INCONCLUSIVE: exit 3', () => {
+    const run = chaos(
+      ['gameday', path.join(ROOT, 'gamedays/weekly.yaml'), '--report-dir', path.join(dir, 'gd')],
+      nothing(),
+    );
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('chaos gameday ENVIRONMENT ERROR: weekly (exit 3)');
+  });
+});
