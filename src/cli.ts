@@ -113,6 +113,7 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
     .option('--target-origin <url>', TARGET_ORIGIN_HELP, origin)
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (files: string[], opts: RunCliOptions) => {
+      await refuseInvalid(files, 'scenario');
       const { runCommand } = await import('./commands/run.js');
       setExitCode(await runCommand(files, opts, out));
     });
@@ -143,6 +144,7 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
     )
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (suite: string, opts: GameDayCliOptions) => {
+      await refuseInvalid([suite], 'suite');
       const { gamedayCommand } = await import('./commands/gameday.js');
       setExitCode(await gamedayCommand(suite, opts, out));
     });
@@ -162,6 +164,7 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
     .option('--context <name>', 'kubeconfig context to schedule on (and to apply to)')
     .option('--apply', 'apply the objects (server-side apply) instead of printing them')
     .action(async (suite: string, opts: ScheduleCliOptions) => {
+      await refuseInvalid([suite], 'suite');
       const { scheduleCommand } = await import('./commands/schedule.js');
       await scheduleCommand(suite, opts, out);
     });
@@ -186,6 +189,7 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
     .option('--seed <n>', 'seed for random choices', integer('--seed'))
     .option('--time-scale <factor>', 'multiply every window and fault time', positiveNumber('--time-scale'))
     .action(async (file: string, opts: PlanCliOptions) => {
+      await refuseInvalid([file], 'scenario');
       const { planCommand } = await import('./commands/plan.js');
       await planCommand(file, opts, out);
     });
@@ -270,4 +274,14 @@ export function exitCodeFor(error: unknown, out: Output): number {
   out.info(`chaos: internal error (a bug in chaos, please report it):`);
   out.info(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return ExitCode.Internal;
+}
+
+/**
+ * Input is checked before a command that talks to a cluster is even loaded: a typo is refused at what
+ * `chaos validate` costs, not after the start-up of the Kubernetes client and everything a run needs.
+ */
+async function refuseInvalid(files: string[], kind: 'scenario' | 'suite'): Promise<void> {
+  const { inputProblems } = await import('./commands/validate.js');
+  const problems = await inputProblems(files, kind);
+  if (problems.length > 0) throw new InvalidInputError(problems);
 }

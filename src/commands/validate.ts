@@ -4,37 +4,55 @@ import { formatDiagnostic, printable } from '../scenario/diagnostics.js';
 import { loadScenarioFile } from '../scenario/parse.js';
 import type { Output } from '../adapters/output.js';
 
+/** One file's problems, and what it is when it has none. */
+interface Checked {
+  problems: string[];
+  ok: string | null;
+}
+
+async function checkScenario(file: string): Promise<Checked> {
+  const result = await loadScenarioFile(file);
+  return result.ok
+    ? { problems: [], ok: `${printable(file)}: ok (${result.scenario.metadata.name})` }
+    : { problems: result.diagnostics.map(formatDiagnostic), ok: null };
+}
+
+/** A game-day suite is checked with the scenarios it lists. */
+async function checkSuite(file: string): Promise<Checked> {
+  const suite = await loadSuiteFile(file);
+  if (!suite.ok) return { problems: suite.diagnostics.map(formatDiagnostic), ok: null };
+  const scenarios = suiteScenarioFiles(suite.value, file);
+  const problems: string[] = [];
+  for (const scenario of scenarios) problems.push(...(await checkScenario(scenario)).problems);
+  return {
+    problems,
+    ok:
+      problems.length === 0
+        ? `${printable(file)}: ok (game day ${suite.value.metadata.name}, ${scenarios.length} scenario(s))`
+        : null,
+  };
+}
+
 /**
- * Checks every file and reports every problem before failing: fixing one error per run is miserable. A
- * game-day suite is checked with the scenarios it lists.
+ * Checks every file and reports every problem before failing: fixing one error per run is miserable.
  */
 export async function validateCommand(files: string[], out: Output): Promise<void> {
   const lines: string[] = [];
   for (const file of files) {
-    if (await looksLikeSuite(file)) {
-      const suite = await loadSuiteFile(file);
-      if (!suite.ok) {
-        lines.push(...suite.diagnostics.map(formatDiagnostic));
-        continue;
-      }
-      const scenarios = suiteScenarioFiles(suite.value, file);
-      let bad = 0;
-      for (const scenario of scenarios) {
-        const result = await loadScenarioFile(scenario);
-        if (!result.ok) {
-          bad++;
-          lines.push(...result.diagnostics.map(formatDiagnostic));
-        }
-      }
-      if (bad === 0)
-        out.info(
-          `${printable(file)}: ok (game day ${suite.value.metadata.name}, ${scenarios.length} scenario(s))`,
-        );
-      continue;
-    }
-    const result = await loadScenarioFile(file);
-    if (result.ok) out.info(`${printable(file)}: ok (${result.scenario.metadata.name})`);
-    else lines.push(...result.diagnostics.map(formatDiagnostic));
+    const checked = (await looksLikeSuite(file)) ? await checkSuite(file) : await checkScenario(file);
+    if (checked.ok) out.info(checked.ok);
+    lines.push(...checked.problems);
   }
   if (lines.length > 0) throw new InvalidInputError(lines);
+}
+
+/**
+ * Every problem of files a command expects to be scenarios (run, plan) or suites (gameday, schedule): what the
+ * CLI checks before it loads a command that talks to a cluster.
+ */
+export async function inputProblems(files: string[], kind: 'scenario' | 'suite'): Promise<string[]> {
+  const lines: string[] = [];
+  for (const file of files)
+    lines.push(...(kind === 'suite' ? await checkSuite(file) : await checkScenario(file)).problems);
+  return lines;
 }

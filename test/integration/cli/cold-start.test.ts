@@ -34,7 +34,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function loadedModules(args: string[], name: string): { modules: string[]; ms: number; code: number | null } {
   const log = path.join(dir, `${name}.log`);
   writeFileSync(log, '');
-  const run = chaos(args, { nodeArgs: ['--import', register], env: { CHAOS_MODULE_LOG: log } });
+  // The kubeconfig points nowhere: a run that gets as far as the cluster stops there (exit 3).
+  const run = chaos(args, {
+    nodeArgs: ['--import', register],
+    env: { CHAOS_MODULE_LOG: log, KUBECONFIG: path.join(dir, 'no-kubeconfig') },
+  });
   return { modules: readFileSync(log, 'utf8').split('\n').filter(Boolean), ms: run.ms, code: run.code };
 }
 
@@ -52,7 +56,20 @@ describe('validate cold start', () => {
     );
     expect(heavy).toEqual([]);
 
-    const run = loadedModules(['run', '--dry-run', 'scenarios/does-not-exist.yaml'], 'run');
+    // An invalid file given to a command that talks to a cluster is refused before the client is loaded...
+    for (const [command, file] of [
+      ['run', 'scenarios/does-not-exist.yaml'],
+      ['plan', 'scenarios/does-not-exist.yaml'],
+      ['gameday', 'gamedays/does-not-exist.yaml'],
+    ] as const) {
+      const refused = loadedModules([command, file], `refused-${command}`);
+      expect(refused.code, command).toBe(2);
+      expect(
+        refused.modules.filter((m) => m.includes('@kubernetes/client-node')),
+        command,
+      ).toEqual([]);
+    }
+    const run = loadedModules(['run', '--dry-run', 'scenarios/pod-kill.yaml', '--yes'], 'run');
     // ...and the same check does see the client where it is needed.
     expect(run.modules.some((m) => m.includes('@kubernetes/client-node'))).toBe(true);
     const version = chaos(['--version']);

@@ -6,6 +6,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findK6 } from '../../../src/load/k6.js';
 import { chaos, ensureBuilt, ROOT, STACK_FRAME } from './helpers.js';
 
 let dir: string;
@@ -169,8 +170,9 @@ describe('chaos schedule', () => {
 
 describe('with no cluster configured at all', () => {
   // No KUBECONFIG, no ~/.kube/config, not a pod: client-node would invent http://localhost:8080.
+  // k6 is found before the cluster is looked for: named explicitly, since HOME (and its testbed cache) moves.
   const nothing = (): { env: NodeJS.ProcessEnv } => ({
-    env: { KUBECONFIG: undefined, HOME: dir, KUBERNETES_SERVICE_HOST: undefined },
+    env: { KUBECONFIG: undefined, HOME: dir, KUBERNETES_SERVICE_HOST: undefined, K6_BIN: findK6() },
   });
 
   it('chaos run says no cluster is configured and how to give one: exit 3', () => {
