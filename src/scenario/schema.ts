@@ -256,6 +256,21 @@ const slo = z.discriminatedUnion('type', [
     window,
   }),
   z.strictObject({
+    type: z.literal('scaling'),
+    fromRate: z
+      .number()
+      .positive()
+      .max(100_000)
+      .optional()
+      .describe(
+        'Measure from the first second the load reaches this many requests/s; default: from the window’s start',
+      ),
+    within: duration
+      .optional()
+      .describe('Longest allowed time from there to the first additional replica Ready'),
+    window,
+  }),
+  z.strictObject({
     type: z.literal('promql'),
     url: httpUrl,
     query: z.string().min(1),

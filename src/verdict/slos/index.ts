@@ -14,6 +14,7 @@ import { podState } from './pod-state.js';
 import { promql } from './promql.js';
 import { recovery } from './recovery.js';
 import { restarts } from './restarts.js';
+import { scaling } from './scaling.js';
 import { throughput } from './throughput.js';
 
 const judges: { [K in SloKind]: SloJudge<K> } = {
@@ -29,6 +30,7 @@ const judges: { [K in SloKind]: SloJudge<K> } = {
   httpStatus,
   modelVersion,
   promql,
+  scaling,
 };
 
 export function sloJudge<K extends SloKind>(spec: SloOf<K>): SloJudge<K> {

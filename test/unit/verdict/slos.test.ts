@@ -25,6 +25,7 @@ const ONE_OF_EACH: SloInput[] = [
   { type: 'httpStatus', never: ['5xx'] },
   { type: 'modelVersion' },
   { type: 'promql', url: 'http://127.0.0.1:9090', query: 'up', min: 1 },
+  { type: 'scaling', fromRate: 10, within: '60s' },
 ];
 
 const schemaKinds = scenarioSchema.shape.slos.element.options.map((o) => o.shape.type.value);
@@ -83,5 +84,7 @@ function everything(): Observations {
     versionBefore: 'v3',
     previousLogs: {},
     promql: () => Promise.resolve(1),
+    scaling: null,
+    perSecond: [],
   };
 }
