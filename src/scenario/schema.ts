@@ -256,6 +256,13 @@ const slo = z.discriminatedUnion('type', [
     window,
   }),
   z.strictObject({
+    type: z.literal('promql'),
+    url: httpUrl,
+    query: z.string().min(1),
+    max: z.number().optional(),
+    min: z.number().optional(),
+  }),
+  z.strictObject({
     type: z.literal('scaling'),
     fromRate: z
       .number()
@@ -269,13 +276,6 @@ const slo = z.discriminatedUnion('type', [
       .optional()
       .describe('Longest allowed time from there to the first additional replica Ready'),
     window,
-  }),
-  z.strictObject({
-    type: z.literal('promql'),
-    url: httpUrl,
-    query: z.string().min(1),
-    max: z.number().optional(),
-    min: z.number().optional(),
   }),
 ]);
 
