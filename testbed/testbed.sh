@@ -459,6 +459,8 @@ metrics_server() {
   kind load docker-image --name "$cluster" "$metrics_server_image"
   sed "s#@IMAGE@#$metrics_server_image#" "$here/metrics-server.yaml" | kubectl apply -f -
   kubectl -n kube-system rollout status deploy/metrics-server --timeout=180s
+  # Only now, with the Service's rules long in place (readiness takes 20 s), let the aggregator dial it.
+  kubectl apply -f "$here/metrics-server-apiservice.yaml"
   # Ready is not serving yet: the aggregated API answers once the APIService is Available and a first scrape
   # of every node is in. Wait for that, so an HPA applied next finds metrics at once.
   local i
