@@ -134,7 +134,10 @@ function windowSpan(plan: Plan, t0: number, window: WindowName): [number, number
 
 function replicaStory(tl: ScalingTimeline, t0: number, end: number): string {
   const first = sampleAt(tl.replicaSamples, t0) ?? tl.replicaSamples[0]!;
-  const steps = [first, ...tl.replicaSamples.filter((s) => s.at > t0 && s.at <= end)];
+  const steps = [first];
+  // The Deployment also changes when the HPA raises spec.replicas; the story is about Ready ones.
+  for (const s of tl.replicaSamples.filter((x) => x.at > t0 && x.at <= end))
+    if (s.ready !== steps[steps.length - 1]!.ready) steps.push(s);
   return limit(steps.map((s) => `${s.ready} (t=${round(Math.max(0, s.at - t0) / 1000)}s)`));
 }
 

@@ -90,7 +90,7 @@ describe('scaling SLO', () => {
     expect(r.threshold).toBe('scale-up Ready before p95 breach');
     expect(r.evidence).toContain('replica 4 Ready at t=78s (HPA asked for 5 at t=70s)');
     expect(r.evidence).toContain("18s after the fault window's start (t=60s)");
-    expect(r.evidence).toContain('Ready: 3 (t=0s) → 3 (t=70s) → 4 (t=78s) → 5 (t=80s)');
+    expect(r.evidence).toContain('Ready: 3 (t=0s) → 4 (t=78s) → 5 (t=80s)');
     expect(r.evidence).toContain('HPA desired: 3 (t=0s, CPU 12%) → 5 (t=70s, CPU 82%)');
     expect(r.evidence).toContain('ScalingActive True (ValidMetricFound)');
     expect(r.evidence).toContain('p95 never above 250ms in the fault window');
