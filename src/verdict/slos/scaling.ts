@@ -81,6 +81,7 @@ export const scaling = defineSlo({
       `HPA ${tl.hpa.name} (min ${tl.hpa.minReplicas}, max ${tl.hpa.maxReplicas}${tl.hpa.cpuTargetPercent !== null ? `, CPU target ${tl.hpa.cpuTargetPercent}%` : ''})`,
       `Ready: ${replicaStory(tl, t0, spanEnd)}`,
       `HPA desired: ${desiredStory(tl.hpaSamples, t0, spanEnd)}`,
+      cpuPeak(tl.hpaSamples, t0, spanStart, spanEnd),
       `conditions at the end: ${conditionsText(sampleAt(tl.hpaSamples, spanEnd)?.conditions ?? [])}`,
       breachText,
     ].join('; ');
@@ -153,6 +154,16 @@ function desiredStory(samples: readonly HpaSample[], t0: number, end: number): s
         `${s.desired ?? 'none'} (t=${round(Math.max(0, s.at - t0) / 1000)}s${s.cpuPercent !== null ? `, CPU ${s.cpuPercent}%` : ''})`,
     ),
   );
+}
+
+/** What the HPA read at its busiest in the window: a stack that never scaled may still have been asked to. */
+function cpuPeak(samples: readonly HpaSample[], t0: number, start: number, end: number): string {
+  const peak = samples
+    .filter((s) => s.at >= start && s.at <= end && s.cpuPercent !== null)
+    .reduce<HpaSample | null>((m, s) => (m === null || s.cpuPercent! > m.cpuPercent! ? s : m), null);
+  return peak
+    ? `CPU peak ${peak.cpuPercent}% of request at t=${round((peak.at - t0) / 1000)}s`
+    : 'no CPU reading in the window';
 }
 
 function conditionsText(conditions: readonly HpaCondition[]): string {

@@ -93,6 +93,7 @@ describe('scaling SLO', () => {
     expect(r.evidence).toContain('Ready: 3 (t=0s) → 4 (t=78s) → 5 (t=80s)');
     expect(r.evidence).toContain('HPA desired: 3 (t=0s, CPU 12%) → 5 (t=70s, CPU 82%)');
     expect(r.evidence).toContain('ScalingActive True (ValidMetricFound)');
+    expect(r.evidence).toContain('CPU peak 82% of request at t=70s');
     expect(r.evidence).toContain('p95 never above 250ms in the fault window');
   });
 
@@ -158,6 +159,7 @@ describe('scaling SLO', () => {
     expect(r.evidence).toContain('the HPA never asked for more than the 3 replicas Ready at load start');
     expect(r.evidence).toContain('ScalingLimited True (TooManyReplicas)');
     expect(r.evidence).toContain('HPA fraud-scorer (min 3, max 3, CPU target 50%)');
+    expect(r.evidence).toContain('CPU peak 160% of request at t=70s');
   });
 
   it('a Ready surge pod without an HPA decision is not a scale-up', async () => {
