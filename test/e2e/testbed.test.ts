@@ -99,10 +99,14 @@ describe('offline kind testbed', () => {
   });
 
   it('serves the resource metrics API: kubectl top answers and the scorer’s HPA reads its CPU', async () => {
-    const top = await kubectl('-n', NS, 'top', 'pods', '-l', 'app=fraud-scorer', '--no-headers');
-    const rows = top.trim().split('\n');
-    expect(rows.length, top).toBeGreaterThanOrEqual(3);
-    for (const row of rows) expect(row, top).toMatch(/^fraud-scorer-\S+\s+\d+m\s+\d+Mi$/);
+    // A pod appears in `kubectl top` after its first scrapes (15 s apart): the reset before may have replaced some.
+    let top = '';
+    await waitFor('kubectl top to list three scorers', 90_000, async () => {
+      top = await kubectl('-n', NS, 'top', 'pods', '-l', 'app=fraud-scorer', '--no-headers');
+      return top.trim().split('\n').length >= 3;
+    });
+    for (const row of top.trim().split('\n'))
+      expect(row.trim(), top).toMatch(/^fraud-scorer-\S+\s+\d+m\s+\d+Mi$/);
     // The HPA reads metrics every sync (15 s): within a minute of a reset it has a current utilisation.
     await waitFor('the HPA to report CPU utilisation', 60_000, async () => {
       const hpa = await kubectlJson<{
