@@ -92,6 +92,16 @@ build_coredns() {
   GOBIN=$bin go install -ldflags='-s -w' "github.com/coredns/coredns@$COREDNS_VERSION"
 }
 
+# The version ldflags metrics-server's own Makefile sets, so `metrics-server --version` and its user agent say v0.x.y.
+build_metrics_server() {
+  [ -x "$bin/metrics-server" ] && return 0
+  log "metrics-server $METRICS_SERVER_VERSION"
+  local p=k8s.io/client-go/pkg/version
+  GOBIN=$bin go install -trimpath \
+    -ldflags="-s -w -X $p.gitVersion=$METRICS_SERVER_VERSION -X $p.gitCommit=0000000000000000000000000000000000000000 -X $p.buildDate=1970-01-01T00:00:00Z" \
+    "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION"
+}
+
 build_pause() {
   [ -x "$bin/pause" ] && return 0
   log "pause (testbed/pause)"
@@ -100,6 +110,6 @@ build_pause() {
 
 if [ "${1:-}" = "--print-bin" ]; then echo "$bin"; exit 0; fi
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(kind k6 pause kubernetes etcd coredns)
+[ ${#targets[@]} -gt 0 ] || targets=(kind k6 pause kubernetes etcd coredns metrics_server)
 for t in "${targets[@]}"; do "build_$t"; done
 log "done: $bin"

@@ -30,6 +30,7 @@ export PATH="$bin:$PATH"
 base_image=chaos-testbed/debian:$DEBIAN_SUITE
 node20_image=chaos-testbed/node20:$DEBIAN_SUITE
 netem_image=chaos-testbed/netem:$DEBIAN_SUITE
+metrics_server_image=chaos-testbed/metrics-server:$METRICS_SERVER_VERSION
 kube_minor=${KUBERNETES_VERSION#v1.}
 kube_minor=${kube_minor%%.*}
 
@@ -451,6 +452,27 @@ EOF
   kubectl -n kube-system rollout status deploy/coredns --timeout=180s
 }
 
+# The resource metrics API (`kubectl top`, the scorer's HPA). The image is the static binary from build-tools.sh
+# on scratch, tagged by version: built once, `kind load`ed (a no-op when the nodes have it), applied each `up`.
+metrics_server() {
+  static_image "$metrics_server_image" metrics-server /metrics-server
+  kind load docker-image --name "$cluster" "$metrics_server_image"
+  sed "s#@IMAGE@#$metrics_server_image#" "$here/metrics-server.yaml" | kubectl apply -f -
+  kubectl -n kube-system rollout status deploy/metrics-server --timeout=180s
+  # Only now, with the Service's rules long in place (readiness takes 20 s), let the aggregator dial it.
+  kubectl apply -f "$here/metrics-server-apiservice.yaml"
+  # Ready is not serving yet: the aggregated API answers once the APIService is Available and a first scrape
+  # of every node is in. Wait for that, so an HPA applied next finds metrics at once.
+  local i
+  for i in $(seq 1 60); do
+    if kubectl top nodes >/dev/null 2>&1; then kubectl top nodes; return 0; fi
+    sleep 2
+  done
+  kubectl get apiservice v1beta1.metrics.k8s.io -o wide >&2 || true
+  echo "the metrics API did not answer within 120s" >&2
+  return 1
+}
+
 # ---------------------------------------------------------------------------------------------------------
 # Sample stack
 # ---------------------------------------------------------------------------------------------------------
@@ -511,6 +533,7 @@ up() {
   step node-image node_image
   step cluster create_cluster
   step network configure_network
+  step metrics-server metrics_server
   step sample-stack sample_stack
   step harness-image harness_image
   link_tools

@@ -11,6 +11,7 @@ export type Pod = k8s.V1Pod;
 export type Deployment = k8s.V1Deployment;
 export type Node = k8s.V1Node;
 export type CoreEvent = k8s.CoreV1Event;
+export type HorizontalPodAutoscaler = k8s.V2HorizontalPodAutoscaler;
 
 export interface WatchEvent<T> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';

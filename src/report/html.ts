@@ -51,6 +51,7 @@ const SERIES = {
   rps: '#2563eb',
   errors: '#dc2626',
   pods: '#059669',
+  desired: '#7c3aed',
 } as const;
 
 /** Bars per window in the answers charts; the windows' band colours, darkened to read as bars. */
@@ -314,12 +315,14 @@ function chartsSection(result: RunResult): string {
     ],
     thresholds: thresholds.errorRate,
   });
+  // Only runs that watched an autoscaler (a scaling SLO) have its desired count: then capacity is wanted vs had.
+  const autoscaled = timeline.some((p) => p.desiredReplicas !== undefined);
   const pods = renderChart({
     ...common,
     id: 'chart-pods',
-    title: 'Ready pods over time',
+    title: autoscaled ? 'Desired (HPA) and ready pods over time' : 'Ready pods over time',
     height: 240,
-    left: { label: 'ready pods', format: (v) => String(v), integer: true, minMax: 1 },
+    left: { label: 'pods', format: (v) => String(v), integer: true, minMax: 1 },
     series: [
       {
         name: 'ready pods',
@@ -328,6 +331,18 @@ function chartsSection(result: RunResult): string {
         step: true,
         width: 2.4,
       },
+      ...(autoscaled
+        ? [
+            {
+              name: 'desired (HPA)',
+              color: SERIES.desired,
+              points: timeline.map((p): [number, number | null] => [p.t, p.desiredReplicas ?? null]),
+              step: true,
+              dash: '6 4',
+              width: 2,
+            },
+          ]
+        : []),
     ],
     thresholds: thresholds.pods,
   });
@@ -341,7 +356,13 @@ function chartsSection(result: RunResult): string {
         `red lines mark fault injection, green dashed lines the revert. Hover a chart for per-second values.</p>`,
       figure('Latency', 'p50, p95 and p99 per second', latency),
       figure('Throughput and errors', 'requests per second (left) and error rate (right)', throughput),
-      figure('Capacity', 'pods ready behind the service', pods),
+      figure(
+        'Capacity',
+        autoscaled
+          ? 'replicas the autoscaler wanted (dashed) and pods ready behind the service'
+          : 'pods ready behind the service',
+        pods,
+      ),
     ].join('\n'),
     'charts',
   );
@@ -359,7 +380,8 @@ function hoverTexts(timeline: readonly TimelinePoint[]): Array<{ t: number; text
       text:
         `${formatOffset(p.t)}: ${formatCount(p.requests)} req, ${formatCount(p.errors)} errors (${rate}); ` +
         `p50 ${formatMs(p.p50Ms)}, p95 ${formatMs(p.p95Ms)}, p99 ${formatMs(p.p99Ms)}; ` +
-        `ready pods ${p.readyPods ?? 'n/a'}`,
+        `ready pods ${p.readyPods ?? 'n/a'}` +
+        (p.desiredReplicas === undefined ? '' : `, desired (HPA) ${p.desiredReplicas ?? 'n/a'}`),
     });
   }
   return out;

@@ -5,16 +5,23 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpProbe } from '../adapters/http.js';
-import type { Kube, Pod } from '../adapters/kube.js';
+import type { Deployment, HorizontalPodAutoscaler, Kube, Pod } from '../adapters/kube.js';
 import { ChaosError, ExitCode } from '../errors.js';
 import { faultPlugin } from '../faults/registry.js';
 import type { LiveStats } from '../load/ingest.js';
 import { toTimeline, toWindowStats } from '../load/summary.js';
 import { K6_FILES } from '../load/k6.js';
+import { sampleAt, ScalingObserver, type HpaSample, type ScalingTimeline } from '../observe/scaling.js';
 import { collectTriage } from '../observe/triage.js';
 import { windowAt, type Plan } from '../plan/plan.js';
 import { applyCoverage, describeShortfall, measureCoverage } from '../verdict/coverage.js';
-import { RESULT_SCHEMA_VERSION, type RunResult, type Verdict, type WindowName } from '../verdict/result.js';
+import {
+  RESULT_SCHEMA_VERSION,
+  type RunResult,
+  type ScalingRecord,
+  type Verdict,
+  type WindowName,
+} from '../verdict/result.js';
 import { qualityStats } from '../verdict/quality.js';
 import { budgetTarget, judgeSlos, overallVerdict, type WindowEvidence } from '../verdict/slo.js';
 import { thresholdChecks } from '../verdict/thresholds.js';
@@ -60,15 +67,37 @@ export async function steadyStateBefore(state: RunState): Promise<boolean> {
 export async function startLoad(state: RunState): Promise<void> {
   const { plan, deps } = state;
   const s = plan.scenario;
-  state.watch = deps.kube.watch<Pod>(
-    `/api/v1/namespaces/${plan.namespace}/pods`,
-    {
-      labelSelector: Object.entries(s.target.selector)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(','),
-    },
-    (e) => state.pods.apply(e),
-  );
+  const watches = [
+    deps.kube.watch<Pod>(
+      `/api/v1/namespaces/${plan.namespace}/pods`,
+      {
+        labelSelector: Object.entries(s.target.selector)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
+      },
+      (e) => state.pods.apply(e),
+    ),
+  ];
+  // Only a scaling SLO reads the autoscaler: other scenarios need (and, scheduled, are granted) no HPA access.
+  if (s.target.deployment && s.slos.some((slo) => slo.type === 'scaling')) {
+    const scaling = new ScalingObserver(s.target.deployment, (now, before) => {
+      if (now.desired !== before?.desired) note(state, 'note', describeHpaChange(now, before));
+    });
+    state.scaling = scaling;
+    watches.push(
+      deps.kube.watch<HorizontalPodAutoscaler>(
+        `/apis/autoscaling/v2/namespaces/${plan.namespace}/horizontalpodautoscalers`,
+        {},
+        (e) => scaling.applyHpa(e),
+      ),
+      deps.kube.watch<Deployment>(
+        `/apis/apps/v1/namespaces/${plan.namespace}/deployments`,
+        { fieldSelector: `metadata.name=${s.target.deployment}` },
+        (e) => scaling.applyDeployment(e),
+      ),
+    );
+  }
+  state.watch = { stop: () => watches.forEach((w) => w.stop()) };
 
   note(
     state,
@@ -223,6 +252,8 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
     const why = outcome?.scriptError ? `; k6 logged: ${outcome.scriptError}` : '';
     reasons.push(`${describeShortfall(c)}${why}`);
   }
+  const perSecond = summary ? toTimeline(summary) : [];
+  const scaling = state.scaling?.timeline() ?? null;
   const judgedSlos = await judgeSlos(plan, {
     load: evidence,
     pods,
@@ -232,6 +263,8 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
     versionBefore: state.versionBefore,
     previousLogs: state.previousLogs,
     promql: deps.promql,
+    scaling,
+    perSecond,
   });
   const slos = applyCoverage(judgedSlos, coverage);
   const thresholds = outcome?.thresholds ?? [];
@@ -249,12 +282,13 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
         : ExitCode.Inconclusive;
   if (ctx.interrupt.aborted)
     reasons.unshift('interrupted: load stopped and faults reverted before the windows ended');
-  const timeline = summary
-    ? toTimeline(summary).map((p) => ({
-        ...p,
-        readyPods: loadStartMs === null ? null : pods.readyAt(loadStartMs + p.t * 1000),
-      }))
-    : [];
+  const timeline = perSecond.map((p) => ({
+    ...p,
+    readyPods: loadStartMs === null ? null : pods.readyAt(loadStartMs + p.t * 1000),
+    ...(scaling && loadStartMs !== null
+      ? { desiredReplicas: sampleAt(scaling.hpaSamples, loadStartMs + p.t * 1000)?.desired ?? null }
+      : {}),
+  }));
   const all = evidence.all;
   const budgetSlo = budgetTarget(s.slos);
   const finishedAt = new Date();
@@ -291,6 +325,7 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
         }
       : undefined,
     thresholds,
+    ...(scaling ? { scaling: scalingRecord(scaling, loadStartMs) } : {}),
     errorBudget:
       budgetSlo !== null && all && all.requests > 0
         ? {
@@ -303,6 +338,32 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
           }
         : null,
     artifacts: { ...state.artifacts, ...(outcome ? { k6Raw: K6_FILES.raw } : {}) },
+  };
+}
+
+function describeHpaChange(now: HpaSample, before: HpaSample | undefined): string {
+  const cpu = now.cpuPercent === null ? '' : ` (CPU ${now.cpuPercent}% of request)`;
+  return before === undefined
+    ? `HPA: ${now.desired ?? 'no'} replicas desired${cpu}`
+    : `HPA: desired replicas ${before.desired ?? 'none'} → ${now.desired ?? 'none'}${cpu}`;
+}
+
+/** The watch as result.json keeps it: offsets in seconds since load start, like every other timeline there. */
+function scalingRecord(tl: ScalingTimeline, loadStartMs: number | null): ScalingRecord {
+  const t = (at: number) => (loadStartMs === null ? null : round((at - loadStartMs) / 1000));
+  return {
+    deployment: tl.deployment,
+    hpa: tl.hpa,
+    hpaSamples: tl.hpaSamples.map(({ at, ...rest }) => ({
+      at: new Date(at).toISOString(),
+      t: t(at),
+      ...rest,
+    })),
+    replicaSamples: tl.replicaSamples.map(({ at, ...rest }) => ({
+      at: new Date(at).toISOString(),
+      t: t(at),
+      ...rest,
+    })),
   };
 }
 

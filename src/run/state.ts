@@ -12,6 +12,7 @@ import { runUndo } from '../faults/registry.js';
 import type { LiveStats } from '../load/ingest.js';
 import type { LoadSummary } from '../load/summary.js';
 import { PodObserver } from '../observe/pods.js';
+import type { ScalingObserver } from '../observe/scaling.js';
 import type { Plan } from '../plan/plan.js';
 import type { FaultRecord, ThresholdResult, TimelineEvent } from '../verdict/result.js';
 import type { Redactor } from './redact.js';
@@ -66,11 +67,14 @@ export interface RunState {
   readonly injections: Injection[];
   readonly faultRecords: FaultRecord[];
   readonly pods: PodObserver;
+  /** The HPA and Deployment watch, when an SLO needs it (a scaling SLO). */
+  scaling: ScalingObserver | null;
   readonly artifacts: Record<string, string>;
   /** Aborted on interrupt and on every exit: stops k6. */
   readonly loadAbort: AbortController;
   /** Aborted on interrupt and on every exit: stops a fault still injecting. */
   readonly faultAbort: AbortController;
+  /** Every watch the run started; all are stopped on every exit. */
   watch: { stop(): void } | undefined;
   load: LoadHandle | undefined;
   /** Set once the load has finished and its outcome is known. */
@@ -95,6 +99,7 @@ export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunS
     pods: new PodObserver((ready) =>
       note(state, 'pod', `${ready} target pod(s) Ready`, { readyPods: ready }),
     ),
+    scaling: null,
     artifacts: {},
     loadAbort: new AbortController(),
     faultAbort: new AbortController(),

@@ -380,6 +380,21 @@ const slo = z.discriminatedUnion('type', [
     max: z.number().optional(),
     min: z.number().optional(),
   }),
+  z.strictObject({
+    type: z.literal('scaling'),
+    fromRate: z
+      .number()
+      .positive()
+      .max(100_000)
+      .optional()
+      .describe(
+        'Measure from the first second the load reaches this many requests/s; default: from the window’s start',
+      ),
+    within: duration
+      .optional()
+      .describe('Longest allowed time from there to the first additional replica Ready'),
+    window,
+  }),
 ]);
 
 const safety = z.strictObject({

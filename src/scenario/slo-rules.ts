@@ -65,6 +65,33 @@ const RULES: { [K in SloKind]?: Rule<K> } = {
       : [],
   promql: (slo, _s, at) =>
     slo.max === undefined && slo.min === undefined ? [{ path: at, message: 'give max, min, or both' }] : [],
+  scaling: (slo, s, at) => {
+    const issues: SemanticIssue[] = [];
+    if (!s.target.deployment)
+      issues.push({
+        path: ['target', 'deployment'],
+        message: 'required by the scaling SLO (the Deployment the HorizontalPodAutoscaler scales)',
+      });
+    if (!s.slos.some((o) => o.type === 'latency' && o.percentile === 95))
+      issues.push({
+        path: at,
+        message: 'the scaling SLO is judged against the scenario’s p95 latency SLO; there is none',
+      });
+    if (slo.fromRate !== undefined) {
+      const peak = peakRate(s);
+      if (peak === null)
+        issues.push({
+          path: [...at, 'fromRate'],
+          message: `${s.load.executor} plans no request rate; fromRate needs an arrival-rate executor`,
+        });
+      else if (slo.fromRate > peak)
+        issues.push({
+          path: [...at, 'fromRate'],
+          message: `the load peaks at ${peak} requests/s: it never reaches ${slo.fromRate}`,
+        });
+    }
+    return issues;
+  },
   recovery: (_slo, s, at) => {
     const issues: SemanticIssue[] = [];
     if (!s.target.deployment)
@@ -90,4 +117,12 @@ function baselineIsTheReference(window: string, at: (string | number)[]): Semant
 export function sloRuleIssues(slo: SloSpec, s: Scenario, at: (string | number)[]): SemanticIssue[] {
   const rule = RULES[slo.type] as Rule<typeof slo.type> | undefined;
   return rule ? rule(slo, s, at) : [];
+}
+
+/** The highest rate an arrival-rate profile plans (iterations/s), or null for VU executors, which plan none. */
+export function peakRate(s: Scenario): number | null {
+  const l = s.load;
+  if (l.executor === 'constant-arrival-rate') return l.rate ?? null;
+  if (l.executor === 'ramping-arrival-rate') return Math.max(0, ...(l.stages ?? []).map((st) => st.target));
+  return null;
 }

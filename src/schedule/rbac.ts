@@ -58,6 +58,13 @@ export function scenarioGrants(s: Scenario, traits: ClusterTraits = NEWEST_SERVE
   );
   if (s.target.deployment || s.steadyState.some((c) => c.type === 'readyReplicas'))
     add(ns, g('apps', 'deployments', 'get', 'desired replicas; readyReplicas steady-state check'));
+  if (s.target.deployment && s.slos.some((slo) => slo.type === 'scaling'))
+    // A watch without a resourceVersion starts with the current objects: `watch` alone, no `list`.
+    add(
+      ns,
+      g('autoscaling', 'horizontalpodautoscalers', 'watch', 'scaling SLO: desired replicas and conditions'),
+      g('apps', 'deployments', 'watch', 'scaling SLO: Ready replicas over time'),
+    );
   const hasFaults = s.faults.length > 0;
   if (s.steadyState.some((c) => c.type === 'endpoints') || (hasFaults && s.target.service))
     add(ns, g('discovery.k8s.io', 'endpointslices', 'list', 'endpoints steady-state check; triage'));

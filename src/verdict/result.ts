@@ -3,6 +3,8 @@
  * ever added; renaming or removing one bumps RESULT_SCHEMA_VERSION. v2 added the answers' quality per window
  * (docs/result-schema.md says what a v1 reader sees of a v2 document).
  */
+import type { HpaSample, HpaSpecSummary, ReplicaSample } from '../observe/scaling.js';
+
 export const RESULT_SCHEMA_VERSION = 'chaos.result/v2';
 
 /** What an SLO is judged to be. */
@@ -84,6 +86,8 @@ export interface TimelinePoint {
   p95Ms: number | null;
   p99Ms: number | null;
   readyPods: number | null;
+  /** What the target's HPA wanted at that second; present only when a scaling SLO watched it. */
+  desiredReplicas?: number | null;
 }
 
 /** The model's answers in one window (target.response), for people; the quality SLOs carry the judged figures. */
@@ -175,6 +179,15 @@ export interface TimelineEvent {
   data?: TimelineEventData;
 }
 
+/** The HPA and Deployment watch behind a scaling SLO: each change, when it arrived (`t`: s since load start). */
+export interface ScalingRecord {
+  deployment: string;
+  /** The HPA that scales the Deployment, or null when none was found. */
+  hpa: HpaSpecSummary | null;
+  hpaSamples: Array<Omit<HpaSample, 'at'> & { at: string; t: number | null }>;
+  replicaSamples: Array<Omit<ReplicaSample, 'at'> & { at: string; t: number | null }>;
+}
+
 export interface RunResult {
   schemaVersion: typeof RESULT_SCHEMA_VERSION;
   runId: string;
@@ -200,6 +213,8 @@ export interface RunResult {
   load?: LoadInfo;
   /** k6 thresholds and whether they held; empty when none were set or no load ran. Absent in older results. */
   thresholds?: ThresholdResult[];
+  /** Present when a scaling SLO watched the autoscaler. */
+  scaling?: ScalingRecord;
   errorBudget: { slo: number; requests: number; errors: number; consumed: number } | null;
   /** Paths relative to the report dir. */
   artifacts: Record<string, string>;

@@ -1,6 +1,7 @@
 /**
  * The testbed itself, as the issue's acceptance describes it: a real 3-node cluster on the pinned version,
- * nothing pulled, the sample stack serving through 127.0.0.1, PDB-respecting drains and pod replacement.
+ * nothing pulled, the sample stack serving through 127.0.0.1, resource metrics for `kubectl top` and the HPA,
+ * PDB-respecting drains and pod replacement.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -95,6 +96,31 @@ describe('offline kind testbed', () => {
     const body = (await res.json()) as { modelVersion: string; predictions: unknown[] };
     expect(body.predictions).toHaveLength(4);
     expect(res.headers.get('x-model-version')).toBe(body.modelVersion);
+  });
+
+  it('serves the resource metrics API: kubectl top answers and the scorer’s HPA reads its CPU', async () => {
+    // A pod appears in `kubectl top` after its first scrapes (15 s apart): the reset before may have replaced some.
+    let top = '';
+    await waitFor('kubectl top to list three scorers', 90_000, async () => {
+      top = await kubectl('-n', NS, 'top', 'pods', '-l', 'app=fraud-scorer', '--no-headers');
+      return top.trim().split('\n').length >= 3;
+    });
+    for (const row of top.trim().split('\n'))
+      expect(row.trim(), top).toMatch(/^fraud-scorer-\S+\s+\d+m\s+\d+Mi$/);
+    // The HPA reads metrics every sync (15 s): within a minute of a reset it has a current utilisation.
+    await waitFor('the HPA to report CPU utilisation', 60_000, async () => {
+      const hpa = await kubectlJson<{
+        spec: { minReplicas: number; maxReplicas: number };
+        status: {
+          currentMetrics?: { resource?: { name: string; current: { averageUtilization?: number } } }[];
+          conditions?: { type: string; status: string }[];
+        };
+      }>('-n', NS, 'get', 'hpa', 'fraud-scorer');
+      expect([hpa.spec.minReplicas, hpa.spec.maxReplicas]).toEqual([3, 6]);
+      const cpu = hpa.status.currentMetrics?.find((m) => m.resource?.name === 'cpu');
+      const active = hpa.status.conditions?.find((c) => c.type === 'ScalingActive')?.status === 'True';
+      return active && typeof cpu?.resource?.current.averageUtilization === 'number';
+    });
   });
 
   it('drains a worker with kubectl, honouring the PDB, and uncordons it', async () => {

@@ -16,6 +16,7 @@ import { predictionShift } from './prediction-shift.js';
 import { promql } from './promql.js';
 import { recovery } from './recovery.js';
 import { restarts } from './restarts.js';
+import { scaling } from './scaling.js';
 import { throughput } from './throughput.js';
 
 const judges: { [K in SloKind]: SloJudge<K> } = {
@@ -33,6 +34,7 @@ const judges: { [K in SloKind]: SloJudge<K> } = {
   predictionAgreement,
   predictionShift,
   promql,
+  scaling,
 };
 
 export function sloJudge<K extends SloKind>(spec: SloOf<K>): SloJudge<K> {

@@ -5,9 +5,10 @@
  */
 import type { AnswersSummary } from '../../load/answers.js';
 import type { PodObserver } from '../../observe/pods.js';
+import type { ScalingTimeline } from '../../observe/scaling.js';
 import type { Plan } from '../../plan/plan.js';
 import type { SloSpec } from '../../scenario/schema.js';
-import type { FaultRecord, SloResult, Verdict, WindowName, WindowStats } from '../result.js';
+import type { FaultRecord, SloResult, TimelinePoint, Verdict, WindowName, WindowStats } from '../result.js';
 
 /** Per-window load facts beyond WindowStats that some SLOs need. */
 export interface WindowEvidence extends WindowStats {
@@ -31,6 +32,10 @@ export interface Observations {
   /** Previous-container logs of pods created after the first fault, by pod name. */
   previousLogs: Record<string, string>;
   promql?: (url: string, query: string) => Promise<number | null>;
+  /** The HPA and Deployment watch; null when no SLO asked for it. */
+  scaling: ScalingTimeline | null;
+  /** Requests and p95 per second of load, `t` in seconds since load start. */
+  perSecond: Pick<TimelinePoint, 't' | 'requests' | 'p95Ms'>[];
 }
 
 export type SloKind = SloSpec['type'];

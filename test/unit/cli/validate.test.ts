@@ -38,6 +38,25 @@ describe('validateCommand', () => {
     ]);
     expect(out.err).toEqual([`${VALID_FILE}: ok (demo)`]);
   });
+
+  it('refuses a scaling SLO without a Deployment or above the peak rate: exit 2, file:line:col', async () => {
+    const scaling = (fromRate: number) =>
+      VALID.replace(
+        '    within: 60s\n',
+        `    within: 60s\n  - type: latency\n    max: 250ms\n  - type: scaling\n    fromRate: ${fromRate}\n`,
+      );
+    const high = path.join(dir, 'high.yaml');
+    const bare = path.join(dir, 'bare.yaml');
+    writeFileSync(high, scaling(80));
+    writeFileSync(bare, scaling(40).replace('  deployment: fraud-scorer\n', ''));
+    const error = await validateCommand([high, bare], recordingOutput()).catch((e: unknown) => e);
+    expect((error as InvalidInputError).exitCode).toBe(ExitCode.InvalidInput);
+    expect((error as InvalidInputError).lines).toEqual([
+      `${high}:32:15: slos[3].fromRate: the load peaks at 40 requests/s: it never reaches 80`,
+      `${bare}:6:1: target.deployment: required by the recovery SLO`,
+      `${bare}:6:1: target.deployment: required by the scaling SLO (the Deployment the HorizontalPodAutoscaler scales)`,
+    ]);
+  });
 });
 
 describe('validateCommand on files that are not small regular files', () => {

@@ -150,6 +150,20 @@ describe('renderHtmlReport', () => {
     expect(findAll(pods, 'path').filter((p) => p.attrs['data-series'] === 'ready pods')).toHaveLength(2);
   });
 
+  it('with an autoscaler watched, the capacity chart draws its desired replicas against the ready pods', () => {
+    const run = makeRunResult();
+    run.timeline = run.timeline.map((p) => ({ ...p, desiredReplicas: p.t < 30 ? 3 : 5 }));
+    const out = renderHtmlReport(run);
+    const pods = parseXml(svgs(out)[2] ?? '');
+    const series = findAll(pods, 'path').filter((p) => p.attrs.class === 'series');
+    expect([...new Set(series.map((p) => p.attrs['data-series']))]).toEqual(['ready pods', 'desired (HPA)']);
+    expect(svgs(out)[2]).toContain('Desired (HPA) and ready pods over time');
+    expect(out).toContain('desired (HPA) 5');
+    // Without it (no scaling SLO), the chart stays as it was.
+    const plain = parseXml(svgs(html)[2] ?? '');
+    expect(findAll(plain, 'path').some((p) => p.attrs['data-series'] === 'desired (HPA)')).toBe(false);
+  });
+
   it('is deterministic', () => {
     expect(renderHtmlReport(makeRunResult())).toBe(html);
   });

@@ -610,7 +610,7 @@ describe('parseScenario: hints for common slips', () => {
 
   it('a typo in an SLO type (case-insensitive)', () => {
     expect(problems(edit(VALID, 'type: errorRate', 'type: errorrate'))).toEqual([
-      '25:11: slos[0].type: expected one of latency, errorRate, availability, throughput, recovery, minReadyReplicas, restarts, oomKilled, podState, httpStatus, modelVersion, predictionAgreement, predictionShift, promql, got "errorrate"; did you mean "errorRate"?',
+      '25:11: slos[0].type: expected one of latency, errorRate, availability, throughput, recovery, minReadyReplicas, restarts, oomKilled, podState, httpStatus, modelVersion, predictionAgreement, predictionShift, promql, scaling, got "errorrate"; did you mean "errorRate"?',
     ]);
   });
 

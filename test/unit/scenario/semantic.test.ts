@@ -290,6 +290,59 @@ describe('SLOs', () => {
     expect(problems(text)).toEqual(['6:1: target.deployment: required by the minReadyReplicas SLO']);
   });
 
+  describe('scaling', () => {
+    const P95 = '  - type: latency\n    percentile: 95\n    max: 250ms';
+    const withP95 = addSlo(VALID, P95);
+
+    it('is valid with a deployment, a p95 latency SLO and a level the load reaches', () => {
+      expect(problems(addSlo(withP95, '  - type: scaling\n    fromRate: 40\n    within: 60s'))).toEqual([]);
+      expect(problems(addSlo(withP95, '  - type: scaling\n    window: fault'))).toEqual([]);
+    });
+
+    it('needs target.deployment: the one the HPA scales', () => {
+      const text = edit(addSlo(withP95, '  - type: scaling'), '  deployment: fraud-scorer\n', '');
+      // The recovery SLO of the fixture needs it too; both point at the target mapping.
+      expect(problems(text)).toEqual([
+        '6:1: target.deployment: required by the recovery SLO',
+        '6:1: target.deployment: required by the scaling SLO (the Deployment the HorizontalPodAutoscaler scales)',
+      ]);
+    });
+
+    it('refuses a level above the load profile’s peak rate, at the level', () => {
+      expect(problems(addSlo(withP95, '  - type: scaling\n    fromRate: 41'))).toEqual([
+        '30:15: slos[2].fromRate: the load peaks at 40 requests/s: it never reaches 41',
+      ]);
+      const ramp = edits(
+        addSlo(withP95, '  - type: scaling\n    fromRate: 250'),
+        ['executor: constant-arrival-rate', 'executor: ramping-arrival-rate'],
+        [
+          RATE,
+          '  stages:\n    - { duration: 60s, target: 50 }\n    - { duration: 90s, target: 200 }\n    - { duration: 60s, target: 0 }',
+        ],
+      );
+      expect(problems(ramp)).toEqual([
+        '33:15: slos[2].fromRate: the load peaks at 200 requests/s: it never reaches 250',
+      ]);
+    });
+
+    it('refuses a level on a VU executor, which plans no rate', () => {
+      const vus = edits(
+        addSlo(withP95, '  - type: scaling\n    fromRate: 10'),
+        ['executor: constant-arrival-rate', 'executor: constant-vus'],
+        [RATE, '  vus: 5'],
+      );
+      expect(problems(vus)).toEqual([
+        '30:15: slos[2].fromRate: constant-vus plans no request rate; fromRate needs an arrival-rate executor',
+      ]);
+    });
+
+    it('needs a p95 latency SLO to time the breach against', () => {
+      expect(problems(addSlo(VALID, '  - type: scaling'))).toEqual([
+        '29:5: slos[2]: the scaling SLO is judged against the scenario’s p95 latency SLO; there is none',
+      ]);
+    });
+  });
+
   it('httpStatus needs expect or never, and oversize needs an oversize-batch fault', () => {
     expect(problems(addSlo(VALID, '  - type: httpStatus'))).toEqual([
       '29:5: slos[2]: give expect, never, or both',

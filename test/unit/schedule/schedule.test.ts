@@ -23,6 +23,33 @@ describe('suitePermissions', () => {
     ]);
   });
 
+  it('a scaling SLO adds a watch on the HPAs and the Deployment, nothing more', () => {
+    const p = suitePermissions([
+      scenario({
+        slos: [
+          { type: 'latency', max: '250ms' },
+          { type: 'scaling', window: 'fault' },
+        ],
+      }),
+    ]);
+    const rules = p.namespaced.get('ml-serving')!;
+    expect(rules).toContainEqual({
+      apiGroups: ['apps'],
+      resources: ['deployments'],
+      verbs: ['get', 'watch'],
+    });
+    expect(rules).toContainEqual({
+      apiGroups: ['autoscaling'],
+      resources: ['horizontalpodautoscalers'],
+      verbs: ['watch'],
+    });
+    expect(
+      suitePermissions([scenario()])
+        .namespaced.get('ml-serving')!
+        .map((r) => r.apiGroups[0]),
+    ).not.toContain('autoscaling');
+  });
+
   it('no write verb for a scenario without faults', () => {
     const rules = suitePermissions([withFaults()]).namespaced.get('ml-serving')!;
     expect(rules.flatMap((r) => r.verbs).filter((v) => !['get', 'list', 'watch'].includes(v))).toEqual([]);

@@ -95,6 +95,8 @@ function observations(over: Partial<Observations> = {}): Observations {
     desiredReplicas: 3,
     versionBefore: 'v3',
     previousLogs: {},
+    scaling: null,
+    perSecond: [],
     ...over,
   };
 }

@@ -27,6 +27,7 @@ const ONE_OF_EACH: SloInput[] = [
   { type: 'predictionAgreement', min: '99%' },
   { type: 'predictionShift', max: 0.1 },
   { type: 'promql', url: 'http://127.0.0.1:9090', query: 'up', min: 1 },
+  { type: 'scaling', fromRate: 10, within: '60s' },
 ];
 
 // Every kind's requirements met: predictionAgreement needs golden rows.
@@ -91,5 +92,7 @@ function everything(): Observations {
     versionBefore: 'v3',
     previousLogs: {},
     promql: () => Promise.resolve(1),
+    scaling: null,
+    perSecond: [],
   };
 }
