@@ -59,6 +59,8 @@ function obs(baseline: AnswersAcc, fault: AnswersAcc): Observations {
     desiredReplicas: 3,
     versionBefore: 'v1',
     previousLogs: {},
+    scaling: null,
+    perSecond: [],
   };
 }
 
