@@ -3,11 +3,8 @@
  * and a cancel signal, classified by execa's fields. Where it points (context, namespace) is the caller's
  * business: `Kube.kubectl` adds both, so only the Kubernetes edge decides which cluster a command reaches.
  */
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { EnvironmentError } from '../errors.js';
+import { findBinary } from './binary.js';
 
 /** Output kept per command: enough for a report, bounded whatever the command prints. */
 export const KUBECTL_OUTPUT_LIMIT = 16 * 1024;
@@ -33,44 +30,17 @@ export interface RunKubectlOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-function isExecutableFile(path: string): boolean {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** KUBECTL_BIN, then PATH, then the testbed's build cache (newest first): where a `kubectl` fault finds it. */
 export function findKubectl(env: NodeJS.ProcessEnv = process.env): string {
-  const explicit = env.KUBECTL_BIN;
-  if (explicit !== undefined && explicit !== '') {
-    if (isExecutableFile(explicit)) return resolve(explicit);
-    throw new EnvironmentError(`KUBECTL_BIN=${explicit} is not an executable file`, HINT);
-  }
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, 'kubectl');
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  const cache = env.CHAOS_TESTBED_CACHE || join(env.HOME || homedir(), '.cache', 'chaos-testbed');
-  let keys: string[] = [];
-  try {
-    keys = readdirSync(cache);
-  } catch {
-    // no cache: fall through to the error
-  }
-  const built = keys
-    .map((key) => join(cache, key, 'bin', 'kubectl'))
-    .filter(isExecutableFile)
-    .map((path) => ({ path, mtime: statSync(path).mtimeMs }))
-    .sort((a, b) => b.mtime - a.mtime);
-  if (built[0]) return built[0].path;
-  throw new EnvironmentError(
-    `kubectl was not found (looked for $KUBECTL_BIN, kubectl on PATH, ${join(cache, '*', 'bin', 'kubectl')}); the scenario has kubectl faults`,
-    HINT,
+  return findBinary(
+    {
+      name: 'kubectl',
+      envVar: 'KUBECTL_BIN',
+      hint: HINT,
+      notFound: (cached) =>
+        `kubectl was not found (looked for $KUBECTL_BIN, kubectl on PATH, ${cached}); the scenario has kubectl faults`,
+    },
+    env,
   );
 }
 

@@ -3,13 +3,12 @@
  * record); this module tails that file while k6 runs and feeds it to K6Ingest, so statistics, the load-start
  * time and the live progress line are available during the run, not only after it.
  */
-import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { findBinary } from '../adapters/binary.js';
 import { EnvironmentError } from '../errors.js';
 import { K6Ingest } from './ingest.js';
 import type { LiveStats } from './ingest.js';
@@ -22,42 +21,17 @@ const INSTALL_HINT =
   'Install k6 (https://grafana.com/docs/k6/latest/set-up/install-k6/), put it on PATH or set K6_BIN, ' +
   'or build the pinned one with `bash testbed/build-tools.sh`.';
 
-function isExecutableFile(path: string): boolean {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** K6_BIN, then PATH, then the testbed's build cache (newest first). */
 export function findK6(env: NodeJS.ProcessEnv = process.env): string {
-  const explicit = env.K6_BIN;
-  if (explicit !== undefined && explicit !== '') {
-    if (isExecutableFile(explicit)) return resolve(explicit);
-    throw new EnvironmentError(`K6_BIN=${explicit} is not an executable file`, INSTALL_HINT);
-  }
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, 'k6');
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  const cache = env.CHAOS_TESTBED_CACHE || join(env.HOME || homedir(), '.cache', 'chaos-testbed');
-  let keys: string[] = [];
-  try {
-    keys = readdirSync(cache);
-  } catch {
-    // no cache: fall through to the error
-  }
-  const built = keys
-    .map((key) => join(cache, key, 'bin', 'k6'))
-    .filter(isExecutableFile)
-    .map((path) => ({ path, mtime: statSync(path).mtimeMs }))
-    .sort((a, b) => b.mtime - a.mtime);
-  if (built[0]) return built[0].path;
-  throw new EnvironmentError('k6 was not found (K6_BIN, PATH, testbed cache)', INSTALL_HINT);
+  return findBinary(
+    {
+      name: 'k6',
+      envVar: 'K6_BIN',
+      hint: INSTALL_HINT,
+      notFound: () => 'k6 was not found (K6_BIN, PATH, testbed cache)',
+    },
+    env,
+  );
 }
 
 /** The script shipped with chaos; resolved on use so that importing this module touches no file. */

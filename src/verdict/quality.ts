@@ -189,6 +189,22 @@ export function formatAnswer(a: Answer): string {
 }
 
 /**
+ * The baseline's answers and a window's, when both can be judged; otherwise why not (nothing measured, or most
+ * responses without an answer), for an INCONCLUSIVE.
+ */
+export function comparableAnswers(
+  load: Partial<Record<string, { answers: AnswersSummary }>>,
+  window: string,
+): { base: AnswersSummary; w: AnswersSummary } | { why: string } {
+  const base = load.baseline?.answers;
+  const w = load[window]?.answers;
+  if (!base) return { why: 'no answers were measured in the baseline window' };
+  if (!w) return { why: `no answers were measured in the ${window} window` };
+  const unusable = missingAnswers(base, 'baseline') ?? missingAnswers(w, window);
+  return unusable ? { why: unusable } : { base, w };
+}
+
+/**
  * Why a window's answers cannot be judged at all: most successful responses carried no answer (a body that
  * did not parse, a path that found nothing). Null when answers were captured for most of them.
  */

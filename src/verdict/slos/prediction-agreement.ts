@@ -3,7 +3,7 @@
  * equals the row's baseline class and whose score is within the tolerance of its baseline score.
  */
 import { formatPercent } from '../../scenario/units.js';
-import { accuracy, agreement, formatAnswer, minGoldenAnswers, missingAnswers } from '../quality.js';
+import { accuracy, agreement, comparableAnswers, formatAnswer, minGoldenAnswers } from '../quality.js';
 import { defineSlo, inconclusive, verdictOf } from './judge.js';
 
 const MOST_CHANGED = 3;
@@ -17,12 +17,9 @@ export const predictionAgreement = defineSlo({
     threshold: `≥ ${slo.min.text} (tolerance ${slo.tolerance})`,
   }),
   judge(slo, { plan, obs }) {
-    const base = obs.load.baseline?.answers;
-    const w = obs.load[slo.window]?.answers;
-    if (!base) return inconclusive('no answers were measured in the baseline window');
-    if (!w) return inconclusive(`no answers were measured in the ${slo.window} window`);
-    const unusable = missingAnswers(base, 'baseline') ?? missingAnswers(w, slo.window);
-    if (unusable) return inconclusive(unusable);
+    const answers = comparableAnswers(obs.load, slo.window);
+    if ('why' in answers) return inconclusive(answers.why);
+    const { base, w } = answers;
     if (Object.keys(base.golden).length === 0)
       return inconclusive('no golden row was answered in the baseline window: nothing to compare with');
 

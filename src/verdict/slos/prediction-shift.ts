@@ -3,7 +3,7 @@
  * (equal bins over target.response.scoreRange) or of the class shares. Catches a model answering differently
  * while every status code and latency stays green: a fallback to default features, a retrained model rolled out.
  */
-import { binCells, classVectors, missingAnswers, psi, psiNoise, PSI_NOISE_SHARE } from '../quality.js';
+import { binCells, classVectors, comparableAnswers, psi, psiNoise, PSI_NOISE_SHARE } from '../quality.js';
 import { defineSlo, inconclusive, verdictOf } from './judge.js';
 
 const MOST_CHANGED = 3;
@@ -17,12 +17,9 @@ export const predictionShift = defineSlo({
     threshold: `PSI ≤ ${slo.max}`,
   }),
   judge(slo, { plan, obs }) {
-    const base = obs.load.baseline?.answers;
-    const w = obs.load[slo.window]?.answers;
-    if (!base) return inconclusive('no answers were measured in the baseline window');
-    if (!w) return inconclusive(`no answers were measured in the ${slo.window} window`);
-    const unusable = missingAnswers(base, 'baseline') ?? missingAnswers(w, slo.window);
-    if (unusable) return inconclusive(unusable);
+    const answers = comparableAnswers(obs.load, slo.window);
+    if ('why' in answers) return inconclusive(answers.why);
+    const { base, w } = answers;
 
     let labels: string[];
     let expected: number[];
