@@ -210,6 +210,7 @@ async function suiteFiles(
     const dir = path.dirname(file);
     if (scenario.load.payload.file) await add(path.resolve(dir, scenario.load.payload.file));
     if (scenario.load.script) await add(path.resolve(dir, scenario.load.script));
+    if (scenario.load.golden) await add(path.resolve(dir, scenario.load.golden.file));
   }
   const bytes = [...files.values()].reduce((a, t) => a + Buffer.byteLength(t), 0);
   // A ConfigMap holds at most 1 MiB.

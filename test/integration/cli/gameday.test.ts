@@ -161,6 +161,26 @@ describe('chaos schedule', () => {
     expect(chaos(['schedule', suite('ok.yaml', [down], rbac), '--cron', '@daily'], noCluster()).code).toBe(3);
   });
 
+  it('ships every file the scenarios read: payloads and golden rows', () => {
+    // A context named as the suites allow, on a port nothing listens on: the objects are printed anyway.
+    const kubeconfig = path.join(dir, 'unreachable-kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{ name: c, cluster: { server: "https://127.0.0.1:1" } }]',
+        'users: [{ name: u, user: { token: t } }]',
+        'contexts: [{ name: kind-chaos, context: { cluster: c, user: u } }]',
+        'current-context: kind-chaos',
+      ].join('\n'),
+    );
+    const run = chaos(['schedule', weekly, '--cron', '@daily'], { env: { KUBECONFIG: kubeconfig } });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('scenarios_payloads_transactions.json:');
+    expect(run.stdout).toContain('scenarios_payloads_golden.json:');
+  });
+
   it('without a kubeconfig, a valid request is an environment problem (exit 3), not a crash', () => {
     const run = chaos(['schedule', weekly, '--cron', '@daily'], noCluster());
     expect(run.code).toBe(3);
