@@ -102,7 +102,12 @@ describe('offline kind testbed', () => {
     // A pod appears in `kubectl top` after its first scrapes (15 s apart): the reset before may have replaced some.
     let top = '';
     await waitFor('kubectl top to list three scorers', 90_000, async () => {
-      top = await kubectl('-n', NS, 'top', 'pods', '-l', 'app=fraud-scorer', '--no-headers');
+      try {
+        top = await kubectl('-n', NS, 'top', 'pods', '-l', 'app=fraud-scorer', '--no-headers');
+      } catch {
+        // "metrics not available yet" for a pod not scraped yet: kubectl top exits 1, so try again
+        return false;
+      }
       return top.trim().split('\n').length >= 3;
     });
     for (const row of top.trim().split('\n'))
