@@ -6,18 +6,20 @@
 import { copyFile, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   applyStack,
   auditEventsSince,
   chaos,
+  deleteSchedule,
   explain,
   kubectl,
   kubectlJson,
   NS,
   repo,
   resetStack,
+  runScheduledJob,
+  serviceAccountUse,
   snapshot,
 } from './helpers.js';
 
@@ -150,16 +152,7 @@ describe('chaos schedule: a game day as a CronJob in the cluster', () => {
     await resetStack();
   });
   afterAll(async () => {
-    await kubectl(
-      '-n',
-      NS,
-      'delete',
-      'cronjob,job,serviceaccount,role,rolebinding,configmap',
-      '-l',
-      `app.kubernetes.io/instance=${NAME}`,
-      '--ignore-not-found',
-      '--wait=false',
-    );
+    await deleteSchedule(NAME);
     await resetStack();
   });
 
@@ -197,28 +190,7 @@ describe('chaos schedule: a game day as a CronJob in the cluster', () => {
     );
   });
 
-  async function runJob(jobName: string): Promise<{ exitCode: number; logs: string }> {
-    await kubectl('-n', NS, 'create', 'job', `--from=cronjob/${NAME}`, jobName);
-    const deadline = Date.now() + 12 * 60_000;
-    for (;;) {
-      const job = await kubectlJson<{ status: { succeeded?: number; failed?: number } }>(
-        '-n',
-        NS,
-        'get',
-        'job',
-        jobName,
-      );
-      if (job.status.succeeded || job.status.failed) break;
-      if (Date.now() > deadline) throw new Error(`job ${jobName} did not finish within 12 minutes`);
-      await sleep(5000);
-    }
-    const pods = await kubectlJson<{
-      items: { status: { containerStatuses?: { state: { terminated?: { exitCode: number } } }[] } }[];
-    }>('-n', NS, 'get', 'pods', '-l', `job-name=${jobName}`);
-    const exitCode = pods.items[0]?.status.containerStatuses?.[0]?.state.terminated?.exitCode ?? -1;
-    const logs = await kubectl('-n', NS, 'logs', `job/${jobName}`);
-    return { exitCode, logs };
-  }
+  const runJob = (jobName: string) => runScheduledJob(NAME, jobName, 12 * 60_000);
 
   it('applies it, and a job from the CronJob runs the suite in-cluster: exit 0 on the healthy stack', async () => {
     const applied = await chaos([...scheduleArgs, '--apply']);
@@ -247,26 +219,9 @@ describe('chaos schedule: a game day as a CronJob in the cluster', () => {
   });
 
   it('the Role grants no verb the harness did not use, and nothing it used was denied', async () => {
-    const sa = `system:serviceaccount:${NS}:${NAME}`;
-    const calls = (await auditEventsSince(since)).filter((e) => e.user.username === sa);
-    expect(calls.length).toBeGreaterThan(0);
-    expect(
-      calls.filter((e) => e.responseStatus?.code === 403).map((e) => `${e.verb} ${e.requestURI}`),
-    ).toEqual([]);
-    const used = new Set(
-      calls
-        .filter((e) => e.objectRef?.resource)
-        .map((e) => {
-          const r = e.objectRef!;
-          return `${r.apiGroup ?? ''}/${r.resource}${r.subresource ? `/${r.subresource}` : ''}:${e.verb}`;
-        }),
-    );
-    const role = await kubectlJson<{
-      rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
-    }>('-n', NS, 'get', 'role', NAME);
-    const granted = role.rules.flatMap((r) =>
-      r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`))),
-    );
+    const { calls, denied, used, granted } = await serviceAccountUse(NAME, since);
+    expect(calls).toBeGreaterThan(0);
+    expect(denied).toEqual([]);
     expect(granted.length).toBeGreaterThan(0);
     expect(granted.filter((x) => !used.has(x))).toEqual([]);
   });

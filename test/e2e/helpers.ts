@@ -240,3 +240,78 @@ export async function auditEventsSince(since: Date): Promise<AuditEvent[]> {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Deletes everything `chaos schedule --apply --name <name>` created (its objects carry the instance label). */
+export async function deleteSchedule(name: string): Promise<void> {
+  await kubectl(
+    '-n',
+    NS,
+    'delete',
+    'cronjob,job,serviceaccount,role,rolebinding,configmap',
+    '-l',
+    `app.kubernetes.io/instance=${name}`,
+    '--ignore-not-found',
+    '--wait=false',
+  );
+}
+
+/** Creates a Job from a scheduled CronJob, as an operator would, and waits for it: its exit code and logs. */
+export async function runScheduledJob(
+  cronJob: string,
+  jobName: string,
+  timeoutMs: number,
+): Promise<{ exitCode: number; logs: string }> {
+  await kubectl('-n', NS, 'create', 'job', `--from=cronjob/${cronJob}`, jobName);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await kubectlJson<{ status: { succeeded?: number; failed?: number } }>(
+      '-n',
+      NS,
+      'get',
+      'job',
+      jobName,
+    );
+    if (job.status.succeeded || job.status.failed) break;
+    if (Date.now() > deadline)
+      throw new Error(`job ${jobName} did not finish within ${timeoutMs / 60_000} minutes`);
+    await new Promise((r) => setTimeout(r, 5000));
+  }
+  const pods = await kubectlJson<{
+    items: { status: { containerStatuses?: { state: { terminated?: { exitCode: number } } }[] } }[];
+  }>('-n', NS, 'get', 'pods', '-l', `job-name=${jobName}`);
+  const exitCode = pods.items[0]?.status.containerStatuses?.[0]?.state.terminated?.exitCode ?? -1;
+  const logs = await kubectl('-n', NS, 'logs', `job/${jobName}`);
+  return { exitCode, logs };
+}
+
+/**
+ * What a schedule's ServiceAccount (named like the schedule) did since `since`, from the audit log, beside what
+ * its Role grants: `group/resource[/subresource]:verb` strings, and the requests it was denied.
+ */
+export async function serviceAccountUse(
+  name: string,
+  since: Date,
+): Promise<{ calls: number; denied: string[]; used: Set<string>; granted: string[] }> {
+  const sa = `system:serviceaccount:${NS}:${name}`;
+  const calls = (await auditEventsSince(since)).filter((e) => e.user.username === sa);
+  const used = new Set(
+    calls
+      .filter((e) => e.objectRef?.resource)
+      .map((e) => {
+        const r = e.objectRef!;
+        return `${r.apiGroup ?? ''}/${r.resource}${r.subresource ? `/${r.subresource}` : ''}:${e.verb}`;
+      }),
+  );
+  const role = await kubectlJson<{
+    rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+  }>('-n', NS, 'get', 'role', name);
+  const granted = role.rules.flatMap((r) =>
+    r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`))),
+  );
+  return {
+    calls: calls.length,
+    denied: calls.filter((e) => e.responseStatus?.code === 403).map((e) => `${e.verb} ${e.requestURI}`),
+    used,
+    granted,
+  };
+}

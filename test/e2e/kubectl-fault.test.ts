@@ -18,6 +18,7 @@ import {
   applyStack,
   auditEventsSince,
   chaos,
+  deleteSchedule,
   env,
   explain,
   failedCases,
@@ -27,6 +28,8 @@ import {
   repo,
   resetStack,
   runScenario,
+  runScheduledJob,
+  serviceAccountUse,
   snapshot,
 } from './helpers.js';
 
@@ -178,16 +181,7 @@ describe('chaos schedule: a suite with a kubectl fault as a CronJob', () => {
     await resetStack();
   });
   afterAll(async () => {
-    await kubectl(
-      '-n',
-      NS,
-      'delete',
-      'cronjob,job,serviceaccount,role,rolebinding,configmap',
-      '-l',
-      `app.kubernetes.io/instance=${NAME}`,
-      '--ignore-not-found',
-      '--wait=false',
-    );
+    await deleteSchedule(NAME);
     await resetStack();
   });
 
@@ -208,53 +202,16 @@ describe('chaos schedule: a suite with a kubectl fault as a CronJob', () => {
       '--apply',
     ]);
     expect(applied.exitCode, explain(applied)).toBe(0);
-    const job = `${NAME}-run`;
-    await kubectl('-n', NS, 'create', 'job', `--from=cronjob/${NAME}`, job);
-    const deadline = Date.now() + 10 * 60_000;
-    for (;;) {
-      const j = await kubectlJson<{ status: { succeeded?: number; failed?: number } }>(
-        '-n',
-        NS,
-        'get',
-        'job',
-        job,
-      );
-      if (j.status.succeeded || j.status.failed) break;
-      if (Date.now() > deadline) throw new Error(`job ${job} did not finish within 10 minutes`);
-      await sleep(5000);
-    }
-    const logs = await kubectl('-n', NS, 'logs', `job/${job}`);
-    const pods = await kubectlJson<{
-      items: { status: { containerStatuses?: { state: { terminated?: { exitCode: number } } }[] } }[];
-    }>('-n', NS, 'get', 'pods', '-l', `job-name=${job}`);
-    expect(pods.items[0]?.status.containerStatuses?.[0]?.state.terminated?.exitCode, logs.slice(-4000)).toBe(
-      0,
-    );
+    const { exitCode, logs } = await runScheduledJob(NAME, `${NAME}-run`, 10 * 60_000);
+    expect(exitCode, logs.slice(-4000)).toBe(0);
     expect(logs).toMatch(/chaos gameday PASS: feature-store-down/);
     await featureStoreReady();
     expect((await featureStoreReplicas()).spec).toBe(2);
 
-    const sa = `system:serviceaccount:${NS}:${NAME}`;
-    const calls = (await auditEventsSince(since)).filter((e) => e.user.username === sa);
-    expect(
-      calls.filter((e) => e.responseStatus?.code === 403).map((e) => `${e.verb} ${e.requestURI}`),
-    ).toEqual([]);
-    const used = new Set(
-      calls
-        .filter((e) => e.objectRef?.resource)
-        .map((e) => {
-          const r = e.objectRef!;
-          return `${r.apiGroup ?? ''}/${r.resource}${r.subresource ? `/${r.subresource}` : ''}:${e.verb}`;
-        }),
-    );
+    const { denied, used, granted } = await serviceAccountUse(NAME, since);
+    expect(denied).toEqual([]);
     // The kubectl fault's own writes came from the pod, as that ServiceAccount.
     expect(used).toContain('apps/deployments/scale:patch');
-    const role = await kubectlJson<{
-      rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
-    }>('-n', NS, 'get', 'role', NAME);
-    const granted = role.rules.flatMap((r) =>
-      r.apiGroups.flatMap((g) => r.resources.flatMap((res) => r.verbs.map((v) => `${g}/${res}:${v}`))),
-    );
     expect(granted).toContain('apps/deployments/scale:patch');
     expect(granted.filter((x) => !used.has(x))).toEqual([]);
   });
