@@ -2,8 +2,11 @@
 export interface HttpProbe {
   /** HTTP status of a GET, or null when nothing answered in time. */
   status(url: string): Promise<number | null>;
-  /** `modelVersion` from a JSON /version document, or null. */
-  modelVersion(url: string): Promise<string | null>;
+  /**
+   * The model version a JSON document names, found by `pick` (the sample's /version: `modelVersion`; V2
+   * metadata: `versions[0]`), or null.
+   */
+  modelVersion(url: string, pick: (doc: unknown) => unknown): Promise<string | null>;
 }
 
 export function fetchProbe(timeoutMs = 5000): HttpProbe {
@@ -18,12 +21,12 @@ export function fetchProbe(timeoutMs = 5000): HttpProbe {
         return null;
       }
     },
-    async modelVersion(url) {
+    async modelVersion(url, pick) {
       try {
         const res = await get(url);
         if (!res.ok) return null;
-        const body = (await res.json()) as { modelVersion?: unknown };
-        return typeof body.modelVersion === 'string' ? body.modelVersion : null;
+        const v = pick(await res.json());
+        return typeof v === 'string' || typeof v === 'number' ? String(v) : null;
       } catch {
         return null;
       }

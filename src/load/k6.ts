@@ -93,7 +93,14 @@ export interface RunK6Options {
   /** One k6 scenario ({executor: 'constant-arrival-rate', rate, ...}) or a whole `scenarios` map. */
   scenario: Record<string, unknown>;
   thresholds?: Record<string, unknown>;
-  versionHeader?: string;
+  /** Response header naming the model version; default X-Model-Version; null: none. */
+  versionHeader?: string | null;
+  /** gjson path of the model version in a response body (V2: model_version). */
+  versionField?: string | null;
+  /** How the body is built around the rows (src/scenario/protocol.ts); default json. */
+  protocol?: 'json' | 'v2' | 'v1';
+  /** v2: the input tensor's name and datatype, the outputs asked for by name. */
+  v2?: { input: string; datatype: string; outputs: string[] };
   features?: number;
   rows?: number;
   oversizeRows?: number;
@@ -101,7 +108,7 @@ export interface RunK6Options {
   oversizeEvery?: number;
   payloadFile?: string;
   /** gjson paths of an answer's score and class in a response body; absent: answers are not captured. */
-  answerPaths?: { score: string | null; class: string | null };
+  answerPaths?: { score: string | null; class: string | null; scoreColumn?: number | null };
   /** The range the score histogram divides (target.response.scoreRange). */
   scoreRange?: readonly [number, number];
   /** Golden replay: the rows' file and one golden request every `every` iterations. */
@@ -206,7 +213,13 @@ export function k6Env(opts: RunK6Options): Record<string, string> {
   };
   env.K6_NO_USAGE_REPORT = 'true';
   set('TARGET_URL', opts.targetUrl);
-  set('VERSION_HEADER', opts.versionHeader);
+  // Empty: no header names the version (the script's default is the sample's X-Model-Version).
+  set('VERSION_HEADER', opts.versionHeader === null ? '' : opts.versionHeader);
+  set('CHAOS_VERSION_PATH', opts.versionField ?? undefined);
+  set('CHAOS_PROTOCOL', opts.protocol);
+  set('CHAOS_V2_INPUT', opts.v2?.input);
+  set('CHAOS_V2_DATATYPE', opts.v2?.datatype);
+  if (opts.v2 && opts.v2.outputs.length > 0) set('CHAOS_V2_OUTPUTS', opts.v2.outputs.join(','));
   set('CHAOS_SCENARIO_JSON', JSON.stringify(opts.scenario));
   if (opts.thresholds) set('CHAOS_THRESHOLDS_JSON', JSON.stringify(opts.thresholds));
   set('CHAOS_WINDOWS', formatWindows(opts.windows));
@@ -217,6 +230,7 @@ export function k6Env(opts: RunK6Options): Record<string, string> {
   set('CHAOS_PAYLOAD_FILE', opts.payloadFile === undefined ? undefined : resolve(opts.payloadFile));
   set('CHAOS_SCORE_PATH', opts.answerPaths?.score ?? undefined);
   set('CHAOS_CLASS_PATH', opts.answerPaths?.class ?? undefined);
+  set('CHAOS_SCORE_COLUMN', opts.answerPaths?.scoreColumn ?? undefined);
   set('CHAOS_GOLDEN_FILE', opts.golden === undefined ? undefined : resolve(opts.golden.file));
   set('CHAOS_GOLDEN_EVERY', opts.golden?.every);
   set('CHAOS_SEED', opts.seed);

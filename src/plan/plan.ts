@@ -3,6 +3,7 @@
  * timeline whose zero is the moment k6 starts sending load, and the k6 options the load will run with.
  */
 import type { GoldenSet } from '../scenario/golden.js';
+import { requestUrl, type Protocol } from '../scenario/protocol.js';
 import type { FaultSpec, Scenario } from '../scenario/schema.js';
 import type { Duration } from '../scenario/units.js';
 
@@ -50,7 +51,18 @@ export interface Plan {
     /** Names of variables taken from the caller's environment and redacted everywhere. */
     secretEnv: string[];
     /** Where each answer is in a response body, as gjson paths for k6's Response.json(); null: not captured. */
-    answers: { score: string | null; class: string | null };
+    answers: { score: string | null; class: string | null; scoreColumn: number | null };
+    /** What the built-in load sends: where, in which protocol's body (src/scenario/protocol.ts). */
+    request: {
+      url: string;
+      protocol: Protocol;
+      /** v2 only: the input tensor and the outputs asked for. */
+      input: string;
+      datatype: string;
+      outputs: string[];
+    };
+    /** Where each response's model version is: a header, a gjson path in the body; null: not there. */
+    version: { header: string | null; field: string | null };
   };
   /** Golden replay: the file k6 reads, one golden request every `every` iterations, the rows' true labels. */
   golden: { file: string; every: number; rows: number; labels: string[] | null } | null;
@@ -171,6 +183,18 @@ export function buildPlan(scenario: Scenario, opts: PlanOptions): Plan {
     answers: {
       score: scenario.target.response.score?.gjson ?? null,
       class: scenario.target.response.class?.gjson ?? null,
+      scoreColumn: scenario.target.response.scoreColumn ?? null,
+    },
+    request: {
+      url: requestUrl(scenario.target),
+      protocol: scenario.target.protocol,
+      input: scenario.target.model?.input ?? 'input-0',
+      datatype: scenario.target.model?.datatype ?? 'FP32',
+      outputs: scenario.target.model?.outputs ?? [],
+    },
+    version: {
+      header: scenario.target.modelVersion.header ?? null,
+      field: scenario.target.modelVersion.field?.gjson ?? null,
     },
   };
 

@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpProbe } from '../adapters/http.js';
+import { firstAt } from '../scenario/answer-path.js';
 import type { Deployment, HorizontalPodAutoscaler, Kube, Pod } from '../adapters/kube.js';
 import { ChaosError, ExitCode } from '../errors.js';
 import { faultPlugin } from '../faults/registry.js';
@@ -49,7 +50,9 @@ export async function preflight(state: RunState): Promise<void> {
     state.desiredReplicas =
       (await deps.kube.readDeployment(plan.namespace, s.target.deployment)).spec?.replicas ?? null;
   }
-  if (s.target.versionUrl) state.versionBefore = await deps.http.modelVersion(s.target.versionUrl);
+  const field = s.target.modelVersion.urlField;
+  if (s.target.versionUrl && field)
+    state.versionBefore = await deps.http.modelVersion(s.target.versionUrl, (doc) => firstAt(doc, field));
 }
 
 /** False when the system is not healthy to begin with: the experiment would then mean nothing. */

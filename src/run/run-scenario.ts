@@ -20,6 +20,7 @@ import { renderConsoleSummary, writeReports } from '../report/index.js';
 import { formatDiagnostic } from '../scenario/diagnostics.js';
 import { diagnosticAt } from '../scenario/parse.js';
 import { readGoldenFile, type GoldenSet } from '../scenario/golden.js';
+import { integerRule } from '../scenario/payload.js';
 import type { Scenario } from '../scenario/schema.js';
 import { PROTECTED_NAMESPACES } from '../scenario/semantic.js';
 import { kubectlArgIssues } from '../scenario/kubectl-rules.js';
@@ -136,12 +137,48 @@ export function withTargetOrigin(scenario: Scenario, origin: string | undefined)
   };
 }
 
+/**
+ * What the plan asks of the load, as k6 options: the profile, the windows, and the requests in the scenario's
+ * protocol (URL, body, where answers and the model version are). Everything but secrets and where k6 runs.
+ */
+export function planLoadOptions(
+  plan: Plan,
+  file: string,
+): Omit<RunK6Options, 'outDir' | 'endpointKey' | 'extraEnv' | 'k6Bin' | 'env'> {
+  const request = plan.k6.request;
+  return {
+    targetUrl: request.url,
+    protocol: request.protocol,
+    v2:
+      request.protocol === 'v2'
+        ? { input: request.input, datatype: request.datatype, outputs: request.outputs }
+        : undefined,
+    versionHeader: plan.k6.version.header,
+    versionField: plan.k6.version.field,
+    windows: plan.k6.windows,
+    scenario: plan.k6.scenario,
+    thresholds: Object.keys(plan.k6.thresholds).length > 0 ? plan.k6.thresholds : undefined,
+    features: plan.k6.features,
+    rows: plan.k6.rows,
+    oversizeRows: plan.k6.oversizeRows || undefined,
+    oversizeEvery: plan.k6.oversizeEvery,
+    payloadFile: plan.scenario.load.payload.file
+      ? path.resolve(path.dirname(file), plan.scenario.load.payload.file)
+      : undefined,
+    answerPaths: plan.k6.answers,
+    scoreRange: plan.scenario.target.response.scoreRange,
+    golden: plan.golden ? { file: plan.golden.file, every: plan.golden.every } : undefined,
+    seed: plan.seed,
+    requestTimeout: '10s',
+  };
+}
+
 /** The golden set, read again at run time: validation read it too, but the file may have changed since. */
-function goldenOf(file: string, scenario: Scenario): { file: string; set: GoldenSet } | undefined {
+export function goldenOf(file: string, scenario: Scenario): { file: string; set: GoldenSet } | undefined {
   const golden = scenario.load.golden;
   if (!golden) return undefined;
   const resolved = path.resolve(path.dirname(file), golden.file);
-  const read = readGoldenFile(resolved, golden.file, scenario.load.payload.features);
+  const read = readGoldenFile(resolved, golden.file, scenario.load.payload.features, integerRule(scenario));
   if (!read.ok) throw new InvalidInputError([`${file}: load.golden.file: ${read.message}`]);
   return { file: resolved, set: read.value };
 }
@@ -175,22 +212,7 @@ async function runOne(
   const redact = makeRedactor(Object.values(secrets));
   const k6Bin = findK6(world.env);
   const k6Options: Omit<RunK6Options, 'outDir'> = {
-    targetUrl: plan.scenario.target.url,
-    windows: plan.k6.windows,
-    scenario: plan.k6.scenario,
-    thresholds: Object.keys(plan.k6.thresholds).length > 0 ? plan.k6.thresholds : undefined,
-    features: plan.k6.features,
-    rows: plan.k6.rows,
-    oversizeRows: plan.k6.oversizeRows || undefined,
-    oversizeEvery: plan.k6.oversizeEvery,
-    payloadFile: plan.scenario.load.payload.file
-      ? path.resolve(path.dirname(file), plan.scenario.load.payload.file)
-      : undefined,
-    answerPaths: plan.k6.answers,
-    scoreRange: plan.scenario.target.response.scoreRange,
-    golden: plan.golden ? { file: plan.golden.file, every: plan.golden.every } : undefined,
-    seed,
-    requestTimeout: '10s',
+    ...planLoadOptions(plan, file),
     endpointKey: secrets.ENDPOINT_KEY,
     extraEnv: { ...plan.k6.env, ...secrets },
     k6Bin,

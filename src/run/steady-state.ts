@@ -2,6 +2,7 @@
 import type { HttpProbe } from '../adapters/http.js';
 import type { Kube } from '../adapters/kube.js';
 import type { Plan } from '../plan/plan.js';
+import { readyUrl } from '../scenario/protocol.js';
 
 export interface SteadyStateResult {
   ok: boolean;
@@ -43,7 +44,7 @@ export async function checkSteadyState(
           break;
         }
         case 'http': {
-          const url = c.url ?? s.target.versionUrl ?? s.target.url;
+          const url = c.url ?? readyUrl(s.target);
           const got = await http.status(url);
           check(got === c.status, `GET ${url} → ${got ?? 'no answer'} (want ${c.status})`);
           break;

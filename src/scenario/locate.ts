@@ -113,9 +113,11 @@ export class Locator {
 function unwrap(schema: z.ZodType): z.ZodType {
   let s: z.ZodType = schema;
   for (;;) {
-    const def = s._zod.def as { innerType?: z.ZodType; type: string };
+    const def = s._zod.def as { innerType?: z.ZodType; in?: z.ZodType; type: string };
     if (def.innerType && (def.type === 'default' || def.type === 'optional' || def.type === 'prefault'))
       s = def.innerType;
+    // A transform after an object (target's protocol defaults): the keys are the object's.
+    else if (def.type === 'pipe' && def.in) s = def.in;
     else return s;
   }
 }

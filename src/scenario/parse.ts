@@ -28,6 +28,7 @@ import { show, simplifyIssues } from './messages.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 import { semanticIssues } from './semantic.js';
 import { readGoldenFile } from './golden.js';
+import { integerRule, readPayloadFile } from './payload.js';
 import { decodeText, MAX_SCENARIO_BYTES, offsetPosition, tooBig, type Position } from './text.js';
 import {
   aliasDiagnostic,
@@ -49,13 +50,22 @@ export interface DocumentKind<T> {
   /** The top-level keys to name when the file is empty or not a mapping. */
   keysHint: string;
   schema: z.ZodType<T>;
-  /** Rules across fields, and (with a base directory) the files the document refers to. */
-  check(data: T, baseDir: string | undefined): { path: PathSegment[]; message: string }[];
+  /**
+   * Rules across fields, and (with a base directory) the files the document refers to. A problem inside one of
+   * those files carries its own place (`at`); the others are placed at `path` in the document.
+   */
+  check(data: T, baseDir: string | undefined): DocumentIssue[];
   /**
    * When `kind` names another chaos document, what it is and which command takes it: one line instead of
    * a schema diff that only says `kind` is wrong.
    */
   otherKind?(kind: unknown, file: string): string | undefined;
+}
+
+export interface DocumentIssue {
+  path: PathSegment[];
+  message: string;
+  at?: { file: string; line: number; col: number };
 }
 
 export type DocumentResult<T> =
@@ -280,11 +290,13 @@ function parse<T>(
       sortDiagnostics(
         dedupe(
           semantic.map((s) =>
-            at(
-              position((locate.node(s.path) ?? locate.anchor(s.path))?.range?.[0]),
-              formatPath(s.path),
-              s.message,
-            ),
+            s.at
+              ? { ...s.at, path: formatPath(s.path), message: s.message }
+              : at(
+                  position((locate.node(s.path) ?? locate.anchor(s.path))?.range?.[0]),
+                  formatPath(s.path),
+                  s.message,
+                ),
           ),
         ),
       ),
@@ -295,8 +307,8 @@ function parse<T>(
 
 // ------------------------------------------------------------------------------------------------ files
 
-function referencedFileIssues(s: Scenario, baseDir: string): { path: PathSegment[]; message: string }[] {
-  const issues: { path: PathSegment[]; message: string }[] = [];
+function referencedFileIssues(s: Scenario, baseDir: string): DocumentIssue[] {
+  const issues: DocumentIssue[] = [];
   const check = (p: PathSegment[], relative: string | undefined) => {
     if (relative === undefined) return;
     const resolved = path.resolve(baseDir, relative);
@@ -309,15 +321,42 @@ function referencedFileIssues(s: Scenario, baseDir: string): { path: PathSegment
       });
     }
   };
+  // A row problem is shown in the row file, named as the scenario's directory plus the relative name.
+  const inFile = (relative: string, at: Position | undefined) =>
+    at ? { at: { file: path.join(baseDir, relative), line: at.line, col: at.col } } : {};
+  const integers = integerRule(s);
   check(['load', 'script'], s.load.script);
-  check(['load', 'payload', 'file'], s.load.payload.file);
+  const payload = s.load.payload.file;
+  if (payload !== undefined && !s.load.script) {
+    const before = issues.length;
+    check(['load', 'payload', 'file'], payload);
+    if (issues.length === before) {
+      const read = readPayloadFile(path.resolve(baseDir, payload), s.load.payload.features, integers);
+      if (!read.ok)
+        issues.push({
+          path: ['load', 'payload', 'file'],
+          message: read.at ? read.message : `${payload}: ${read.message}`,
+          ...inFile(payload, read.at),
+        });
+    }
+  }
   const golden = s.load.golden;
   if (golden) {
     const before = issues.length;
     check(['load', 'golden', 'file'], golden.file);
     if (issues.length === before) {
-      const read = readGoldenFile(path.resolve(baseDir, golden.file), golden.file, s.load.payload.features);
-      if (!read.ok) issues.push({ path: ['load', 'golden', 'file'], message: read.message });
+      const read = readGoldenFile(
+        path.resolve(baseDir, golden.file),
+        golden.file,
+        s.load.payload.features,
+        integers,
+      );
+      if (!read.ok)
+        issues.push({
+          path: ['load', 'golden', 'file'],
+          message: read.at ? read.message.slice(golden.file.length + 2) : read.message,
+          ...inFile(golden.file, read.at),
+        });
     }
   }
   return issues;

@@ -15,6 +15,15 @@ import {
   answerPathProblem,
   NESTED_WILDCARD_MESSAGE,
 } from './answer-path.js';
+import {
+  defaultModelVersion,
+  defaultResponse,
+  metadataUrl,
+  PROTOCOLS,
+  V2_DATATYPES,
+  type ModelVersionSource,
+  type Protocol,
+} from './protocol.js';
 import { Duration, DURATION_PATTERN, Percent, PERCENT_PATTERN } from './units.js';
 
 /** The message for a value of the wrong type; `undefined` keeps the default, which the loader turns into "required". */
@@ -76,27 +85,97 @@ const metadata = z.strictObject({
   labels: z.record(labelKey, labelValue).default({}),
 });
 
-const target = z.strictObject({
-  namespace: dnsLabel,
-  selector: selector.describe('Selects the pods under test'),
-  url: httpUrl.describe('Endpoint the load is sent to'),
-  versionUrl: httpUrl.optional().describe('GET endpoint answering {modelVersion}; checked before and after'),
-  deployment: dnsLabel.optional().describe('Deployment behind the selector (recovery, rollout faults)'),
-  service: dnsLabel.optional().describe('Service in front of the pods (endpoint checks)'),
-  response: z
-    .strictObject({
-      score: answerPath.optional().describe('Numeric score(s) of an answer, e.g. predictions[*].score'),
-      class: answerPath.optional().describe('Class label(s) of an answer, e.g. predictions[*].label'),
-      scoreRange: z
-        .tuple([z.number(), z.number()])
-        .default([0, 1])
-        .describe('Range of the score, [low, high]: the prediction-shift bins divide it evenly'),
-    })
-    .prefault({ score: 'predictions[*].fraudProbability', class: 'predictions[*].label' })
-    .describe(
-      "Where the model's answers are in a response body, for the prediction-quality SLOs; default: the sample's",
+const modelName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/,
+    'expected a model name or version: letters, digits, _ . - (it goes into the URL path)',
+  );
+const headerName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/, 'expected an HTTP header name like X-Model-Version');
+
+const target = z
+  .strictObject({
+    namespace: dnsLabel,
+    selector: selector.describe('Selects the pods under test'),
+    url: httpUrl.describe(
+      "json: the endpoint the load is POSTed to; v2, v1: the server's base URL (the model's paths are added to it)",
     ),
-});
+    protocol: z
+      .enum(PROTOCOLS)
+      .default('json')
+      .describe(
+        'How requests and answers are shaped: json (the sample\'s {"features": [[...]]}), v2 (Open Inference Protocol), v1 (KServe V1)',
+      ),
+    model: z
+      .strictObject({
+        name: modelName.describe(
+          'The model the v2/v1 paths name: /v2/models/{name}/infer, /v1/models/{name}:predict',
+        ),
+        version: modelName
+          .optional()
+          .describe("v2: pin a version, /v2/models/{name}/versions/{version}/infer; default: the server's"),
+        input: z.string().min(1).max(256).default('input-0').describe("v2: the input tensor's name"),
+        datatype: z.enum(V2_DATATYPES).default('FP32').describe("v2: the input tensor's datatype"),
+        outputs: z
+          .array(z.string().min(1).max(256))
+          .min(1)
+          .max(50)
+          .optional()
+          .describe(
+            "v2: outputs to ask for by name (e.g. [predict, predict_proba]); default: none named, the server's own",
+          ),
+      })
+      .optional()
+      .describe('The model under test (protocol v2 and v1; name required there)'),
+    versionUrl: httpUrl
+      .optional()
+      .describe(
+        "GET endpoint naming the model version before the run (json: {modelVersion}); v2 default: the model's metadata URL",
+      ),
+    modelVersion: z
+      .strictObject({
+        header: headerName
+          .optional()
+          .describe('Response header naming the model version; json default: X-Model-Version'),
+        field: answerPath
+          .optional()
+          .describe("Path of the model version in each answer's body; v2 default: model_version"),
+        urlField: answerPath
+          .optional()
+          .describe(
+            "Path of the model version in versionUrl's JSON answer; json default: modelVersion, v2: versions[0]",
+          ),
+      })
+      .optional()
+      .describe('Where the model version is read, for the modelVersion SLO; defaults by protocol'),
+    deployment: dnsLabel.optional().describe('Deployment behind the selector (recovery, rollout faults)'),
+    service: dnsLabel.optional().describe('Service in front of the pods (endpoint checks)'),
+    response: z
+      .strictObject({
+        score: answerPath.optional().describe('Numeric score(s) of an answer, e.g. predictions[*].score'),
+        class: answerPath.optional().describe('Class label(s) of an answer, e.g. predictions[*].label'),
+        scoreColumn: z
+          .number()
+          .int()
+          .min(0)
+          .max(10_000)
+          .optional()
+          .describe(
+            'The score path finds rows (nested arrays, or a V2 tensor {shape, data} in row-major order): take this column of each row',
+          ),
+        scoreRange: z
+          .tuple([z.number(), z.number()])
+          .default([0, 1])
+          .describe('Range of the score, [low, high]: the prediction-shift bins divide it evenly'),
+      })
+      .optional()
+      .describe(
+        "Where the model's answers are in a response body, for the prediction-quality SLOs; default: by protocol (json: the sample's)",
+      ),
+  })
+  .transform(withProtocolDefaults);
 
 const steadyStateCheck = z.discriminatedUnion('type', [
   z.strictObject({
@@ -423,6 +502,53 @@ export const scenarioSchema = z
     safety: safety.prefault({}),
   })
   .describe('chaos scenario (chaos/v1)');
+
+/**
+ * The protocol's defaults laid under what the scenario says, once, so nothing downstream asks which protocol
+ * it is to find an answer path or a version source.
+ */
+function withProtocolDefaults<
+  T extends {
+    url: string;
+    protocol: Protocol;
+    model?: { name: string; version?: string | undefined } | undefined;
+    versionUrl?: string | undefined;
+    modelVersion?:
+      | { header?: string | undefined; field?: AnswerPath | undefined; urlField?: AnswerPath | undefined }
+      | undefined;
+    response?:
+      | {
+          score?: AnswerPath | undefined;
+          class?: AnswerPath | undefined;
+          scoreColumn?: number | undefined;
+          scoreRange: [number, number];
+        }
+      | undefined;
+  },
+>(
+  t: T,
+): Omit<T, 'response' | 'modelVersion'> & {
+  response: {
+    score?: AnswerPath | undefined;
+    class?: AnswerPath | undefined;
+    scoreColumn?: number | undefined;
+    scoreRange: [number, number];
+  };
+  modelVersion: ModelVersionSource;
+} {
+  const modelVersion: ModelVersionSource = defaultModelVersion(t.protocol);
+  const given = t.modelVersion ?? {};
+  if (given.header !== undefined) modelVersion.header = given.header;
+  if (given.field !== undefined) modelVersion.field = given.field;
+  if (given.urlField !== undefined) modelVersion.urlField = given.urlField;
+  const versionUrl = t.versionUrl ?? metadataUrl(t);
+  return {
+    ...t,
+    ...(versionUrl === undefined ? {} : { versionUrl }),
+    response: t.response ?? { ...defaultResponse(t.protocol), scoreRange: [0, 1] },
+    modelVersion,
+  };
+}
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;

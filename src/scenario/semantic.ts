@@ -4,6 +4,7 @@
  */
 import type { Scenario } from './schema.js';
 import { kubectlArgIssues } from './kubectl-rules.js';
+import { protocolPathInUrl } from './protocol.js';
 import { sloRuleIssues, type SemanticIssue } from './slo-rules.js';
 import type { Percent } from './units.js';
 
@@ -17,6 +18,40 @@ const MAX_RUN_MS = 24 * 3_600_000;
 /** A share of pods: more than nothing, at most all. */
 function validShare(percent: Percent): boolean {
   return percent.ratio > 0 && percent.ratio <= 1;
+}
+
+/** What target.protocol asks of the rest of the target. */
+function protocolIssues(s: Scenario): SemanticIssue[] {
+  const issues: SemanticIssue[] = [];
+  const t = s.target;
+  const add = (path: (string | number)[], message: string) => issues.push({ path, message });
+  if (t.protocol === 'json') {
+    if (t.model)
+      add(
+        ['target', 'model'],
+        'names the model of protocol v2 or v1; protocol json POSTs to target.url as it is (set target.protocol)',
+      );
+    return issues;
+  }
+  const example = t.protocol === 'v2' ? '/v2/models/{name}/infer' : '/v1/models/{name}:predict';
+  if (!t.model)
+    add(
+      ['target', 'model'],
+      `required by protocol ${t.protocol}: the model's name (its requests go to ${example})`,
+    );
+  const inUrl = protocolPathInUrl(t);
+  if (inUrl)
+    add(
+      ['target', 'url'],
+      `protocol ${t.protocol} takes the server's base URL (e.g. ${new URL(t.url).origin}); the harness adds ${example} from target.model`,
+    );
+  if (t.protocol === 'v1' && t.model) {
+    if (t.model.version !== undefined)
+      add(['target', 'model', 'version'], 'KServe V1 has no model version in its paths; only v2 pins one');
+    if (t.model.outputs !== undefined)
+      add(['target', 'model', 'outputs'], 'KServe V1 answers with predictions only; outputs are named in v2');
+  }
+  return issues;
 }
 
 export function semanticIssues(s: Scenario): SemanticIssue[] {
@@ -86,8 +121,11 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
 
   if (l.golden && l.script)
     add(['load', 'golden'], 'golden rows are replayed by the built-in script; a custom script tags its own');
+  issues.push(...protocolIssues(s));
   const response = s.target.response;
   if (!response.score && !response.class) add(['target', 'response'], 'give score, class, or both');
+  if (response.scoreColumn !== undefined && !response.score)
+    add(['target', 'response', 'scoreColumn'], 'a column of the score: give response.score too');
   if (!(response.scoreRange[0] < response.scoreRange[1]))
     add(['target', 'response', 'scoreRange'], 'expected [low, high] with low < high');
 

@@ -33,10 +33,22 @@ const RULES: { [K in SloKind]?: Rule<K> } = {
     const issues: SemanticIssue[] = [];
     if (s.load.script)
       issues.push({ path: at, message: 'the model version is recorded by the built-in script only' });
+    const v = s.target.modelVersion;
+    if (!v.header && !v.field)
+      issues.push({
+        path: ['target', 'modelVersion'],
+        message: `required by the modelVersion SLO: protocol ${s.target.protocol} answers carry no model version; name the header or the body field that does`,
+      });
     if (slo.expect === 'unchanged' && !s.target.versionUrl)
       issues.push({
         path: ['target', 'versionUrl'],
         message: 'required by the modelVersion SLO with expect: unchanged (the version before the run)',
+      });
+    else if (slo.expect === 'unchanged' && !v.urlField)
+      issues.push({
+        path: ['target', 'modelVersion', 'urlField'],
+        message:
+          "required by the modelVersion SLO with expect: unchanged: where versionUrl's answer names the version",
       });
     return issues;
   },

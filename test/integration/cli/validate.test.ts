@@ -4,6 +4,8 @@
  * reach a cluster.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -288,5 +290,88 @@ describe('chaos run / plan on invalid files', () => {
     expect(run.lines).toEqual([
       `${bad}:26:10: slos[0].max: expected a percentage like 1% or 0.5%, got 2; write it with a percent sign, e.g. "2%"`,
     ]);
+  });
+});
+
+describe('protocol settings (target.protocol, target.model, rows of the declared width)', () => {
+  const URL_LINE = '  url: http://127.0.0.1:30080/score';
+  const V2_TARGET = '  url: http://127.0.0.1:30090\n  protocol: v2\n  model: { name: fraud }';
+  const v2 = (extra = '') =>
+    replaced(URL_LINE, `${V2_TARGET}${extra}`).replace('  versionUrl: http://127.0.0.1:30080/version\n', '');
+
+  it('an unknown protocol; v2 and v1 without a model name: exit 2 at the key', () => {
+    const unknown = file('proto-unknown.yaml', replaced(URL_LINE, `${URL_LINE}\n  protocol: triton`));
+    const noModel = file('proto-v2-no-model.yaml', v2().replace('  model: { name: fraud }\n', ''));
+    const v1 = file(
+      'proto-v1-no-model.yaml',
+      replaced(URL_LINE, '  url: http://127.0.0.1:30090\n  protocol: v1\n  model: { version: "1" }'),
+    );
+    const run = chaos(['validate', unknown, noModel, v1]);
+    expect(run.code).toBe(2);
+    expect(run.lines).toEqual([
+      `${unknown}:10:13: target.protocol: expected one of "json", "v2", "v1", got "triton"`,
+      `${noModel}:6:1: target.model: required by protocol v2: the model's name (its requests go to /v2/models/{name}/infer)`,
+      `${v1}:11:3: target.model.name: required key "name" is missing`,
+    ]);
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it('a payload row and a golden row of the wrong width: exit 2 at their line:col in their own files', () => {
+    mkdirSync(path.join(dir, 'rows'), { recursive: true });
+    const payload = path.join(dir, 'rows', 'payload.json');
+    writeFileSync(
+      payload,
+      '{"features": [\n  [1, 2, 3, 4, 5, 6, 7, 8],\n  [1, 2, 3, 4, 5, 6, 7, 8, 9]\n]}\n',
+    );
+    const golden = path.join(dir, 'rows', 'golden.json');
+    writeFileSync(golden, '{"features": [[1, 2, 3, 4, 5, 6, 7]], "labels": ["legit"]}\n');
+    const f = path.join(dir, 'rows', 'v2-rows.yaml');
+    writeFileSync(
+      f,
+      v2().replace(
+        '  rate: 40',
+        '  rate: 40\n  payload: { file: payload.json }\n  golden: { file: golden.json }',
+      ),
+    );
+    const run = chaos(['validate', f]);
+    expect(run.code).toBe(2);
+    expect(run.lines).toEqual([
+      `${golden}:1:15: load.golden.file: features[0] has 7 values; load.payload.features is 8`,
+      `${payload}:3:3: load.payload.file: features[1] has 9 values; load.payload.features is 8`,
+    ]);
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it('chaos run refuses the same file with exit 2 and sends nothing to the endpoint', async () => {
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests++;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      mkdirSync(path.join(dir, 'send'), { recursive: true });
+      writeFileSync(path.join(dir, 'send', 'payload.json'), '{"features": [[1, 2, 3]]}');
+      const f = path.join(dir, 'send', 'v2.yaml');
+      writeFileSync(
+        f,
+        v2()
+          .replace('http://127.0.0.1:30090', origin)
+          .replace('  rate: 40', '  rate: 40\n  payload: { file: payload.json }'),
+      );
+      const run = chaos(['run', f], {
+        env: { KUBECONFIG: '/nonexistent/chaos-test-kubeconfig', HOME: '/nonexistent-home' },
+      });
+      expect(run.code).toBe(2);
+      expect(run.lines).toEqual([
+        `${path.join(dir, 'send', 'payload.json')}:1:15: load.payload.file: features[0] has 3 values; load.payload.features is 8`,
+      ]);
+      // Connections made while the CLI ran would be handled now that this process's event loop is free.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(requests).toBe(0);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -86,14 +86,8 @@ describe('loadScenarioFile: the golden file', () => {
     write(`golden/${name}.yaml`, edit(VALID, '  rate: 40', `  rate: 40\n  golden: { file: ${name}.json }`));
   const cases: [string, string, string][] = [
     ['empty', '', 'not JSON (Unexpected end of JSON input)'],
-    ['no-rows', '{"features": []}', '"features" is empty: a golden set needs at least one row'],
+    ['no-rows', '{"features": []}', '"features" is empty: give at least one row'],
     ['not-rows', '{"rows": [[1]]}', 'needs a "features" array of rows, e.g. {"features": [[0.1, 2, ...]]}'],
-    [
-      'narrow',
-      '{"features": [[1,2,3,4,5,6,7,8],[1,2]]}',
-      'features[1] has 2 values; load.payload.features is 8',
-    ],
-    ['text', '{"features": [[1,2,3,4,5,6,7,"x"]]}', 'features[0] is not a row of numbers'],
     [
       'labels',
       '{"features": [[1,2,3,4,5,6,7,8]], "labels": ["fraud", "legit"]}',
@@ -105,6 +99,31 @@ describe('loadScenarioFile: the golden file', () => {
       write(`golden/${name}.json`, content);
       const file = golden(name);
       expect(await lines(file)).toEqual([`${file}:16:19: load.golden.file: ${name}.json: ${message}`]);
+    });
+  }
+
+  // A row of the wrong width or a value that is no number: at its own line and column in the golden file.
+  const rowCases: [string, string, string][] = [
+    [
+      'narrow',
+      '{"features": [\n  [1,2,3,4,5,6,7,8],\n  [1,2]\n]}',
+      '3:3: load.golden.file: features[1] has 2 values; load.payload.features is 8',
+    ],
+    [
+      'text',
+      '{"features": [[1,2,3,4,5,6,7, "x"]]}',
+      '1:31: load.golden.file: features[0][7] is not a number: "x"',
+    ],
+    [
+      'flat',
+      '{"features": [1,2,3,4,5,6,7,8]}',
+      '1:15: load.golden.file: features[0] is not a row of numbers',
+    ],
+  ];
+  for (const [name, content, message] of rowCases) {
+    it(`${name}: ${message}`, async () => {
+      const rows = write(`golden/${name}.json`, content);
+      expect(await lines(golden(name))).toEqual([`${rows}:${message}`]);
     });
   }
 

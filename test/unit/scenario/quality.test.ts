@@ -58,7 +58,7 @@ describe('answer paths', () => {
       '  service: fraud-scorer\n  response: { score: "predictions[].x" }',
     );
     expect(problems(text)).toEqual([
-      '13:22: target.response.score: expected a path like predictions[*].score: keys joined by dots, each optionally followed by [*] or [index], got "predictions[].x"',
+      '13:22: target.response.score: expected a path like predictions[*].score or outputs[name=predict].data: keys joined by dots, each optionally followed by [*], [index] or [field=value], got "predictions[].x"',
     ]);
     const nested = edit(
       VALID,
