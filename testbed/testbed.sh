@@ -12,9 +12,10 @@ repo=$(cd "$here/.." && pwd)
 # shellcheck source=versions.env
 source "$here/versions.env"
 
-key=$(sha256sum "$here/versions.env" | cut -c1-12)
+# MLServer's block at the end of versions.env is left out: bumping it rebuilds that image, not the testbed.
+key=$(sed '/^# --- MLServer/,$d' "$here/versions.env" | sha256sum | cut -c1-12)
 # Images also depend on how this script builds them: a change here rebuilds them, a change elsewhere does not.
-recipe=$(cat "$here/versions.env" "$here/testbed.sh" "$here"/agent/* | sha256sum | cut -c1-12)
+recipe=$({ sed '/^# --- MLServer/,$d' "$here/versions.env"; cat "$here/testbed.sh" "$here"/agent/*; } | sha256sum | cut -c1-12)
 cache_root=${CHAOS_TESTBED_CACHE:-$HOME/.cache/chaos-testbed}
 cache=$cache_root/$key
 state=$cache_root/state
@@ -30,6 +31,7 @@ export PATH="$bin:$PATH"
 base_image=chaos-testbed/debian:$DEBIAN_SUITE
 node20_image=chaos-testbed/node20:$DEBIAN_SUITE
 netem_image=chaos-testbed/netem:$DEBIAN_SUITE
+python_image=chaos-testbed/python3:$DEBIAN_SUITE
 metrics_server_image=chaos-testbed/metrics-server:$METRICS_SERVER_VERSION
 kube_minor=${KUBERNETES_VERSION#v1.}
 kube_minor=${kube_minor%%.*}
@@ -200,6 +202,12 @@ import_rootfs() {
 base_images() {
   import_rootfs "$base_image" "$cache/rootfs-base" \
     iptables,conntrack,iproute2,ipset,kmod,ca-certificates,procps \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+}
+
+# Debian's own Python (3.11 on bookworm) and venv: what the MLServer image installs its locked wheels into.
+python_base_image() {
+  import_rootfs "$python_image" "$cache/rootfs-python" python3,python3-venv,ca-certificates \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 }
 
@@ -518,6 +526,34 @@ harness_image() {
   kind load docker-image --name "$cluster" "$("$repo/deploy/build-harness-image.sh" --tag)"
 }
 
+# `kind load` ships an image to every node again whenever it does not recognise it there, and it does not
+# recognise images docker built here (it looks them up under another name): 45 s for MLServer's 780 MB on
+# every `up`. A node whose containerd holds the tag with this very image config already has it.
+load_unless_present() {
+  local tag=$1 id node manifest
+  id=$(docker image inspect -f '{{.Id}}' "$tag")
+  for node in $(kind get nodes --name "$cluster"); do
+    manifest=$(docker exec "$node" ctr -n k8s.io images ls "name==$tag" | awk 'NR > 1 { print $3 }')
+    if [ -z "$manifest" ] ||
+      [ "$(docker exec "$node" ctr -n k8s.io content get "$manifest" | jq -r .config.digest)" != "$id" ]; then
+      kind load docker-image --name "$cluster" "$tag"
+      return
+    fi
+  done
+  echo "$tag is on every node"
+}
+
+# MLServer serving the fraud model over the Open Inference Protocol, in its own namespace: a model server
+# nobody here wrote. The image (Debian's Python + locked wheels + a model trained at build time) is rebuilt
+# only when its recipe changes; testbed/mlserver/build-image.sh says what that is.
+mlserver() {
+  python_base_image
+  "$here/mlserver/build-image.sh" "$python_image" "$cache_root/mlserver"
+  load_unless_present "$("$here/mlserver/build-image.sh" --tag)"
+  kubectl apply -k "$repo/deploy/mlserver"
+  kubectl -n mlserver rollout status deploy/mlserver --timeout=300s
+}
+
 # ---------------------------------------------------------------------------------------------------------
 # Commands
 # ---------------------------------------------------------------------------------------------------------
@@ -536,6 +572,7 @@ up() {
   step metrics-server metrics_server
   step sample-stack sample_stack
   step harness-image harness_image
+  step mlserver mlserver
   link_tools
   say "ready in $(elapsed "$t0"): kubectl context kind-$cluster"
 }
@@ -565,6 +602,7 @@ status() {
     say "cluster: $cluster"
     kubectl --context "kind-$cluster" get nodes -o wide || rc=1
     kubectl --context "kind-$cluster" -n ml-serving get deploy 2>/dev/null || true
+    kubectl --context "kind-$cluster" -n mlserver get deploy 2>/dev/null || true
   else
     say "cluster: none"; rc=1
   fi

@@ -57,6 +57,10 @@ export const modelVersion: FaultPlugin<ModelVersionSpec> = {
     const before = deployment.metadata?.generation ?? 0;
     const description = `set ${spec.env}=${spec.version} on deployment ${ctx.namespace}/${name}`;
     let mutation;
+    // Stamped as the patch is sent, not when its answer arrives: the controller can start the new pod, and the
+    // pod watch see it, before the API server's answer reaches us, and a pod seen before the fault's time does
+    // not count as one of the fault's new pods.
+    let sentAt = '';
     try {
       mutation = await mutate(
         ctx,
@@ -70,6 +74,7 @@ export const modelVersion: FaultPlugin<ModelVersionSpec> = {
           template: JSON.parse(JSON.stringify(template)) as object,
         } satisfies ModelVersionUndo,
         async () => {
+          sentAt = new Date().toISOString();
           await ctx.kube.patchDeployment(ctx.namespace, name, patch, PatchStrategy.JsonPatch);
         },
       );
@@ -78,7 +83,7 @@ export const modelVersion: FaultPlugin<ModelVersionSpec> = {
       record.notes.push(`patch refused (${code ?? 'no status'}): ${message}`);
       return { record, mutations: [] };
     }
-    record.injectedAt = new Date().toISOString();
+    record.injectedAt = sentAt;
     record.targets.push(`deployment/${ctx.namespace}/${name}`);
     ctx.log(`fault model-version: ${description}`);
     // Confirmed once the controller has seen the new template and started at least one pod from it.

@@ -12,6 +12,8 @@ import { execa } from 'execa';
 
 export const repo = fileURLToPath(new URL('../..', import.meta.url));
 export const NS = 'ml-serving';
+/** MLServer's namespace (deploy/mlserver): a model server nobody here wrote, beside the sample stack. */
+export const MLSERVER_NS = 'mlserver';
 
 const testbedBin = (await execa('bash', [path.join(repo, 'testbed/testbed.sh'), 'bin'])).stdout.trim();
 export const env = { ...process.env, PATH: `${testbedBin}:${process.env.PATH ?? ''}`, CI: 'true' };
@@ -49,6 +51,35 @@ export async function resetStack(): Promise<void> {
   }
 }
 
+/** MLServer as deploy/mlserver declares it, rolled out; PDB and all. */
+export async function applyMlserver(): Promise<void> {
+  await kubectl('apply', '-k', path.join(repo, 'deploy/mlserver'));
+  await kubectl('-n', MLSERVER_NS, 'rollout', 'status', 'deploy/mlserver', '--timeout=180s');
+}
+
+/** MLServer healthy again with its pods over both workers, as resetStack does for the sample stack. */
+export async function resetMlserver(): Promise<void> {
+  await kubectl('uncordon', 'chaos-worker', 'chaos-worker2');
+  await applyMlserver();
+  const nodes = new Set((await mlserverPods()).map((p) => p.spec.nodeName));
+  if (nodes.size < 2) {
+    await kubectl('-n', MLSERVER_NS, 'rollout', 'restart', 'deploy/mlserver');
+    await applyMlserver();
+  }
+}
+
+export async function mlserverPods(): Promise<PodJson[]> {
+  const list = await kubectlJson<{ items: PodJson[] }>(
+    '-n',
+    MLSERVER_NS,
+    'get',
+    'pods',
+    '-l',
+    'app=mlserver',
+  );
+  return list.items.filter((p) => !p.metadata.deletionTimestamp);
+}
+
 export interface PodJson {
   metadata: { name: string; labels?: Record<string, string>; deletionTimestamp?: string };
   spec: { nodeName?: string; ephemeralContainers?: { name: string }[] };
@@ -74,18 +105,21 @@ export interface ClusterSnapshot {
   runningAgents: string[];
 }
 
-/** What "the cluster is as before" means: schedulable nodes, identical templates, no fault agent running. */
-export async function snapshot(): Promise<ClusterSnapshot> {
+/**
+ * What "the cluster is as before" means: schedulable nodes, identical templates, no fault agent running (in
+ * the sample stack's namespace unless told another).
+ */
+export async function snapshot(namespace = NS): Promise<ClusterSnapshot> {
   const nodes = await kubectlJson<{
     items: { metadata: { name: string }; spec: { unschedulable?: boolean } }[];
   }>('get', 'nodes');
   const deploys = await kubectlJson<{ items: { metadata: { name: string }; spec: { template: object } }[] }>(
     '-n',
-    NS,
+    namespace,
     'get',
     'deploy',
   );
-  const pods = await kubectlJson<{ items: PodJson[] }>('-n', NS, 'get', 'pods');
+  const pods = await kubectlJson<{ items: PodJson[] }>('-n', namespace, 'get', 'pods');
   return {
     unschedulableNodes: nodes.items.filter((n) => n.spec.unschedulable).map((n) => n.metadata.name),
     templateHashes: Object.fromEntries(

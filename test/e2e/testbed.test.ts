@@ -1,16 +1,20 @@
 /**
  * The testbed itself, as the issue's acceptance describes it: a real 3-node cluster on the pinned version,
  * nothing pulled, the sample stack serving through 127.0.0.1, resource metrics for `kubectl top` and the HPA,
- * PDB-respecting drains and pod replacement.
+ * PDB-respecting drains and pod replacement; and MLServer, a model server nobody here wrote, answering the Open
+ * Inference Protocol through 127.0.0.1 with the model trained into its image.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  applyMlserver,
   applyStack,
   kubectl,
   kubectlJson,
+  MLSERVER_NS,
+  mlserverPods,
   NS,
   repo,
   resetStack,
@@ -96,6 +100,75 @@ describe('offline kind testbed', () => {
     const body = (await res.json()) as { modelVersion: string; predictions: unknown[] };
     expect(body.predictions).toHaveLength(4);
     expect(res.headers.get('x-model-version')).toBe(body.modelVersion);
+  });
+
+  it('serves MLServer through 127.0.0.1:30090: Ready pods, V2 health, V2 inference with the model’s outputs', async () => {
+    await applyMlserver();
+    const pods = await mlserverPods();
+    expect(pods).toHaveLength(3);
+    for (const p of pods) expect(ready(p), p.metadata.name).toBe(true);
+    const deploy = await kubectlJson<{ spec: { replicas: number }; status: { readyReplicas?: number } }>(
+      '-n',
+      MLSERVER_NS,
+      'get',
+      'deploy',
+      'mlserver',
+    );
+    expect(deploy.status.readyReplicas).toBe(3);
+
+    const health = await fetch('http://127.0.0.1:30090/v2/health/ready');
+    expect(health.status).toBe(200);
+
+    const payload = JSON.parse(
+      await readFile(path.join(repo, 'scenarios/payloads/transactions.json'), 'utf8'),
+    ) as { features: number[][] };
+    const rows = payload.features.slice(0, 4);
+    const infer = async (outputs?: string) => {
+      const res = await fetch('http://127.0.0.1:30090/v2/models/fraud/infer', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          inputs: [{ name: 'transactions', shape: [rows.length, 8], datatype: 'FP64', data: rows.flat() }],
+          ...(outputs ? { outputs: [{ name: outputs }] } : {}),
+        }),
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as {
+        model_name: string;
+        model_version: string;
+        outputs: { name: string; shape: number[]; datatype: string; data: number[] }[];
+      };
+    };
+    // By default the scikit-learn runtime answers the class; asked for it, the class probabilities.
+    const classes = await infer();
+    expect(classes.model_name).toBe('fraud');
+    expect(classes.model_version).toBe('v1');
+    expect(classes.outputs).toHaveLength(1);
+    expect(classes.outputs[0]).toMatchObject({ name: 'predict', shape: [4, 1], datatype: 'INT64' });
+    for (const c of classes.outputs[0]!.data) expect([0, 1]).toContain(c);
+    const proba = await infer('predict_proba');
+    expect(proba.outputs[0]).toMatchObject({ name: 'predict_proba', shape: [4, 2], datatype: 'FP64' });
+    const p = proba.outputs[0]!.data;
+    for (let r = 0; r < 4; r++) {
+      expect(p[2 * r]! + p[2 * r + 1]!).toBeCloseTo(1, 9);
+      // The class it answered is the likelier one.
+      expect(classes.outputs[0]!.data[r]).toBe(p[2 * r + 1]! > p[2 * r]! ? 1 : 0);
+    }
+
+    // Its own metrics on the port the scrape annotations name; the Service sent the two requests to any pods.
+    const scraped = await Promise.all(
+      pods.map((p) =>
+        kubectl(
+          'get',
+          '--raw',
+          `/api/v1/namespaces/${MLSERVER_NS}/pods/${p.metadata.name}:8082/proxy/metrics`,
+        ),
+      ),
+    );
+    const inferCount =
+      /^rest_server_requests_total\{[^}]*path="\/v2\/models\/\{model_name\}\/infer"[^}]*\} (\S+)/m;
+    for (const m of scraped) expect(m).toMatch(/^rest_server_requests_total\{/m);
+    expect(scraped.reduce((n, m) => n + Number(inferCount.exec(m)?.[1] ?? 0), 0)).toBeGreaterThanOrEqual(2);
   });
 
   it('serves the resource metrics API: kubectl top answers and the scorer’s HPA reads its CPU', async () => {

@@ -11,6 +11,10 @@ const VALID = readFileSync(path.join(ROOT, 'test/fixtures/scenarios/valid.yaml')
 const SCENARIOS = readdirSync(path.join(ROOT, 'scenarios'))
   .filter((n) => n.endsWith('.yaml'))
   .sort();
+const MLSERVER_SCENARIOS = readdirSync(path.join(ROOT, 'scenarios', 'mlserver'))
+  .filter((n) => n.endsWith('.yaml'))
+  .sort()
+  .map((n) => `mlserver/${n}`);
 
 let dir: string;
 beforeAll(() => {
@@ -47,8 +51,8 @@ describe('chaos schema', () => {
 });
 
 describe('scenarios/', () => {
-  it('every scenario validates', () => {
-    const files = SCENARIOS.map((n) => `scenarios/${n}`);
+  it('every scenario validates, those against MLServer too', () => {
+    const files = [...SCENARIOS, ...MLSERVER_SCENARIOS].map((n) => `scenarios/${n}`);
     const run = chaos(['validate', ...files]);
     expect(run.lines).toEqual(files.map((f) => `${f}: ok (${path.basename(f, '.yaml')})`));
     expect(run.code).toBe(0);

@@ -177,6 +177,19 @@ describe('model-version: undo and confirmation', () => {
     expect(kube.deployments.get(KEY)!.spec!.template).toEqual(original.spec!.template);
   });
 
+  it('dates the fault from when the patch was sent: a pod the watch sees before the answer is a new pod', async () => {
+    const kube = new FakeKube();
+    kube.addDeployment(makeDeployment({ name: 'fraud-scorer' }));
+    // The API server takes 300 ms to answer; the controller's new pod exists (and is seen) before that.
+    kube.fail('patchDeployment', () => {
+      vi.setSystemTime(Date.now() + 300);
+      return undefined;
+    });
+    const { record } = await roll(kube);
+    expect(record.confirmed).toBe(true);
+    expect(record.injectedAt).toBe(new Date(T).toISOString());
+  });
+
   it('a refused patch: not confirmed, the refusal noted, no mutation, no open ledger entry', async () => {
     const kube = new FakeKube();
     kube.addDeployment(makeDeployment({ name: 'fraud-scorer' }));

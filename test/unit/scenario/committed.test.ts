@@ -1,6 +1,6 @@
 /**
- * The files users start from: every scenarios/*.yaml validates, carries the editor schema header, and the
- * committed scenarios/schema.json is what `chaos schema` prints today.
+ * The files users start from: every scenarios/*.yaml and scenarios/mlserver/*.yaml validates, carries the
+ * editor schema header, and the committed scenarios/schema.json is what `chaos schema` prints today.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,24 +10,32 @@ import { loadScenarioFile } from '../../../src/scenario/parse.js';
 import { scenarioJsonSchema } from '../../../src/scenario/schema.js';
 
 const SCENARIOS = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
-const files = readdirSync(SCENARIOS)
-  .filter((n) => n.endsWith('.yaml'))
-  .sort();
+// The sample stack's scenarios, and beside them those against MLServer (their header points one level up).
+const SUBDIRS = ['', 'mlserver/'];
+const files = SUBDIRS.flatMap((d) =>
+  readdirSync(`${SCENARIOS}${d}`)
+    .filter((n) => n.endsWith('.yaml'))
+    .sort()
+    .map((n) => `${d}${n}`),
+);
+const schemaHeader = (name: string) =>
+  `# yaml-language-server: $schema=${name.includes('/') ? '../' : './'}schema.json`;
 
 describe('scenarios/', () => {
-  it('holds the six scenarios', () => {
-    expect(files.length).toBeGreaterThanOrEqual(6);
+  it('holds the six scenarios, and six against MLServer', () => {
+    expect(files.filter((f) => !f.includes('/')).length).toBeGreaterThanOrEqual(6);
+    expect(files.filter((f) => f.startsWith('mlserver/')).length).toBe(6);
   });
 
   it.each(files)('%s starts with the yaml-language-server schema header', (name) => {
     const first = readFileSync(`${SCENARIOS}${name}`, 'utf8').split('\n')[0];
-    expect(first).toBe('# yaml-language-server: $schema=./schema.json');
+    expect(first).toBe(schemaHeader(name));
   });
 
   it.each(files)('%s validates', async (name) => {
     const result = await loadScenarioFile(`${SCENARIOS}${name}`);
     expect(result.ok ? [] : result.diagnostics.map(formatDiagnostic)).toEqual([]);
-    if (result.ok) expect(`${result.scenario.metadata.name}.yaml`).toBe(name);
+    if (result.ok) expect(`${result.scenario.metadata.name}.yaml`).toBe(name.split('/').at(-1));
   });
 });
 
