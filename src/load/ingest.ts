@@ -63,6 +63,7 @@ export class K6Ingest {
 
   private t0 = NaN;
   private lastMs = -Infinity;
+  private firstStartMs = Infinity;
   private readonly accs = new Map<string, WindowAcc>();
   private readonly all: WindowAcc;
 
@@ -96,6 +97,16 @@ export class K6Ingest {
   /** Requests and failed requests counted so far (all windows). */
   get counts(): { requests: number; failed: number } {
     return { requests: this.all.requests, failed: this.all.failed };
+  }
+
+  /** Epoch ms at which this stream's first request started (a runner's start, for its skew); null before. */
+  get firstRequestMs(): number | null {
+    return Number.isFinite(this.firstStartMs) ? this.firstStartMs : null;
+  }
+
+  /** Epoch ms of the latest point read; null before the first. */
+  get lastPointMs(): number | null {
+    return Number.isFinite(this.lastMs) ? this.lastMs : null;
   }
 
   get loadStartMs(): number | null {
@@ -205,6 +216,7 @@ export class K6Ingest {
 
   private duration(ms: number, valueMs: number, tags: Record<string, unknown>): void {
     if (Number.isNaN(this.t0)) this.setT0(ms - valueMs);
+    if (ms - valueMs < this.firstStartMs) this.firstStartMs = ms - valueMs;
     const off = this.offset(ms);
     const sec = off < 0 ? 0 : Math.floor(off);
     const us = valueMs > 0 ? Math.round(valueMs * 1000) : 0;
