@@ -10,8 +10,12 @@
  *   GET /summary       k6's --summary-export (404 until k6 has written it)
  *   POST /done         the harness has everything: the agent exits
  *
- * SIGTERM (the pod deleted, the run stopped) is passed to k6, and the agent exits with it.
+ * SIGTERM (the pod deleted, the run stopped) is passed to k6, and the agent exits with it. A dead-man switch
+ * covers a harness that died without a word: once the harness has started reading, WATCHDOG_MS without any
+ * request from it stops k6 and ends the pod, so no runner keeps loading a target nobody measures (the ledger
+ * then has `chaos recover` delete the pods).
  */
+export const WATCHDOG_MS = 5000;
 export const AGENT_PORT = 6566;
 export const K6_API_PORT = 6565;
 export const AGENT_FILE = 'runner-agent.mjs';
@@ -26,6 +30,9 @@ const SUMMARY = '/tmp/k6-summary.json';
 const CHUNK = 1 << 20;
 // After k6 ends, the harness has this long to read the rest before the agent gives up on it.
 const LINGER_MS = Number(process.env.CHAOS_AGENT_LINGER_MS || 300000);
+const WATCHDOG_MS = Number(process.env.CHAOS_AGENT_WATCHDOG_MS || ${WATCHDOG_MS});
+let lastContact = 0;
+let orphaned = false;
 
 await writeFile(RAW, '');
 const args = JSON.parse(process.env.CHAOS_K6_ARGS);
@@ -34,8 +41,16 @@ let exit = null;
 let size = 0;
 k6.on('exit', (code, signal) => {
   exit = { code, signal };
-  setTimeout(() => process.exit(0), LINGER_MS).unref();
+  setTimeout(() => process.exit(0), orphaned ? 500 : LINGER_MS).unref();
 });
+setInterval(() => {
+  if (lastContact === 0 || exit !== null || Date.now() - lastContact <= WATCHDOG_MS) return;
+  console.error('chaos runner agent: no request from the harness for ' + WATCHDOG_MS + ' ms; stopping k6');
+  orphaned = true;
+  lastContact = 0;
+  k6.kill('SIGTERM');
+  setTimeout(() => process.exit(0), 3000).unref();
+}, 250).unref();
 k6.on('error', (e) => {
   exit = { code: null, signal: null, error: String(e) };
 });
@@ -50,6 +65,8 @@ const buf = Buffer.allocUnsafe(CHUNK);
 createServer(async (req, res) => {
   try {
     const path = (req.url || '/').split('?')[0];
+    if (path.startsWith('/raw/')) lastContact = Date.now();
+    else if (lastContact !== 0) lastContact = Date.now();
     if (path.startsWith('/raw/')) {
       const from = Number(path.slice(5));
       if (!Number.isSafeInteger(from) || from < 0) return send(res, 400, 'bad offset');

@@ -141,6 +141,52 @@ describe('load runners', () => {
     await noRunnerLeft();
   }, 300_000);
 
+  it('the harness killed (SIGKILL): the runners stop by themselves within 5 s of silence; chaos recover deletes them', async () => {
+    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'chaos-e2e-runners-kill-'));
+    const reportDir = await mkdtemp(path.join(os.tmpdir(), 'chaos-e2e-runners-kill-report-'));
+    const child = execa(
+      'node',
+      [
+        path.join(repo, 'bin/chaos.js'),
+        'run',
+        'scenarios/pod-kill.yaml',
+        '--time-scale',
+        '0.3',
+        '--report-dir',
+        reportDir,
+        ...RUNNERS,
+      ],
+      { env: { ...env, CHAOS_STATE_DIR: stateDir }, cwd: repo, reject: false },
+    );
+    let log = '';
+    child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+    for (let i = 0; i < 240 && !log.includes('baseline window'); i++)
+      await new Promise((r) => setTimeout(r, 250));
+    expect(log).toContain('baseline window');
+    await new Promise((r) => setTimeout(r, 3000));
+    child.kill('SIGKILL');
+    await child;
+    const t = Date.now();
+    let running = (await runnerPods()).filter((p) => p.phase === 'Running');
+    while (running.length > 0 && Date.now() - t < 20_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      running = (await runnerPods()).filter((p) => p.phase === 'Running');
+    }
+    // 5 s of silence, k6's stop and the pod's status reaching the API server.
+    expect(running).toEqual([]);
+    expect(Date.now() - t).toBeLessThan(12_000);
+    expect((await runnerPods()).length).toBe(3);
+    expect(await openLedgerEntries(stateDir)).toBe(1);
+    const recover = await execa('node', [path.join(repo, 'bin/chaos.js'), 'recover'], {
+      env: { ...env, CHAOS_STATE_DIR: stateDir },
+      cwd: repo,
+      reject: false,
+    });
+    expect(recover.exitCode, recover.stderr).toBe(0);
+    expect(await openLedgerEntries(stateDir)).toBe(0);
+    await noRunnerLeft();
+  }, 300_000);
+
   it('SIGINT mid-run: exit 130 within 15 s, no runner pod left', async () => {
     const reportDir = await mkdtemp(path.join(os.tmpdir(), 'chaos-e2e-runners-sigint-'));
     const child = execa(
