@@ -9,7 +9,7 @@ const LAYERS = [
   ['cli'],
   ['commands'],
   ['run', 'gameday', 'schedule'],
-  ['faults', 'ledger', 'load', 'observe', 'plan', 'verdict', 'report', 'budget'],
+  ['faults', 'runners', 'ledger', 'load', 'observe', 'plan', 'verdict', 'report', 'budget'],
   ['scenario'],
   ['adapters', 'errors', 'version'],
 ];

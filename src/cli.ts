@@ -111,6 +111,16 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
       fraction,
     )
     .option('--target-origin <url>', TARGET_ORIGIN_HELP, origin)
+    .option(
+      '--runners <n>',
+      'run the load as n k6 pods in the cluster, judged as one (load.runners)',
+      integer('--runners'),
+    )
+    .option(
+      '--runners-origin <url>',
+      "the target's in-cluster origin for the runners (load.runners.targetOrigin), e.g. http://fraud-scorer.ml-serving.svc:80",
+      origin,
+    )
     .addHelpText('after', EXIT_CODES_HELP)
     .action(async (files: string[], opts: RunCliOptions) => {
       await refuseInvalid(files, 'scenario');

@@ -2,6 +2,8 @@
  * The Kubernetes edge. Everything chaos does to or reads from a cluster goes through this one object, so
  * that `--dry-run` can be enforced in one place and tests can substitute a fake at this boundary.
  */
+import http from 'node:http';
+import https from 'node:https';
 import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { EnvironmentError } from '../errors.js';
@@ -248,6 +250,60 @@ export class Kube {
     this.write(`apply ${object.kind} ${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`);
     const client = k8s.KubernetesObjectApi.makeApiClient(this.config);
     await client.patch(object, undefined, undefined, fieldManager, true, k8s.PatchStrategy.ServerSideApply);
+  }
+
+  async createPod(pod: Pod): Promise<void> {
+    this.write(`create pod ${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`);
+    await this.core.createNamespacedPod({ namespace: pod.metadata!.namespace!, body: pod });
+  }
+
+  async createConfigMap(cm: k8s.V1ConfigMap): Promise<void> {
+    this.write(`create configmap ${cm.metadata?.namespace ?? ''}/${cm.metadata?.name ?? ''}`);
+    await this.core.createNamespacedConfigMap({ namespace: cm.metadata!.namespace!, body: cm });
+  }
+
+  async deleteConfigMap(namespace: string, name: string): Promise<void> {
+    this.write(`delete configmap ${namespace}/${name}`);
+    await this.core.deleteNamespacedConfigMap({ namespace, name });
+  }
+
+  /**
+   * One HTTP request to a pod's port through the API server's pod proxy (pods/proxy): the one way the host,
+   * which reaches the cluster only through the API server, talks to a process in a pod. Resolves with any
+   * status; rejects on a network error or the timeout.
+   */
+  async podProxy(
+    namespace: string,
+    pod: string,
+    port: number,
+    path: string,
+    opts: { method?: string; body?: string; timeoutMs?: number } = {},
+  ): Promise<{ status: number; body: Buffer }> {
+    const method = opts.method ?? 'GET';
+    if (method !== 'GET') this.write(`${method} ${namespace}/${pod}:${port}${path}`);
+    const server = this.config.getCurrentCluster()?.server;
+    if (!server) throw new Error('the kubeconfig has no current cluster');
+    const url = new URL(
+      `${server.replace(/\/$/, '')}/api/v1/namespaces/${namespace}/pods/${pod}:${port}/proxy${path}`,
+    );
+    const options: https.RequestOptions = {
+      method,
+      headers: opts.body === undefined ? {} : { 'content-type': 'application/json' },
+    };
+    await this.config.applyToHTTPSOptions(options);
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      const lib = url.protocol === 'http:' ? http : https;
+      const req = lib.request(url, options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(opts.body);
+    });
   }
 
   async deletePod(namespace: string, name: string, gracePeriodSeconds?: number): Promise<void> {

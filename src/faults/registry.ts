@@ -1,3 +1,4 @@
+import { RUNNERS_UNDO, undoRunners } from '../runners/pool.js';
 import type { Kube } from '../adapters/kube.js';
 import type { UndoRecord } from '../ledger/ledger.js';
 import type { Plan, PlannedFault } from '../plan/plan.js';
@@ -29,6 +30,8 @@ export function faultPlugin<S extends FaultSpec>(spec: S): FaultPlugin<S> {
  * one) is an error, so its entry stays open.
  */
 export function runUndo(kube: Kube, undo: UndoRecord): Promise<string> {
+  // Not a fault but undone like one: the load runners a run (or a dead harness) left in the cluster.
+  if (undo.fault === RUNNERS_UNDO) return undoRunners(undo, kube);
   if (!Object.hasOwn(plugins, undo.fault))
     return Promise.reject(new Error(`no fault type "${undo.fault}" in this chaos to undo it`));
   return (plugins[undo.fault as keyof typeof plugins] as FaultPlugin).undo(undo, kube);

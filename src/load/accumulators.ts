@@ -107,6 +107,8 @@ export class WindowAcc {
   dropped = 0;
   minUs = Infinity;
   maxUs = -Infinity;
+  // Integer microseconds: the sum stays exact (below 2^53) for any run this tool can make, so the mean is too.
+  sumUs = 0;
   firstOffsetS = Infinity;
   lastOffsetS = -Infinity;
   readonly hist = windowHistogram();
@@ -134,6 +136,7 @@ export class WindowAcc {
   request(us: number, status: string, payload: string, offsetS: number): void {
     this.requests++;
     this.hist.recordValue(us);
+    this.sumUs += us;
     if (us < this.minUs) this.minUs = us;
     if (us > this.maxUs) this.maxUs = us;
     this.status.add(status, 1);
@@ -161,6 +164,48 @@ export class WindowAcc {
     if (!(l >= offsetS)) this.okLast.data[sec] = offsetS;
     if (sec < this.okMinSec) this.okMinSec = sec;
     if (sec > this.okMaxSec) this.okMaxSec = sec;
+  }
+
+  /**
+   * Adds another accumulator of the same window (another runner's, on the same clock). Everything adds or takes
+   * its min/max, and HDR histograms merge bucket by bucket, so the result is the accumulator the union of both
+   * streams would have built: the same counts, extremes, percentiles and gaps.
+   */
+  merge(other: WindowAcc): void {
+    this.requests += other.requests;
+    this.failed += other.failed;
+    this.successes += other.successes;
+    this.dropped += other.dropped;
+    this.sumUs += other.sumUs;
+    if (other.minUs < this.minUs) this.minUs = other.minUs;
+    if (other.maxUs > this.maxUs) this.maxUs = other.maxUs;
+    if (other.firstOffsetS < this.firstOffsetS) this.firstOffsetS = other.firstOffsetS;
+    if (other.lastOffsetS > this.lastOffsetS) this.lastOffsetS = other.lastOffsetS;
+    if (other.requests > 0) this.hist.add(other.hist);
+    this.status.merge(other.status);
+    for (const [k, c] of other.byPayload) {
+      const key = this.byPayload.has(k) || this.byPayload.size < MAX_KEYS ? k : OTHER_KEY;
+      let p = this.byPayload.get(key);
+      if (!p) {
+        p = new Counts();
+        this.byPayload.set(key, p);
+      }
+      p.merge(c);
+    }
+    this.versions.merge(other.versions);
+    for (let sec = other.okMinSec; sec <= other.okMaxSec; sec++) {
+      const f = other.okFirst.data[sec];
+      const l = other.okLast.data[sec];
+      if (f === undefined || l === undefined || Number.isNaN(f)) continue;
+      if (!this.okFirst.ensure(sec) || !this.okLast.ensure(sec)) break;
+      const mf = this.okFirst.data[sec]!;
+      if (!(mf <= f)) this.okFirst.data[sec] = f;
+      const ml = this.okLast.data[sec]!;
+      if (!(ml >= l)) this.okLast.data[sec] = l;
+      if (sec < this.okMinSec) this.okMinSec = sec;
+      if (sec > this.okMaxSec) this.okMaxSec = sec;
+    }
+    this.answers.merge(other.answers);
   }
 
   longestGap(a: number, b: number): Gap | null {

@@ -75,6 +75,25 @@ export class AnswersAcc {
     }
   }
 
+  /** Adds another window's answers (another runner's): every count adds, the cells cell by cell. */
+  merge(other: AnswersAcc): void {
+    this.answers += other.answers;
+    this.scored += other.scored;
+    this.outOfRange += other.outOfRange;
+    for (let i = 0; i < this.cells.length; i++) this.cells[i]! += other.cells[i]!;
+    this.classes.merge(other.classes);
+    this.missing.merge(other.missing);
+    for (const [id, counts] of other.golden) {
+      let row = this.golden.get(id);
+      if (!row) {
+        if (this.golden.size >= MAX_GOLDEN_ROWS) continue;
+        row = new Counts(MAX_ANSWERS_PER_ROW);
+        this.golden.set(id, row);
+      }
+      row.merge(counts);
+    }
+  }
+
   missed(reason: string, n: number): void {
     this.missing.add(reason, n);
   }

@@ -13,6 +13,10 @@ export class Counts {
     else if (this.map.size < this.maxKeys) this.map.set(key, n);
     else this.map.set(OTHER_KEY, (this.map.get(OTHER_KEY) ?? 0) + n);
   }
+  /** Adds another's counts; exact while the union of keys stays under the cap, pooled beyond like add(). */
+  merge(other: Counts): void {
+    for (const [k, n] of other.map) this.add(k, n);
+  }
   toRecord(): Record<string, number> {
     return Object.fromEntries([...this.map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   }

@@ -3,10 +3,10 @@
  * into HDR histograms, everything else into counters; only per-second arrays grow, bounded by run length and capped.
  * Lines are read by ndjson-scan.ts, kept in accumulators.ts, and reported as summary.ts describes.
  */
-import type { Histogram } from 'hdr-histogram-js';
-import { quantileMs, round3, secondHistogram, SecondsF64, SecondsU32, WindowAcc } from './accumulators.js';
+import { quantileMs, round3, secondHistogram, WindowAcc } from './accumulators.js';
 import { K6TimeParser, MALFORMED, Metric, PointScanner } from './ndjson-scan.js';
-import { summarizeWindow, type LoadSummary, type TimelineSecond, type WindowSummary } from './summary.js';
+import { summarizeWindow, type LoadSummary, type WindowSummary } from './summary.js';
+import { SecondTimeline } from './timeline.js';
 import type { WindowSpec } from './windows.js';
 
 export interface IngestOptions {
@@ -20,6 +20,18 @@ export interface IngestOptions {
   jsonOnly?: boolean;
   /** The range the score histogram's cells divide (target.response.scoreRange). Default [0, 1]. */
   scoreRange?: readonly [number, number];
+  /**
+   * The load's clock zero, epoch ms, when it is known before the first point: the common start of several
+   * runners. Every point is then placed relative to it, and onLoadStart is not called.
+   */
+  loadStartMs?: number;
+  /**
+   * Cut windows on each point's timestamp (relative to the load start) instead of the window tag k6 gave it:
+   * runners each tag by their own clock, the merged verdict needs one clock.
+   */
+  windowByTime?: boolean;
+  /** A timeline shared with other ingests (one per runner): see timeline.ts. */
+  timeline?: SecondTimeline;
 }
 
 export interface LiveStats {
@@ -35,9 +47,6 @@ export interface LiveStats {
   idleS: number;
 }
 
-// Seconds a per-second histogram stays open for stragglers: k6 stamps a request at its end and flushes every
-// ~200 ms, so lines arrive almost in order; 10 s is ample while keeping at most ~11 small histograms alive.
-const REORDER_S = 10;
 // The live line's look-back: short enough to show a stall within seconds, long enough to smooth one slow flush.
 const LIVE_SECONDS = 5;
 const MAX_TAIL_CHARS = 4 * 1024 * 1024;
@@ -50,28 +59,20 @@ export class K6Ingest {
   private readonly configured: { name: string; startS: number; endS: number }[];
   private readonly onLoadStart: ((epochMs: number) => void) | undefined;
   private readonly scoreRange: readonly [number, number];
+  private readonly windowByTime: boolean;
 
   private t0 = NaN;
   private lastMs = -Infinity;
+  private firstStartMs = Infinity;
   private readonly accs = new Map<string, WindowAcc>();
   private readonly all: WindowAcc;
 
-  private readonly reqs: SecondsU32;
-  private readonly errs: SecondsU32;
-  private readonly p50: SecondsF64;
-  private readonly p95: SecondsF64;
-  private readonly p99: SecondsF64;
-  private maxSec = -1;
-  private readonly open = new Map<number, Histogram>();
-  private readonly pool: Histogram[] = [];
+  readonly timeline: SecondTimeline;
   private readonly liveHist = secondHistogram();
-  private finalizedBelow = 0;
-  private timelineTruncated = false;
 
   private lines = 0;
   private parsed = 0;
   private malformed = 0;
-  private late = 0;
   private readonly scanner: PointScanner;
   private readonly clock = new K6TimeParser();
 
@@ -88,11 +89,24 @@ export class K6Ingest {
     });
     for (const w of this.configured) this.accs.set(w.name, new WindowAcc(w.name, this.cap, this.scoreRange));
     this.all = new WindowAcc('all', this.cap, this.scoreRange);
-    this.reqs = new SecondsU32(this.cap);
-    this.errs = new SecondsU32(this.cap);
-    this.p50 = new SecondsF64(this.cap);
-    this.p95 = new SecondsF64(this.cap);
-    this.p99 = new SecondsF64(this.cap);
+    this.timeline = opts.timeline ?? new SecondTimeline(this.cap);
+    this.windowByTime = opts.windowByTime ?? false;
+    if (opts.loadStartMs !== undefined) this.t0 = opts.loadStartMs;
+  }
+
+  /** Requests and failed requests counted so far (all windows). */
+  get counts(): { requests: number; failed: number } {
+    return { requests: this.all.requests, failed: this.all.failed };
+  }
+
+  /** Epoch ms at which this stream's first request started (a runner's start, for its skew); null before. */
+  get firstRequestMs(): number | null {
+    return Number.isFinite(this.firstStartMs) ? this.firstStartMs : null;
+  }
+
+  /** Epoch ms of the latest point read; null before the first. */
+  get lastPointMs(): number | null {
+    return Number.isFinite(this.lastMs) ? this.lastMs : null;
   }
 
   get loadStartMs(): number | null {
@@ -181,7 +195,7 @@ export class K6Ingest {
   }
 
   private accFor(tag: unknown, offsetS: number): WindowAcc | undefined {
-    if (typeof tag === 'string' && tag !== '') {
+    if (!this.windowByTime && typeof tag === 'string' && tag !== '') {
       let acc = this.accs.get(tag);
       if (!acc) {
         if (tag === 'all' || this.accs.size >= this.configured.length + MAX_EXTRA_WINDOWS) return undefined;
@@ -202,6 +216,7 @@ export class K6Ingest {
 
   private duration(ms: number, valueMs: number, tags: Record<string, unknown>): void {
     if (Number.isNaN(this.t0)) this.setT0(ms - valueMs);
+    if (ms - valueMs < this.firstStartMs) this.firstStartMs = ms - valueMs;
     const off = this.offset(ms);
     const sec = off < 0 ? 0 : Math.floor(off);
     const us = valueMs > 0 ? Math.round(valueMs * 1000) : 0;
@@ -209,13 +224,7 @@ export class K6Ingest {
     const payload = typeof tags.payload === 'string' ? tags.payload : 'none';
     this.all.request(us, status, payload, off);
     this.accFor(tags.window, off)?.request(us, status, payload, off);
-    if (!this.reqs.ensure(sec)) {
-      this.timelineTruncated = true;
-      return;
-    }
-    this.reqs.data[sec]!++;
-    if (sec > this.maxSec) this.maxSec = sec;
-    this.secondLatency(sec, us);
+    this.timeline.request(sec, us);
   }
 
   private failed(ms: number, value: number, tags: Record<string, unknown>): void {
@@ -226,8 +235,7 @@ export class K6Ingest {
     if (value !== 0) {
       this.all.failed++;
       if (acc) acc.failed++;
-      if (this.errs.ensure(sec)) this.errs.data[sec]!++;
-      else this.timelineTruncated = true;
+      this.timeline.error(sec);
     } else if (tags.payload !== 'oversize') {
       // An expected 413 proves the gateway answers, not that the model serves: it does not close a gap.
       this.all.success(off, sec);
@@ -288,40 +296,6 @@ export class K6Ingest {
     if (version !== null) acc?.versions.add(version, 1);
   }
 
-  private secondLatency(sec: number, us: number): void {
-    if (sec < this.finalizedBelow) {
-      this.late++;
-      return;
-    }
-    let h = this.open.get(sec);
-    if (!h) {
-      h = this.pool.pop() ?? secondHistogram();
-      this.open.set(sec, h);
-    }
-    h.recordValue(us);
-    const limit = sec - REORDER_S;
-    if (limit > this.finalizedBelow) this.finalizeBelow(limit);
-  }
-
-  private finalizeBelow(limit: number): void {
-    for (const [s, h] of this.open) {
-      if (s >= limit) continue;
-      this.fixSecond(s, h);
-      h.reset();
-      this.pool.push(h);
-      this.open.delete(s);
-    }
-    this.finalizedBelow = limit;
-  }
-
-  private fixSecond(s: number, h: Histogram): void {
-    if (!this.p50.ensure(s) || !this.p95.ensure(s) || !this.p99.ensure(s)) return;
-    const min = h.getValueAtPercentile(0);
-    this.p50.data[s] = quantileMs(h, 0.5, min, h.maxValue) ?? NaN;
-    this.p95.data[s] = quantileMs(h, 0.95, min, h.maxValue) ?? NaN;
-    this.p99.data[s] = quantileMs(h, 0.99, min, h.maxValue) ?? NaN;
-  }
-
   /**
    * Progress as of `nowMs` (wall clock): the rate and p95 of the last few complete seconds before now, so a
    * load that stopped shows 0 req/s and how long it has been quiet, not the last figure it had.
@@ -337,9 +311,10 @@ export class K6Ingest {
     let n = 0;
     const merged = this.liveHist;
     merged.reset();
+    const tl = this.timeline;
     for (let s = from; s < to; s++) {
-      if (s < this.reqs.data.length) n += this.reqs.data[s]!;
-      const h = this.open.get(s);
+      if (s < tl.reqs.data.length) n += tl.reqs.data[s]!;
+      const h = tl.open.get(s);
       if (h) merged.add(h);
     }
     const secs = to - from;
@@ -360,65 +335,84 @@ export class K6Ingest {
 
   /** A snapshot; ingesting can continue afterwards. */
   summary(): LoadSummary {
-    const started = !Number.isNaN(this.t0);
-    const lastS = started && this.lastMs > this.t0 ? (this.lastMs - this.t0) / 1000 : 0;
+    return this.summaryOf([this]);
+  }
+
+  /**
+   * The summary of several ingests of one load (one per runner) as if one ingest had read every stream: window
+   * accumulators merge exactly (accumulators.ts), the timeline is the one they share, and counters add.
+   */
+  static merged(parts: readonly K6Ingest[]): LoadSummary {
+    const first = parts[0];
+    if (!first) throw new Error('no ingest to merge');
+    return first.summaryOf(parts);
+  }
+
+  private summaryOf(parts: readonly K6Ingest[]): LoadSummary {
+    let accs = this.accs;
+    let all = this.all;
+    let t0 = this.t0;
+    let lastMs = this.lastMs;
+    let lines = this.lines;
+    let parsed = this.parsed;
+    let malformed = this.malformed;
+    if (parts.length > 1 || parts[0] !== this) {
+      if (parts.some((p) => p.timeline !== this.timeline))
+        throw new Error('merged ingests must share a timeline');
+      accs = new Map();
+      for (const w of this.configured) accs.set(w.name, new WindowAcc(w.name, this.cap, this.scoreRange));
+      all = new WindowAcc('all', this.cap, this.scoreRange);
+      t0 = NaN;
+      lastMs = -Infinity;
+      lines = parsed = malformed = 0;
+      for (const p of parts) {
+        for (const acc of p.accs.values()) {
+          let into = accs.get(acc.name);
+          if (!into) {
+            into = new WindowAcc(acc.name, this.cap, this.scoreRange);
+            accs.set(acc.name, into);
+          }
+          into.merge(acc);
+        }
+        all.merge(p.all);
+        if (!(p.t0 >= t0)) t0 = p.t0;
+        if (p.lastMs > lastMs) lastMs = p.lastMs;
+        lines += p.lines;
+        parsed += p.parsed;
+        malformed += p.malformed;
+      }
+    }
+    const started = !Number.isNaN(t0);
+    const lastS = started && lastMs > t0 ? (lastMs - t0) / 1000 : 0;
     const windows: WindowSummary[] = [];
     const n = this.configured.length;
     this.configured.forEach((w, i) => {
-      const acc = this.accs.get(w.name)!;
+      const acc = accs.get(w.name)!;
       // Time after the last window is tagged with it (k6's graceful stop), so it stretches to the last point.
       const end = i === n - 1 ? Math.max(w.endS, lastS) : w.endS;
       windows.push(summarizeWindow(acc, w.startS, end, Math.min(end, lastS)));
     });
-    for (const acc of this.accs.values()) {
+    for (const acc of accs.values()) {
       if (this.configured.some((w) => w.name === acc.name)) continue;
       const a = Number.isFinite(acc.firstOffsetS) ? Math.max(0, acc.firstOffsetS) : 0;
       const b = Number.isFinite(acc.lastOffsetS) ? acc.lastOffsetS : a;
       windows.push(summarizeWindow(acc, a, b, b));
     }
-    windows.push(summarizeWindow(this.all, 0, lastS, lastS));
+    windows.push(summarizeWindow(all, 0, lastS, lastS));
     return {
-      loadStartMs: started ? this.t0 : null,
-      lastPointMs: started && Number.isFinite(this.lastMs) ? this.lastMs : null,
+      loadStartMs: started ? t0 : null,
+      lastPointMs: started && Number.isFinite(lastMs) ? lastMs : null,
       durationS: round3(lastS),
       windows,
-      timeline: this.timeline(),
+      timeline: this.timeline.points(),
       counters: {
-        lines: this.lines,
-        parsedPoints: this.parsed,
-        malformedLines: this.malformed,
-        lateTimelineSamples: this.late,
-        timelineTruncated: this.timelineTruncated,
+        lines,
+        parsedPoints: parsed,
+        malformedLines: malformed,
+        lateTimelineSamples: this.timeline.late,
+        timelineTruncated: this.timeline.truncated,
       },
     };
-  }
-
-  private timeline(): TimelineSecond[] {
-    const out: TimelineSecond[] = [];
-    const last = Math.min(this.maxSec, this.reqs.data.length - 1);
-    const num = (x: number | undefined): number | null =>
-      x === undefined || Number.isNaN(x) ? null : round3(x);
-    for (let s = 0; s <= last; s++) {
-      let p50 = this.p50.data[s];
-      let p95 = this.p95.data[s];
-      let p99 = this.p99.data[s];
-      const h = this.open.get(s);
-      if (h && h.totalCount > 0) {
-        const min = h.getValueAtPercentile(0);
-        p50 = quantileMs(h, 0.5, min, h.maxValue) ?? NaN;
-        p95 = quantileMs(h, 0.95, min, h.maxValue) ?? NaN;
-        p99 = quantileMs(h, 0.99, min, h.maxValue) ?? NaN;
-      }
-      out.push({
-        t: s,
-        requests: this.reqs.data[s]!,
-        errors: s < this.errs.data.length ? this.errs.data[s]! : 0,
-        p50Ms: num(p50),
-        p95Ms: num(p95),
-        p99Ms: num(p99),
-      });
-    }
-    return out;
   }
 }
 

@@ -18,6 +18,8 @@ export interface WindowSummary {
   successes: number;
   errorRate: number;
   rps: number;
+  /** Exact (from the sum of latencies), unlike the percentiles, which are at the histogram's precision. */
+  meanMs: number | null;
   p50Ms: number | null;
   p90Ms: number | null;
   p95Ms: number | null;
@@ -86,6 +88,7 @@ export function summarizeWindow(
     successes: acc.successes,
     errorRate: acc.requests > 0 ? acc.failed / acc.requests : 0,
     rps: span > 0 ? acc.requests / span : 0,
+    meanMs: has ? round3(acc.sumUs / acc.requests / 1000) : null,
     p50Ms: q(0.5),
     p90Ms: q(0.9),
     p95Ms: q(0.95),

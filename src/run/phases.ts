@@ -28,6 +28,7 @@ import { budgetTarget, judgeSlos, overallVerdict, type WindowEvidence } from '..
 import { thresholdChecks } from '../verdict/thresholds.js';
 import { note, revertAll, round, type RunState } from './state.js';
 import { checkSteadyState } from './steady-state.js';
+import { resolveRunners } from '../scenario/runner-rules.js';
 
 /** Finds the targets and records what recovery is measured against: replicas and model version before. */
 export async function preflight(state: RunState): Promise<void> {
@@ -105,7 +106,7 @@ export async function startLoad(state: RunState): Promise<void> {
   note(
     state,
     'phase',
-    `load: k6 ${String(plan.k6.scenario.executor)} for ${plan.totalMs / 1000}s → ${plan.k6.request.url}${plan.k6.request.protocol === 'json' ? '' : ` (protocol ${plan.k6.request.protocol})`}`,
+    `load: k6 ${String(plan.k6.scenario.executor)} for ${plan.totalMs / 1000}s → ${runnersNote(plan) ?? plan.k6.request.url}${plan.k6.request.protocol === 'json' ? '' : ` (protocol ${plan.k6.request.protocol})`}`,
   );
   const load = deps.startLoad(plan, state.loadAbort.signal);
   state.load = load;
@@ -202,7 +203,7 @@ export async function triage(state: RunState): Promise<void> {
 /** Ends the fault window: everything the ledger holds open is undone, and the recovery window begins. */
 export async function revert(state: RunState): Promise<void> {
   note(state, 'phase', state.plan.faults.length > 0 ? 'revert faults; recovery window' : 'recovery window');
-  await revertAll(state);
+  await revertAll(state, { keepLoad: true });
 }
 
 /** The recovery window lasts until k6 ends; then its outcome is known. */
@@ -325,6 +326,7 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
           ignoredOptions: outcome.ignoredOptions,
           coverage,
           k6Error: outcome.scriptError ? deps.redact(outcome.scriptError) : null,
+          ...(outcome.runners ? { runners: outcome.runners } : {}),
         }
       : undefined,
     thresholds,
@@ -340,8 +342,19 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
             consumed: round(all.errorRate / (1 - budgetSlo)),
           }
         : null,
-    artifacts: { ...state.artifacts, ...(outcome ? { k6Raw: K6_FILES.raw } : {}) },
+    artifacts: {
+      ...state.artifacts,
+      ...(outcome && !outcome.runners ? { k6Raw: K6_FILES.raw } : {}),
+      ...Object.fromEntries(
+        (outcome?.runners ?? []).map((r) => [`k6Raw-${r.pod}`, `k6-raw-${r.pod}.ndjson`]),
+      ),
+    },
   };
+}
+
+function runnersNote(plan: Plan): string | null {
+  const r = resolveRunners(plan.scenario);
+  return r ? `${r.targetUrl} from ${r.count} runner pod(s)` : null;
 }
 
 function describeHpaChange(now: HpaSample, before: HpaSample | undefined): string {

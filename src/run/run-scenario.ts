@@ -3,6 +3,7 @@
  * Throws only for input/environment errors; the run's own outcome is in the result.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -14,7 +15,12 @@ import { EnvironmentError, ExitCode, InvalidInputError } from '../errors.js';
 import { previewFaults } from '../faults/registry.js';
 import { Ledger, ledgerPath, readLedgers } from '../ledger/ledger.js';
 import { prepareCustomScript, ScriptRejected, lastK6Error, type PreparedScript } from '../load/entry.js';
-import { findK6, k6Env, runK6, type RunK6Options } from '../load/k6.js';
+import { builtinScript, findK6, k6Env, runK6, type RunK6Options } from '../load/k6.js';
+import { AGENT_FILE, AGENT_SOURCE } from '../runners/agent.js';
+import { MOUNT, SCRIPT_FILE } from '../runners/manifests.js';
+import { startRunners } from '../runners/pool.js';
+import { resolveRunners, runnerIssues, runnerSettings } from '../scenario/runner-rules.js';
+import { chaosVersion } from '../version.js';
 import { buildPlan, type Plan } from '../plan/plan.js';
 import { renderConsoleSummary, writeReports } from '../report/index.js';
 import { formatDiagnostic } from '../scenario/diagnostics.js';
@@ -46,6 +52,10 @@ export interface RunOptions {
   budget?: string;
   budgetFloor?: number;
   targetOrigin?: string;
+  /** load.runners' count, over the scenario's. */
+  runners?: number;
+  /** load.runners.targetOrigin, over the scenario's. */
+  runnersOrigin?: string;
 }
 
 export interface RunEnvironment {
@@ -96,7 +106,14 @@ export async function runScenario(
       `chaos: error budget ${opts.budget}: ${(status.remaining * 100).toFixed(1)} % left (floor ${(budget.floor * 100).toFixed(1)} %)`,
     );
   }
-  const result = await runOne(file, withTargetOrigin(scenario, opts.targetOrigin), opts, out, world, runId);
+  const result = await runOne(
+    file,
+    withRunners(withTargetOrigin(scenario, opts.targetOrigin), opts),
+    opts,
+    out,
+    world,
+    runId,
+  );
   const all = result.windows.find((w) => w.window === 'all');
   if (opts.budget && budget && all && all.requests > 0) {
     await recordRun(opts.budget, budget, {
@@ -174,6 +191,26 @@ export function planLoadOptions(
   };
 }
 
+/** `--runners N` and `--runners-origin` over the scenario's load.runners. */
+export function withRunners(
+  scenario: Scenario,
+  opts: Pick<RunOptions, 'runners' | 'runnersOrigin'>,
+): Scenario {
+  if (opts.runners === undefined && opts.runnersOrigin === undefined) return scenario;
+  const current = runnerSettings(scenario) ?? { count: 1 };
+  return {
+    ...scenario,
+    load: {
+      ...scenario.load,
+      runners: {
+        ...current,
+        ...(opts.runners !== undefined ? { count: opts.runners } : {}),
+        ...(opts.runnersOrigin !== undefined ? { targetOrigin: opts.runnersOrigin } : {}),
+      },
+    },
+  };
+}
+
 /** The golden set, read again at run time: validation read it too, but the file may have changed since. */
 export function goldenOf(file: string, scenario: Scenario): { file: string; set: GoldenSet } | undefined {
   const golden = scenario.load.golden;
@@ -201,6 +238,23 @@ async function runOne(
     golden: goldenOf(file, scenario),
   });
   checkNamespace(plan);
+  const runners = resolveRunners(plan.scenario);
+  if (runners) {
+    const problems = [];
+    for (const x of runnerIssues(plan.scenario))
+      problems.push(formatDiagnostic(await diagnosticAt(file, x.path, x.message)));
+    if (plan.k6.secretEnv.length > 0)
+      problems.push(
+        formatDiagnostic(
+          await diagnosticAt(
+            file,
+            ['load', 'secretEnv'],
+            "secrets would be written into the runner pods' spec: load.secretEnv cannot run on runners",
+          ),
+        ),
+      );
+    if (problems.length > 0) throw new InvalidInputError(problems);
+  }
 
   // Secrets come from the caller's environment; a missing one is a setup problem, caught before any write.
   const secrets: Record<string, string> = {};
@@ -239,6 +293,9 @@ async function runOne(
       `undo them with \`chaos recover --run ${unrecovered[0]!.runId}\` (or pass --force to run anyway)`,
     );
   }
+
+  const runnersNamespace = runners?.namespace ?? plan.namespace;
+  if (runners) await checkRunnerNodes(kube, runners.nodeSelector);
 
   const random = seededRandom(seed);
   if (opts.dryRun) return dryRun(plan, kube, out, random);
@@ -296,6 +353,63 @@ async function runOne(
     };
   };
 
+  const runnersRun = (_: Plan, signal: AbortSignal): LoadHandle => {
+    const r = runners!;
+    const dir = path.dirname(builtinScript());
+    const payload = k6Options.payloadFile;
+    const env = k6Env({
+      ...k6Options,
+      outDir: reportDir,
+      // The protocol decides the path (V2's /v2/models/…/infer); the runners only move the origin.
+      targetUrl:
+        new URL(r.targetUrl).origin +
+        new URL(k6Options.targetUrl).pathname +
+        new URL(k6Options.targetUrl).search,
+      payloadFile: payload === undefined ? undefined : `${MOUNT}/payload.json`,
+      // Nothing of this machine's environment (PATH, HOME, ...) belongs in a pod's.
+      env: {},
+    });
+    const run = startRunners({
+      kube,
+      ledger,
+      runId,
+      namespace: runnersNamespace,
+      count: r.count,
+      image: r.image ?? `chaos.local/chaos:${chaosVersion()}`,
+      cpu: r.cpu ?? '250m',
+      memory: r.memory ?? '256Mi',
+      nodeSelector: r.nodeSelector,
+      env,
+      files: {
+        [SCRIPT_FILE]: readFileSync(path.join(dir, 'score.ts'), 'utf8'),
+        'harness.ts': readFileSync(path.join(dir, 'harness.ts'), 'utf8'),
+        [AGENT_FILE]: AGENT_SOURCE,
+        ...(payload === undefined ? {} : { 'payload.json': readFileSync(payload, 'utf8') }),
+      },
+      windows: plan.k6.windows,
+      scoreRange: plan.scenario.target.response.scoreRange,
+      outDir: reportDir,
+      signal,
+      log: (line) => out.info(`${new Date().toISOString().slice(11, 19)} ${line}`),
+    });
+    return {
+      started: run.started,
+      finished: run.finished.then((o) => {
+        if (o.skewMs !== null) out.info(`runners: first requests within ${o.skewMs} ms of each other`);
+        return {
+          summary: o.summary,
+          exitCode: o.problem ? null : 0,
+          error: o.cancelled ? null : o.problem,
+          scriptError: null,
+          ignoredOptions: [],
+          thresholds: [],
+          runners: o.runners,
+        };
+      }),
+      live: () => run.live(),
+    };
+  };
+
   let result: RunResult;
   try {
     result = await runPlan(
@@ -305,7 +419,7 @@ async function runOne(
         ledger,
         out,
         redact,
-        startLoad: k6Run,
+        startLoad: runners ? runnersRun : k6Run,
         http: fetchProbe(),
         promql: (url, query) => promqlScalar(url, query),
         random,
@@ -381,6 +495,21 @@ async function prepareKubectl(file: string, plan: Plan, env: NodeJS.ProcessEnv):
     }
   if (problems.length > 0) throw new InvalidInputError(problems);
   return findKubectl(env);
+}
+
+/** A node selector no schedulable node matches would leave every runner Pending: a fact of the cluster, exit 3. */
+async function checkRunnerNodes(kube: Kube, selector: Record<string, string> | undefined): Promise<void> {
+  if (!selector) return;
+  const nodes = await kube.listNodes();
+  const match = nodes.filter(
+    (n) =>
+      !n.spec?.unschedulable && Object.entries(selector).every(([k, v]) => n.metadata?.labels?.[k] === v),
+  );
+  if (match.length === 0)
+    throw new EnvironmentError(
+      `load.runners.nodeSelector ${JSON.stringify(selector)} matches no schedulable node (of ${nodes.length})`,
+      'check the node labels with `kubectl get nodes --show-labels`',
+    );
 }
 
 function checkNamespace(plan: Plan): void {

@@ -14,7 +14,8 @@ import type { LoadSummary } from '../load/summary.js';
 import { PodObserver } from '../observe/pods.js';
 import type { ScalingObserver } from '../observe/scaling.js';
 import type { Plan } from '../plan/plan.js';
-import type { FaultRecord, ThresholdResult, TimelineEvent } from '../verdict/result.js';
+import { RUNNERS_UNDO } from '../runners/pool.js';
+import type { FaultRecord, RunnerRecord, ThresholdResult, TimelineEvent } from '../verdict/result.js';
 import type { Redactor } from './redact.js';
 
 export interface LoadHandle {
@@ -36,6 +37,8 @@ export interface LoadOutcome {
   ignoredOptions: string[];
   /** Every threshold k6 judged (load.thresholds and a custom script's own), as its summary export gives them. */
   thresholds: ThresholdResult[];
+  /** The load runners (load.runners), when the load ran in the cluster. */
+  runners?: RunnerRecord[];
 }
 
 export interface RunDeps {
@@ -137,10 +140,12 @@ export function note(
  * The ledger, not our in-memory list, says what is still applied: a fault that threw half-way through
  * its injection has mutations only the ledger knows about.
  */
-export async function revertAll(state: RunState): Promise<void> {
+export async function revertAll(state: RunState, opts: { keepLoad?: boolean } = {}): Promise<void> {
   const { deps } = state;
   const open = replayLedger(deps.ledger.file, await readFile(deps.ledger.file, 'utf8')).open;
   for (const intent of [...open].reverse()) {
+    // The end of the fault window is not the end of the load: its runners stay until it ends.
+    if (opts.keepLoad && intent.undo.fault === RUNNERS_UNDO) continue;
     try {
       const done = await runUndo(deps.kube, intent.undo);
       await deps.ledger.reverted(intent.id);

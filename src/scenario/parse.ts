@@ -134,9 +134,15 @@ export async function diagnosticAt(file: string, path: PathSegment[], message: s
   try {
     const text = await readFile(file, 'utf8');
     const lineCounter = new LineCounter();
-    const node = parseYaml(text, lineCounter).getIn(path, true) as
-      { range?: [number, ...number[]] } | undefined;
-    if (node?.range) pos = lineCounter.linePos(node.range[0]);
+    const doc = parseYaml(text, lineCounter);
+    // A setting given on the command line is not in the file: point at the nearest part of it that is.
+    for (let n = path.length; n >= 0; n--) {
+      const node = doc.getIn(path.slice(0, n), true) as { range?: [number, ...number[]] } | undefined;
+      if (node?.range) {
+        pos = lineCounter.linePos(node.range[0]);
+        break;
+      }
+    }
   } catch {
     // the file changed under us: the message still says what is wrong
   }

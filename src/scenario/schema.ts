@@ -195,7 +195,31 @@ const steadyStateCheck = z.discriminatedUnion('type', [
 
 const stage = z.strictObject({ duration, target: z.number().int().min(0).max(100_000) });
 
+const runnerSettings = z.strictObject({
+  count: z.number().int().min(1).max(100).describe('How many k6 pods share the load'),
+  namespace: z.string().min(1).optional().describe('Where the runner pods go; default: the run namespace'),
+  nodeSelector: z.record(labelKey, labelValue).optional().describe('Nodes the runner pods may run on'),
+  image: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('An image with k6 and node; default: the harness image (deploy/build-harness-image.sh)'),
+  cpu: z.string().min(1).optional().describe('CPU request and limit per runner (default 250m)'),
+  memory: z.string().min(1).optional().describe('Memory request and limit per runner (default 256Mi)'),
+  targetOrigin: httpUrl
+    .optional()
+    .describe(
+      "The target's in-cluster origin the runners send to, e.g. http://fraud-scorer.ml-serving.svc:80; default: target.url's",
+    ),
+});
+
+const runners = z
+  .union([z.number().int().min(1).max(100), runnerSettings])
+  .optional()
+  .describe('Run the load as this many k6 pods in the cluster (or these settings), judged as one');
+
 const load = z.strictObject({
+  runners,
   script: z
     .string()
     .min(1)
@@ -557,6 +581,7 @@ function withProtocolDefaults<
     modelVersion,
   };
 }
+export type RunnerSettings = z.infer<typeof runnerSettings>;
 
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;

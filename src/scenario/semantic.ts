@@ -2,6 +2,7 @@
  * Rules that span fields, run after the schema has accepted the shape. Each returns the path of the value
  * to fix, so the loader can point at its line.
  */
+import { runnerIssues } from './runner-rules.js';
 import type { Scenario } from './schema.js';
 import { kubectlArgIssues } from './kubectl-rules.js';
 import { protocolPathInUrl } from './protocol.js';
@@ -214,6 +215,7 @@ export function semanticIssues(s: Scenario): SemanticIssue[] {
 
   // Each SLO kind's own rules (src/scenario/slo-rules.ts).
   s.slos.forEach((slo, i) => issues.push(...sloRuleIssues(slo, s, ['slos', i])));
+  issues.push(...runnerIssues(s));
 
   // Dedupe: several rules may ask for the same missing field.
   const seen = new Set<string>();

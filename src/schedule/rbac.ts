@@ -3,6 +3,7 @@
  * code path that makes the call. Nothing is granted for a fault the suite does not use, so the CronJob's
  * ServiceAccount can do no more harm than its suite describes.
  */
+import { runnerSettings } from '../scenario/runner-rules.js';
 import type { Scenario } from '../scenario/schema.js';
 
 export interface PolicyRule {
@@ -65,6 +66,23 @@ export function scenarioGrants(s: Scenario, traits: ClusterTraits = NEWEST_SERVE
       g('autoscaling', 'horizontalpodautoscalers', 'watch', 'scaling SLO: desired replicas and conditions'),
       g('apps', 'deployments', 'watch', 'scaling SLO: Ready replicas over time'),
     );
+  const runners = runnerSettings(s);
+  if (runners) {
+    // src/runners/pool.ts: the pods and their ConfigMap, and k6's REST API and the agent through the pod proxy.
+    const where = runners.namespace ?? ns;
+    add(
+      where,
+      g('', 'configmaps', 'create', 'runners: the script, payload and agent'),
+      g('', 'configmaps', 'delete', 'runners: cleanup'),
+      g('', 'pods', 'create', 'runners: one pod per runner'),
+      g('', 'pods', 'get', 'runners: scheduled, running, or gone'),
+      g('', 'pods', 'delete', 'runners: stop and cleanup'),
+      g('', 'pods/proxy', 'get', 'runners: read k6 output and status from the agent'),
+      g('', 'pods/proxy', 'patch', "runners: start and stop k6 (its REST API's PATCH /v1/status)"),
+      g('', 'pods/proxy', 'create', 'runners: tell the agent its output is all in (POST /done)'),
+    );
+    if (runners.nodeSelector) add('*', g('', 'nodes', 'list', 'runners: a node selector must match a node'));
+  }
   const hasFaults = s.faults.length > 0;
   if (s.steadyState.some((c) => c.type === 'endpoints') || (hasFaults && s.target.service))
     add(ns, g('discovery.k8s.io', 'endpointslices', 'list', 'endpoints steady-state check; triage'));

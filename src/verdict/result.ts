@@ -148,6 +148,28 @@ export interface LoadInfo {
   coverage: LoadCoverage[];
   /** The last error k6 logged (a script exception, for instance), or null. */
   k6Error: string | null;
+  /** Present when the load ran as k6 pods in the cluster (load.runners): one entry per runner. */
+  runners?: RunnerRecord[];
+}
+
+/** One load runner (a k6 pod) of a run with load.runners. */
+export interface RunnerRecord {
+  pod: string;
+  namespace: string;
+  /** The node it ran on; null when it never got one. */
+  node: string | null;
+  /** Its k6 --execution-segment, e.g. "1/3:2/3". */
+  segment: string;
+  /** Requests the harness received from it (what the merged windows hold). */
+  requests: number;
+  /** Requests k6 itself counted at the end of its test (http_reqs), or null when it wrote no summary. */
+  k6Requests: number | null;
+  /** Its first request's start, ms after the earliest runner's first request; null without any request. */
+  startSkewMs: number | null;
+  /** Every sample it sent reached the harness and matches k6's own count. */
+  complete: boolean;
+  /** Why not complete, or null. */
+  problem: string | null;
 }
 
 /** One k6 threshold as k6 judged it at the end of the load (its --summary-export). */

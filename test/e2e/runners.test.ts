@@ -1,0 +1,219 @@
+/**
+ * load.runners on the testbed (issue #16): the load as three k6 pods, released together, streamed back and
+ * merged into one verdict; a runner lost mid-run makes it INCONCLUSIVE; SIGINT stops everything.
+ */
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { build } from 'hdr-histogram-js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { replayLedger } from '../../src/ledger/ledger.js';
+import type { RunResult } from '../../src/verdict/result.js';
+import { env, explain, kubectl, kubectlJson, NS, repo, resetStack, runScenario } from './helpers.js';
+
+const ORIGIN = 'http://fraud-scorer.ml-serving.svc:80';
+const RUNNERS = ['--runners', '3', '--runners-origin', ORIGIN];
+
+async function runnerPods(): Promise<{ name: string; index: string; phase: string }[]> {
+  const list = await kubectlJson<{
+    items: { metadata: { name: string; labels: Record<string, string> }; status: { phase: string } }[];
+  }>('-n', NS, 'get', 'pods', '-l', 'app.kubernetes.io/name=chaos-runner');
+  return list.items.map((p) => ({
+    name: p.metadata.name,
+    index: p.metadata.labels['chaos.runner/index'] ?? '',
+    phase: p.status.phase,
+  }));
+}
+
+async function noRunnerLeft(): Promise<void> {
+  for (let i = 0; i < 20 && (await runnerPods()).length > 0; i++)
+    await new Promise((r) => setTimeout(r, 500));
+  expect(await runnerPods()).toEqual([]);
+  expect(
+    await kubectl('-n', NS, 'get', 'configmaps', '-l', 'app.kubernetes.io/name=chaos-runner', '-o', 'name'),
+  ).toBe('');
+}
+
+async function openLedgerEntries(stateDir: string): Promise<number> {
+  const dir = path.join(stateDir, 'runs');
+  let n = 0;
+  for (const f of await readdir(dir))
+    n += replayLedger(f, await readFile(path.join(dir, f), 'utf8')).open.length;
+  return n;
+}
+
+/** p95 as k6 interpolates it, from an HDR histogram built here from the runners' raw NDJSON alone. */
+function independentP95(raws: string[]): { p95: number; exact: number; count: number } {
+  const opts = {
+    bitBucketSize: 32 as const,
+    autoResize: true,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 120_000_000,
+    numberOfSignificantValueDigits: 3 as const,
+    useWebAssembly: false,
+  };
+  const merged = build(opts);
+  const all: number[] = [];
+  for (const raw of raws) {
+    const h = build(opts);
+    for (const line of raw.split('\n')) {
+      if (!line.includes('"http_req_duration"')) continue;
+      const p = JSON.parse(line) as { type: string; metric: string; data: { value: number } };
+      if (p.type !== 'Point' || p.metric !== 'http_req_duration') continue;
+      const us = Math.round(p.data.value * 1000);
+      h.recordValue(us);
+      all.push(us);
+    }
+    merged.add(h);
+  }
+  all.sort((a, b) => a - b);
+  const n = all.length;
+  const pos = 0.95 * (n - 1);
+  const lo = Math.floor(pos);
+  const at = (rank: number): number =>
+    rank <= 1
+      ? all[0]!
+      : rank >= n
+        ? all[n - 1]!
+        : Math.min(all[n - 1]!, Math.max(all[0]!, merged.getValueAtPercentile((100 * rank) / n)));
+  const a = at(lo + 1);
+  const v = pos - lo === 0 ? a : a + (at(lo + 2) - a) * (pos - lo);
+  const exact = all[lo]! + (all[Math.min(lo + 1, n - 1)]! - all[lo]!) * (pos - lo);
+  return { p95: Math.round(v) / 1000, exact: exact / 1000, count: n };
+}
+
+describe('load runners', () => {
+  beforeAll(async () => {
+    await resetStack();
+  });
+
+  it('pod-kill with 3 runners PASSes, one exact merge of the three streams', async () => {
+    const scale = 0.3;
+    const run = await runScenario('scenarios/pod-kill.yaml', scale, RUNNERS);
+    expect(run.exitCode, explain(run)).toBe(0);
+    const result = JSON.parse(await readFile(path.join(run.reportDir, 'result.json'), 'utf8')) as RunResult;
+    expect(result.verdict).toBe('PASS');
+    const runners = result.load?.runners ?? [];
+    expect(runners).toHaveLength(3);
+    const all = result.windows.find((w) => w.window === 'all')!;
+    // rate × duration: 40/s over the scaled 210 s.
+    const expected = 40 * 210 * scale;
+    expect(Math.abs(all.requests - expected) / expected).toBeLessThanOrEqual(0.01);
+    expect(runners.reduce((s, r) => s + r.requests, 0)).toBe(all.requests);
+    for (const r of runners) {
+      expect(r.node).toMatch(/^chaos-/);
+      expect(r.requests).toBe(r.k6Requests);
+      expect(r.complete).toBe(true);
+      expect(r.startSkewMs).not.toBeNull();
+    }
+    // Spread over the nodes, not all on one.
+    expect(new Set(runners.map((r) => r.node)).size).toBeGreaterThan(1);
+    const raws = await Promise.all(
+      runners.map((r) => readFile(path.join(run.reportDir, `k6-raw-${r.pod}.ndjson`), 'utf8')),
+    );
+    const ind = independentP95(raws);
+    expect(ind.count).toBe(all.requests);
+    expect(all.p95Ms).toBe(ind.p95);
+    expect(Math.abs(all.p95Ms! - ind.exact)).toBeLessThanOrEqual(ind.exact / 1024 + 0.001);
+    await noRunnerLeft();
+  }, 300_000);
+
+  it('a runner pod deleted mid-run: INCONCLUSIVE (exit 4) naming it, nothing left behind', async () => {
+    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'chaos-e2e-runners-state-'));
+    const running = runScenario('scenarios/pod-kill.yaml', 0.15, RUNNERS, {
+      env: { CHAOS_STATE_DIR: stateDir },
+    });
+    let victim = '';
+    for (let i = 0; i < 120 && !victim; i++) {
+      const pod = (await runnerPods()).find((p) => p.index === '1' && p.phase === 'Running');
+      if (pod) victim = pod.name;
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(victim).not.toBe('');
+    await new Promise((r) => setTimeout(r, 12_000));
+    await kubectl('-n', NS, 'delete', 'pod', victim, '--wait=false');
+    const run = await running;
+    expect(run.exitCode, explain(run)).toBe(4);
+    expect(run.result?.verdict).toBe('INCONCLUSIVE');
+    expect(run.result?.reasons.join('\n')).toContain(victim);
+    expect(await openLedgerEntries(stateDir)).toBe(0);
+    await noRunnerLeft();
+  }, 300_000);
+
+  it('the harness killed (SIGKILL): the runners stop by themselves within 5 s of silence; chaos recover deletes them', async () => {
+    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'chaos-e2e-runners-kill-'));
+    const reportDir = await mkdtemp(path.join(os.tmpdir(), 'chaos-e2e-runners-kill-report-'));
+    const child = execa(
+      'node',
+      [
+        path.join(repo, 'bin/chaos.js'),
+        'run',
+        'scenarios/pod-kill.yaml',
+        '--time-scale',
+        '0.3',
+        '--report-dir',
+        reportDir,
+        ...RUNNERS,
+      ],
+      { env: { ...env, CHAOS_STATE_DIR: stateDir }, cwd: repo, reject: false },
+    );
+    let log = '';
+    child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+    for (let i = 0; i < 240 && !log.includes('baseline window'); i++)
+      await new Promise((r) => setTimeout(r, 250));
+    expect(log).toContain('baseline window');
+    await new Promise((r) => setTimeout(r, 3000));
+    child.kill('SIGKILL');
+    await child;
+    const t = Date.now();
+    let running = (await runnerPods()).filter((p) => p.phase === 'Running');
+    while (running.length > 0 && Date.now() - t < 20_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      running = (await runnerPods()).filter((p) => p.phase === 'Running');
+    }
+    // 5 s of silence, k6's stop and the pod's status reaching the API server.
+    expect(running).toEqual([]);
+    expect(Date.now() - t).toBeLessThan(12_000);
+    expect((await runnerPods()).length).toBe(3);
+    expect(await openLedgerEntries(stateDir)).toBe(1);
+    const recover = await execa('node', [path.join(repo, 'bin/chaos.js'), 'recover'], {
+      env: { ...env, CHAOS_STATE_DIR: stateDir },
+      cwd: repo,
+      reject: false,
+    });
+    expect(recover.exitCode, recover.stderr).toBe(0);
+    expect(await openLedgerEntries(stateDir)).toBe(0);
+    await noRunnerLeft();
+  }, 300_000);
+
+  it('SIGINT mid-run: exit 130 within 15 s, no runner pod left', async () => {
+    const reportDir = await mkdtemp(path.join(os.tmpdir(), 'chaos-e2e-runners-sigint-'));
+    const child = execa(
+      'node',
+      [
+        path.join(repo, 'bin/chaos.js'),
+        'run',
+        'scenarios/pod-kill.yaml',
+        '--time-scale',
+        '0.3',
+        '--report-dir',
+        reportDir,
+        ...RUNNERS,
+      ],
+      { env, cwd: repo, reject: false },
+    );
+    let log = '';
+    child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+    for (let i = 0; i < 240 && !log.includes('baseline window'); i++)
+      await new Promise((r) => setTimeout(r, 250));
+    expect(log).toContain('baseline window');
+    await new Promise((r) => setTimeout(r, 3000));
+    const t = Date.now();
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode, log.split('\n').slice(-30).join('\n')).toBe(130);
+    expect(Date.now() - t).toBeLessThan(15_000);
+    await noRunnerLeft();
+  }, 300_000);
+});
