@@ -12,6 +12,7 @@ export type Deployment = k8s.V1Deployment;
 export type Node = k8s.V1Node;
 export type CoreEvent = k8s.CoreV1Event;
 export type HorizontalPodAutoscaler = k8s.V2HorizontalPodAutoscaler;
+export type Lease = k8s.V1Lease;
 
 export interface WatchEvent<T> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -67,6 +68,7 @@ export class Kube {
   readonly core: k8s.CoreV1Api;
   readonly apps: k8s.AppsV1Api;
   readonly discovery: k8s.DiscoveryV1Api;
+  readonly coordination: k8s.CoordinationV1Api;
   readonly readOnly: boolean;
   /** Count of write calls made: tests and --dry-run reports use it. */
   writes = 0;
@@ -78,6 +80,7 @@ export class Kube {
     this.core = config.makeApiClient(k8s.CoreV1Api);
     this.apps = config.makeApiClient(k8s.AppsV1Api);
     this.discovery = config.makeApiClient(k8s.DiscoveryV1Api);
+    this.coordination = config.makeApiClient(k8s.CoordinationV1Api);
   }
 
   static connect(opts: KubeOptions = {}): Kube {
@@ -231,6 +234,38 @@ export class Kube {
     const current = this.config.getCurrentContext();
     const where = current === IN_CLUSTER_CONTEXT ? [] : ['--context', current];
     return runKubectl(this.kubectlBin, [...where, '--namespace', namespace, ...args], opts);
+  }
+
+  /** The Lease, or null when there is none (a 404). */
+  async readLease(namespace: string, name: string): Promise<Lease | null> {
+    try {
+      return await this.coordination.readNamespacedLease({ namespace, name });
+    } catch (error) {
+      if (apiStatus(error).code === 404) return null;
+      throw error;
+    }
+  }
+
+  async createLease(namespace: string, lease: Lease): Promise<Lease> {
+    this.write(`create lease ${namespace}/${lease.metadata?.name ?? ''}`);
+    return this.coordination.createNamespacedLease({ namespace, body: lease });
+  }
+
+  /** An update carrying the resourceVersion read: a 409 when someone else wrote it in between. */
+  async replaceLease(namespace: string, lease: Lease): Promise<Lease> {
+    const name = lease.metadata?.name ?? '';
+    this.write(`update lease ${namespace}/${name}`);
+    return this.coordination.replaceNamespacedLease({ namespace, name, body: lease });
+  }
+
+  /** Deletes only the version read (a 409 when it changed since): never another holder's lease. */
+  async deleteLease(namespace: string, name: string, resourceVersion: string): Promise<void> {
+    this.write(`delete lease ${namespace}/${name}`);
+    await this.coordination.deleteNamespacedLease({
+      namespace,
+      name,
+      body: { preconditions: { resourceVersion } },
+    });
   }
 
   /** Replaces the data of an existing ConfigMap: an `update`, which RBAC can restrict to one name. */

@@ -54,6 +54,8 @@ export interface RunContext {
   reportDir: string;
   /** Aborted on SIGINT/SIGTERM. */
   interrupt: AbortSignal;
+  /** Ledger entries the caller releases itself after the run (the namespace lease): never reverted here. */
+  heldLedgerIds?: readonly number[];
 }
 
 export interface RunState {
@@ -139,7 +141,10 @@ export function note(
  */
 export async function revertAll(state: RunState): Promise<void> {
   const { deps } = state;
-  const open = replayLedger(deps.ledger.file, await readFile(deps.ledger.file, 'utf8')).open;
+  const held = new Set(state.ctx.heldLedgerIds ?? []);
+  const open = replayLedger(deps.ledger.file, await readFile(deps.ledger.file, 'utf8')).open.filter(
+    (i) => !held.has(i.id),
+  );
   for (const intent of [...open].reverse()) {
     try {
       const done = await runUndo(deps.kube, intent.undo);
