@@ -20,6 +20,20 @@ export interface IngestOptions {
   jsonOnly?: boolean;
   /** The range the score histogram's cells divide (target.response.scoreRange). Default [0, 1]. */
   scoreRange?: readonly [number, number];
+  /**
+   * The longest look-back `recent()` is asked for, in seconds: per-second histograms are kept that long (at
+   * least REORDER_S), so a sliding-window p95 merges exact histograms rather than per-second p95s.
+   */
+  recentSeconds?: number;
+}
+
+/** The load of the last few complete seconds: what a stop condition reads. */
+export interface RecentLoad {
+  /** Complete seconds covered: fewer than asked for early in the run. */
+  seconds: number;
+  requests: number;
+  failed: number;
+  p95Ms: number | null;
 }
 
 export interface LiveStats {
@@ -65,6 +79,8 @@ export class K6Ingest {
   private readonly open = new Map<number, Histogram>();
   private readonly pool: Histogram[] = [];
   private readonly liveHist = secondHistogram();
+  private readonly recentHist = secondHistogram();
+  private readonly keepS: number;
   private finalizedBelow = 0;
   private timelineTruncated = false;
 
@@ -79,6 +95,8 @@ export class K6Ingest {
     this.cap = Math.max(1, Math.floor(opts.maxTimelineSeconds ?? 86_400));
     this.onLoadStart = opts.onLoadStart;
     this.scoreRange = opts.scoreRange ?? [0, 1];
+    // Two more than the look-back: the second before now is incomplete and is never read.
+    this.keepS = Math.max(REORDER_S, Math.ceil(opts.recentSeconds ?? 0) + 2);
     this.scanner = new PointScanner({ jsonOnly: opts.jsonOnly ?? false });
     let acc = 0;
     this.configured = (opts.windows ?? []).map((w) => {
@@ -299,7 +317,7 @@ export class K6Ingest {
       this.open.set(sec, h);
     }
     h.recordValue(us);
-    const limit = sec - REORDER_S;
+    const limit = sec - this.keepS;
     if (limit > this.finalizedBelow) this.finalizeBelow(limit);
   }
 
@@ -355,6 +373,38 @@ export class K6Ingest {
           ? quantileMs(merged, 0.95, merged.getValueAtPercentile(0), merged.maxValue)
           : null,
       idleS: Number.isFinite(idleMs) && idleMs >= 2000 ? Math.floor(idleMs / 1000) : 0,
+    };
+  }
+
+  /**
+   * Requests, failures and p95 of the `seconds` complete seconds before `nowMs` (or fewer, early in the run).
+   * null before the first request.
+   */
+  recent(seconds: number, nowMs: number = Date.now()): RecentLoad | null {
+    if (Number.isNaN(this.t0)) return null;
+    const elapsedS = Math.max(0, (nowMs - this.t0) / 1000);
+    // As for live(): k6 writes about once a second, so the second before now is not complete yet.
+    const to = Math.max(0, Math.floor(elapsedS) - 1);
+    // Seconds whose histograms are gone (past the look-back this ingest was built for) are not counted.
+    const from = Math.min(to, Math.max(0, to - Math.floor(seconds), this.finalizedBelow));
+    let requests = 0;
+    let failed = 0;
+    const merged = this.recentHist;
+    merged.reset();
+    for (let s = from; s < to; s++) {
+      if (s < this.reqs.data.length) requests += this.reqs.data[s]!;
+      if (s < this.errs.data.length) failed += this.errs.data[s]!;
+      const h = this.open.get(s);
+      if (h) merged.add(h);
+    }
+    return {
+      seconds: to - from,
+      requests,
+      failed,
+      p95Ms:
+        merged.totalCount > 0
+          ? quantileMs(merged, 0.95, merged.getValueAtPercentile(0), merged.maxValue)
+          : null,
     };
   }
 

@@ -12,6 +12,7 @@ import type { LiveStats } from '../load/ingest.js';
 import { toTimeline, toWindowStats } from '../load/summary.js';
 import { K6_FILES } from '../load/k6.js';
 import { sampleAt, ScalingObserver, type HpaSample, type ScalingTimeline } from '../observe/scaling.js';
+import { checkStopConditions, type StopReadings } from '../observe/stop-conditions.js';
 import { collectTriage } from '../observe/triage.js';
 import { windowAt, type Plan } from '../plan/plan.js';
 import { applyCoverage, describeShortfall, measureCoverage } from '../verdict/coverage.js';
@@ -19,6 +20,7 @@ import {
   RESULT_SCHEMA_VERSION,
   type RunResult,
   type ScalingRecord,
+  type StopRecord,
   type Verdict,
   type WindowName,
 } from '../verdict/result.js';
@@ -144,7 +146,7 @@ export async function inject(state: RunState): Promise<void> {
   const t0 = loadStart(state);
   let faultWindowAnnounced = false;
   for (const f of [...plan.faults].sort((a, b) => a.atMs - b.atMs)) {
-    if (!(await waitUntil(t0 + f.atMs, ctx.interrupt))) break;
+    if (!(await waitUntil(t0 + f.atMs, state.halt.signal))) break;
     if (!faultWindowAnnounced) {
       note(state, 'phase', 'fault window');
       faultWindowAnnounced = true;
@@ -173,9 +175,83 @@ export async function inject(state: RunState): Promise<void> {
   }
 }
 
-/** Waits out the fault window; false when interrupted first (triage and the revert phase are then skipped). */
+/**
+ * Waits out the fault window; false when interrupted or stopped first (on an interrupt, triage and the revert
+ * phase are then skipped; on a stop, the run reverts at once: stopped()).
+ */
 export async function faultWindow(state: RunState): Promise<boolean> {
-  return waitUntil(loadStart(state) + state.plan.windows[1]!.endMs, state.ctx.interrupt);
+  return waitUntil(loadStart(state) + state.plan.windows[1]!.endMs, state.halt.signal);
+}
+
+/** How often the stop conditions are read: twice a second keeps the reaction within a second of the data. */
+export const STOP_CHECK_MS = 500;
+
+/**
+ * Checks safety.stopWhen from load start to the end of the fault window. The first condition that holds
+ * halts the fault phase (no further injection; a fault still injecting is told to stop), and the
+ * orchestrator reverts at once; the load goes on to the end of its windows.
+ */
+export function watchStopConditions(state: RunState): void {
+  const { plan, deps } = state;
+  const conditions = plan.scenario.safety.stopWhen ?? [];
+  if (conditions.length === 0) return;
+  const t0 = loadStart(state);
+  const until = t0 + plan.windows[1]!.endMs;
+  let busy = false;
+  const readings: StopReadings = {
+    recent: (seconds) => state.load?.recent(seconds) ?? null,
+    readyPods: () => state.pods.readyAt(Date.now()),
+    promql: deps.promql,
+  };
+  state.stopTimer = setInterval(() => {
+    if (busy || state.halt.signal.aborted || Date.now() > until) {
+      if (state.halt.signal.aborted || Date.now() > until) clearInterval(state.stopTimer);
+      return;
+    }
+    busy = true;
+    const checkedAt = Date.now();
+    checkStopConditions(conditions, readings)
+      .then((trip) => {
+        if (!trip || state.halt.signal.aborted) return;
+        state.stop = {
+          condition: trip.condition,
+          measured: trip.measured,
+          at: new Date(checkedAt).toISOString(),
+          t: round((checkedAt - t0) / 1000),
+          revertStartMs: null,
+          reactionMs: null,
+        };
+        note(state, 'phase', `stopped by ${trip.condition}: ${trip.measured}; reverting every fault now`);
+        state.halt.abort();
+        state.faultAbort.abort();
+      })
+      .catch((error: unknown) =>
+        note(state, 'note', `stop condition check failed: ${(error as Error).message}`),
+      )
+      .finally(() => (busy = false));
+  }, STOP_CHECK_MS);
+  state.stopTimer.unref();
+}
+
+/** After a stop: every fault out at once, the reaction time measured; then triage, on what is left to see. */
+export async function stopped(state: RunState): Promise<void> {
+  const stop = state.stop!;
+  const trippedAt = Date.parse(stop.at);
+  stop.revertStartMs = Date.now() - trippedAt;
+  note(state, 'phase', 'revert faults (stopped); recovery window');
+  await revertAll(state);
+  stop.reactionMs = Date.now() - trippedAt;
+  note(
+    state,
+    'phase',
+    `faults reverted ${(stop.reactionMs / 1000).toFixed(2)} s after ${stop.condition} held (revert started after ${(stop.revertStartMs / 1000).toFixed(2)} s)`,
+  );
+  state.reasons.push(stopReason(stop));
+  await triage(state);
+}
+
+export function stopReason(stop: StopRecord): string {
+  return `stopped by ${stop.condition} at t=${stop.t ?? '?'}s (${stop.at}): ${stop.measured}; faults reverted ${stop.reactionMs === null ? '(revert did not complete)' : `${(stop.reactionMs / 1000).toFixed(2)} s`} after it held`;
 }
 
 /** The most informative moment for triage: the fault is still in place. */
@@ -269,7 +345,8 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
   const slos = applyCoverage(judgedSlos, coverage);
   const thresholds = outcome?.thresholds ?? [];
   const judged = overallVerdict([...slos, ...thresholdChecks(thresholds)], faultRecords);
-  let verdict = forced ?? judged.verdict;
+  // A stop condition that held is a finding, whatever the SLOs say: the run could not be let to finish.
+  let verdict = forced ?? (state.stop ? 'FAIL' : judged.verdict);
   // Anything that went wrong around the SLOs (a failed revert, k6 dying, steady state not returning)
   // leaves the run unfinished business: never a clean PASS.
   if (verdict === 'PASS' && reasons.length > 0) verdict = 'INCONCLUSIVE';
@@ -325,6 +402,7 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
         }
       : undefined,
     thresholds,
+    ...(state.stop ? { stoppedBy: state.stop } : {}),
     ...(scaling ? { scaling: scalingRecord(scaling, loadStartMs) } : {}),
     errorBudget:
       budgetSlo !== null && all && all.requests > 0

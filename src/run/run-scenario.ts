@@ -281,7 +281,13 @@ async function runOne(
 
   const script = custom ? await custom.writeEntry(reportDir) : undefined;
   const k6Run = (_: Plan, signal: AbortSignal): LoadHandle => {
-    const run = runK6({ ...k6Options, outDir: reportDir, script, signal });
+    const run = runK6({
+      ...k6Options,
+      outDir: reportDir,
+      script,
+      signal,
+      recentSeconds: stopLookBackS(plan),
+    });
     return {
       started: run.loadStarted.then((d) => {
         if (!d) throw new EnvironmentError('k6 ended without sending a request');
@@ -299,6 +305,7 @@ async function runOne(
         thresholds: r.thresholds,
       })),
       live: () => run.live,
+      recent: (seconds) => run.recent(seconds),
     };
   };
 
@@ -331,6 +338,14 @@ async function runOne(
   out.info(renderConsoleSummary(result));
   out.info(`reports: ${reportDir} (${written.map((f) => path.basename(f)).join(', ')})`);
   return result;
+}
+
+/** The longest look-back of the scenario's stop conditions, in seconds: how long the ingest keeps histograms. */
+function stopLookBackS(plan: Plan): number {
+  return Math.max(
+    0,
+    ...(plan.scenario.safety.stopWhen ?? []).map((c) => ('over' in c ? Math.ceil(c.over.ms / 1000) : 0)),
+  );
 }
 
 /** Releases the run's lease through its ledger entry; a failure leaves the entry open for `chaos recover`. */

@@ -9,12 +9,12 @@ import type { Output } from '../adapters/output.js';
 import type { Injection } from '../faults/fault.js';
 import { replayLedger, type Ledger } from '../ledger/ledger.js';
 import { runUndo } from '../faults/registry.js';
-import type { LiveStats } from '../load/ingest.js';
+import type { LiveStats, RecentLoad } from '../load/ingest.js';
 import type { LoadSummary } from '../load/summary.js';
 import { PodObserver } from '../observe/pods.js';
 import type { ScalingObserver } from '../observe/scaling.js';
 import type { Plan } from '../plan/plan.js';
-import type { FaultRecord, ThresholdResult, TimelineEvent } from '../verdict/result.js';
+import type { FaultRecord, StopRecord, ThresholdResult, TimelineEvent } from '../verdict/result.js';
 import type { Redactor } from './redact.js';
 
 export interface LoadHandle {
@@ -23,6 +23,8 @@ export interface LoadHandle {
   finished: Promise<LoadOutcome>;
   /** Cancellation goes through the AbortSignal given to startLoad. */
   live(): LiveStats | null;
+  /** The last `seconds` complete seconds of load (stop conditions); null before the first request. */
+  recent(seconds: number): RecentLoad | null;
 }
 
 export interface LoadOutcome {
@@ -76,6 +78,12 @@ export interface RunState {
   readonly loadAbort: AbortController;
   /** Aborted on interrupt and on every exit: stops a fault still injecting. */
   readonly faultAbort: AbortController;
+  /** Aborted on interrupt and when a stop condition holds: ends the fault phase (injections, window) early. */
+  readonly halt: AbortController;
+  /** Set when a stop condition held (safety.stopWhen). */
+  stop: StopRecord | null;
+  /** The timer checking the stop conditions; cleared on every exit. */
+  stopTimer: NodeJS.Timeout | undefined;
   /** Every watch the run started; all are stopped on every exit. */
   watch: { stop(): void } | undefined;
   load: LoadHandle | undefined;
@@ -105,6 +113,9 @@ export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunS
     artifacts: {},
     loadAbort: new AbortController(),
     faultAbort: new AbortController(),
+    halt: new AbortController(),
+    stop: null,
+    stopTimer: undefined,
     watch: undefined,
     load: undefined,
     outcome: null,

@@ -188,6 +188,20 @@ export interface ScalingRecord {
   replicaSamples: Array<Omit<ReplicaSample, 'at'> & { at: string; t: number | null }>;
 }
 
+/** A stop condition (safety.stopWhen) that held, and how fast the faults were out after it did. */
+export interface StopRecord {
+  /** The condition as written: `errorRate > 5% over 10s`. */
+  condition: string;
+  /** What was measured when it held. */
+  measured: string;
+  /** When the check found it holding (ISO), and seconds since load start. */
+  at: string;
+  t: number | null;
+  /** ms from that moment to the revert starting, and to every fault reverted; null if the revert never ran. */
+  revertStartMs: number | null;
+  reactionMs: number | null;
+}
+
 export interface RunResult {
   schemaVersion: typeof RESULT_SCHEMA_VERSION;
   runId: string;
@@ -213,6 +227,8 @@ export interface RunResult {
   load?: LoadInfo;
   /** k6 thresholds and whether they held; empty when none were set or no load ran. Absent in older results. */
   thresholds?: ThresholdResult[];
+  /** Present when a stop condition ended the fault phase early. */
+  stoppedBy?: StopRecord;
   /** Present when a scaling SLO watched the autoscaler. */
   scaling?: ScalingRecord;
   errorBudget: { slo: number; requests: number; errors: number; consumed: number } | null;
