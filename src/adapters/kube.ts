@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { EnvironmentError } from '../errors.js';
 import { findKubectl, runKubectl, type KubectlRun } from './kubectl.js';
+import { KUBE_RETRY, withRetry } from './retry.js';
 
 export type Pod = k8s.V1Pod;
 export type Deployment = k8s.V1Deployment;
@@ -72,6 +73,11 @@ export class Kube {
   readonly readOnly: boolean;
   /** Count of write calls made: tests and --dry-run reports use it. */
   writes = 0;
+  /**
+   * Ends the retries of reads (src/adapters/retry.ts) when aborted: a run sets its interrupt here, so Ctrl-C
+   * during an API outage goes straight to the revert.
+   */
+  retrySignal: AbortSignal | undefined;
   private kubectlBin: string | undefined;
 
   private constructor(config: k8s.KubeConfig, readOnly: boolean) {
@@ -155,53 +161,70 @@ export class Kube {
     }
   }
 
+  /** A read, tried again through an API outage by the one retry policy: reading twice changes nothing. */
+  private read<T>(what: string, call: () => Promise<T>): Promise<T> {
+    return withRetry(what, call, KUBE_RETRY, { signal: this.retrySignal });
+  }
+
   private write(what: string): void {
     if (this.readOnly) throw new ReadOnlyViolation(what);
     this.writes++;
   }
 
   listPods(namespace: string, selector: Record<string, string>): Promise<Pod[]> {
-    return this.core
-      .listNamespacedPod({ namespace, labelSelector: selectorString(selector) })
-      .then((l) => l.items);
+    return this.read(`list pods in ${namespace}`, () =>
+      this.core
+        .listNamespacedPod({ namespace, labelSelector: selectorString(selector) })
+        .then((l) => l.items),
+    );
   }
 
   readPod(namespace: string, name: string): Promise<Pod> {
-    return this.core.readNamespacedPod({ namespace, name });
+    return this.read(`read pod ${namespace}/${name}`, () => this.core.readNamespacedPod({ namespace, name }));
   }
 
   listPodsOnNode(node: string): Promise<Pod[]> {
-    return this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }).then((l) => l.items);
+    return this.read(`list pods on ${node}`, () =>
+      this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }).then((l) => l.items),
+    );
   }
 
   readDeployment(namespace: string, name: string): Promise<Deployment> {
-    return this.apps.readNamespacedDeployment({ namespace, name });
+    return this.read(`read deployment ${namespace}/${name}`, () =>
+      this.apps.readNamespacedDeployment({ namespace, name }),
+    );
   }
 
   listNodes(): Promise<Node[]> {
-    return this.core.listNode().then((l) => l.items);
+    return this.read('list nodes', () => this.core.listNode().then((l) => l.items));
   }
 
   readNode(name: string): Promise<Node> {
-    return this.core.readNode({ name });
+    return this.read(`read node ${name}`, () => this.core.readNode({ name }));
   }
 
   async readyEndpoints(namespace: string, service: string): Promise<string[]> {
-    const slices = await this.discovery.listNamespacedEndpointSlice({
-      namespace,
-      labelSelector: `kubernetes.io/service-name=${service}`,
-    });
+    const slices = await this.read(`list endpointslices of ${namespace}/${service}`, () =>
+      this.discovery.listNamespacedEndpointSlice({
+        namespace,
+        labelSelector: `kubernetes.io/service-name=${service}`,
+      }),
+    );
     return slices.items.flatMap((s) =>
       (s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).flatMap((e) => e.addresses),
     );
   }
 
   listEvents(namespace: string): Promise<CoreEvent[]> {
-    return this.core.listNamespacedEvent({ namespace }).then((l) => l.items);
+    return this.read(`list events in ${namespace}`, () =>
+      this.core.listNamespacedEvent({ namespace }).then((l) => l.items),
+    );
   }
 
   readService(namespace: string, name: string): Promise<k8s.V1Service> {
-    return this.core.readNamespacedService({ namespace, name });
+    return this.read(`read service ${namespace}/${name}`, () =>
+      this.core.readNamespacedService({ namespace, name }),
+    );
   }
 
   async podLog(
@@ -209,13 +232,15 @@ export class Kube {
     name: string,
     opts: { container?: string; previous?: boolean; limitBytes?: number },
   ): Promise<string> {
-    return this.core.readNamespacedPodLog({
-      namespace,
-      name,
-      container: opts.container,
-      previous: opts.previous,
-      limitBytes: opts.limitBytes ?? 64 * 1024,
-    });
+    return this.read(`read log of ${namespace}/${name}`, () =>
+      this.core.readNamespacedPodLog({
+        namespace,
+        name,
+        container: opts.container,
+        previous: opts.previous,
+        limitBytes: opts.limitBytes ?? 64 * 1024,
+      }),
+    );
   }
 
   /**
@@ -239,7 +264,9 @@ export class Kube {
   /** The Lease, or null when there is none (a 404). */
   async readLease(namespace: string, name: string): Promise<Lease | null> {
     try {
-      return await this.coordination.readNamespacedLease({ namespace, name });
+      return await this.read(`read lease ${namespace}/${name}`, () =>
+        this.coordination.readNamespacedLease({ namespace, name }),
+      );
     } catch (error) {
       if (apiStatus(error).code === 404) return null;
       throw error;

@@ -9,6 +9,7 @@
 import os from 'node:os';
 import { V1MicroTime } from '@kubernetes/client-node';
 import { apiStatus, type Kube, type Lease } from '../adapters/kube.js';
+import { UNDO_RETRY, withRetry } from '../adapters/retry.js';
 import { EnvironmentError } from '../errors.js';
 import { runUndo } from '../faults/registry.js';
 import type { Ledger, UndoRecord } from '../ledger/ledger.js';
@@ -199,11 +200,21 @@ export async function releaseLease(kube: Kube, undo: UndoRecord): Promise<string
 }
 
 /**
- * Undoes one ledger entry: the run's lease here, a fault's mutation through its plugin. The one place the
- * run layer turns an undo record into code.
+ * Undoes one ledger entry: the run's lease here, a fault's mutation through its plugin, retried through an
+ * API outage. The one place the run layer turns an undo record into code.
  */
-export function undoEntry(kube: Kube, undo: UndoRecord): Promise<string> {
-  return undo.fault === LEASE_UNDO ? releaseLease(kube, undo) : runUndo(kube, undo);
+export function undoEntry(
+  kube: Kube,
+  undo: UndoRecord,
+  onRetry?: (error: unknown, attempt: number) => void,
+): Promise<string> {
+  // Through an API outage: undos are written to be safe to repeat, and this one must happen.
+  return withRetry(
+    `undo ${undo.fault}`,
+    () => (undo.fault === LEASE_UNDO ? releaseLease(kube, undo) : runUndo(kube, undo)),
+    UNDO_RETRY,
+    { onRetry },
+  );
 }
 
 function iso(d: Date | string | undefined | null): string | null {

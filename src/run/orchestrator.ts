@@ -33,6 +33,9 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
     state.halt.abort();
   };
   ctx.interrupt.addEventListener('abort', onInterrupt, { once: true });
+  // Ctrl-C during an API outage ends the waits of reads (the undo's retries are not given the signal).
+  deps.kube.retrySignal = ctx.interrupt;
+  state.contact.start();
   try {
     await preflight(state);
     if (!(await steadyStateBefore(state))) return await verdict(state, 'INCONCLUSIVE');
@@ -52,6 +55,7 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
     ctx.interrupt.removeEventListener('abort', onInterrupt);
     if (state.progress) clearInterval(state.progress);
     clearInterval(state.stopTimer);
+    state.contact.stop();
     state.faultAbort.abort();
     state.loadAbort.abort();
     // Any exit path: nothing stays injected. A second Ctrl-C does not reach here (the handler ignores it).

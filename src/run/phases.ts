@@ -19,6 +19,7 @@ import { applyCoverage, describeShortfall, measureCoverage } from '../verdict/co
 import {
   RESULT_SCHEMA_VERSION,
   type RunResult,
+  type ApiOutage,
   type ScalingRecord,
   type StopRecord,
   type Verdict,
@@ -299,6 +300,8 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
   const s = plan.scenario;
   // Before the result is built: on an interrupt this is the only revert whose outcome reaches it.
   await revertAll(state);
+  const contact = apiContact(state);
+  if (contact.outages.length > 0) reasons.push(describeLostContact(contact));
   const summary = outcome?.summary;
   const windowStats = summary ? toWindowStats(summary) : [];
   const evidence: Partial<Record<WindowName, WindowEvidence>> = {};
@@ -346,7 +349,9 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
   const thresholds = outcome?.thresholds ?? [];
   const judged = overallVerdict([...slos, ...thresholdChecks(thresholds)], faultRecords);
   // A stop condition that held is a finding, whatever the SLOs say: the run could not be let to finish.
-  let verdict = forced ?? (state.stop ? 'FAIL' : judged.verdict);
+  // Contact lost: the pod watch, recovery and triage saw nothing while it lasted; the run is not judged.
+  let verdict =
+    forced ?? (state.stop ? 'FAIL' : contact.outages.length > 0 ? 'INCONCLUSIVE' : judged.verdict);
   // Anything that went wrong around the SLOs (a failed revert, k6 dying, steady state not returning)
   // leaves the run unfinished business: never a clean PASS.
   if (verdict === 'PASS' && reasons.length > 0) verdict = 'INCONCLUSIVE';
@@ -402,6 +407,7 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
         }
       : undefined,
     thresholds,
+    apiContact: contact,
     ...(state.stop ? { stoppedBy: state.stop } : {}),
     ...(scaling ? { scaling: scalingRecord(scaling, loadStartMs) } : {}),
     errorBudget:
@@ -417,6 +423,29 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
         : null,
     artifacts: { ...state.artifacts, ...(outcome ? { k6Raw: K6_FILES.raw } : {}) },
   };
+}
+
+/** The contact monitor's spans, stopped now: what result.json keeps. */
+function apiContact(state: RunState): { lostS: number; outages: ApiOutage[] } {
+  state.contact.stop();
+  const end = Date.now();
+  const outages = state.contact.outages().map((o) => ({
+    from: new Date(o.from).toISOString(),
+    to: o.to === null ? null : new Date(o.to).toISOString(),
+    t: state.loadStartMs === null ? null : round((o.from - state.loadStartMs) / 1000),
+    seconds: round(((o.to ?? end) - o.from) / 1000),
+  }));
+  return { lostS: round(outages.reduce((a, o) => a + o.seconds, 0)), outages };
+}
+
+export function describeLostContact(c: { lostS: number; outages: ApiOutage[] }): string {
+  const spans = c.outages
+    .map(
+      (o) =>
+        `${o.seconds} s from ${o.t === null ? o.from : `t=${o.t}s`}${o.to === null ? ', still silent' : ''}`,
+    )
+    .join('; ');
+  return `lost contact with the API server for ${c.lostS} s (${spans}): what the run observed of the cluster has gaps there, so the run is not judged`;
 }
 
 function describeHpaChange(now: HpaSample, before: HpaSample | undefined): string {

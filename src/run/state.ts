@@ -8,9 +8,10 @@ import type { Kube } from '../adapters/kube.js';
 import type { Output } from '../adapters/output.js';
 import type { Injection } from '../faults/fault.js';
 import { replayLedger, type Ledger } from '../ledger/ledger.js';
-import { runUndo } from '../faults/registry.js';
+import { undoEntry } from './lease.js';
 import type { LiveStats, RecentLoad } from '../load/ingest.js';
 import type { LoadSummary } from '../load/summary.js';
+import { ContactMonitor } from '../observe/contact.js';
 import { PodObserver } from '../observe/pods.js';
 import type { ScalingObserver } from '../observe/scaling.js';
 import type { Plan } from '../plan/plan.js';
@@ -84,6 +85,8 @@ export interface RunState {
   stop: StopRecord | null;
   /** The timer checking the stop conditions; cleared on every exit. */
   stopTimer: NodeJS.Timeout | undefined;
+  /** Whether the API server answers, from preflight to the verdict. */
+  readonly contact: ContactMonitor;
   /** Every watch the run started; all are stopped on every exit. */
   watch: { stop(): void } | undefined;
   load: LoadHandle | undefined;
@@ -116,6 +119,17 @@ export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunS
     halt: new AbortController(),
     stop: null,
     stopTimer: undefined,
+    contact: new ContactMonitor({
+      ping: (timeoutMs) => deps.kube.ping(timeoutMs),
+      onChange: (lost, outage) =>
+        note(
+          state,
+          'note',
+          lost
+            ? `lost contact with the API server (no answer since ${new Date(outage.from).toISOString().slice(11, 19)}); the load goes on, Kubernetes calls are retried`
+            : `the API server answers again after ${((outage.to! - outage.from) / 1000).toFixed(1)} s`,
+        ),
+    }),
     watch: undefined,
     load: undefined,
     outcome: null,
@@ -158,7 +172,16 @@ export async function revertAll(state: RunState): Promise<void> {
   );
   for (const intent of [...open].reverse()) {
     try {
-      const done = await runUndo(deps.kube, intent.undo);
+      let told = false;
+      const done = await undoEntry(deps.kube, intent.undo, (error) => {
+        if (told) return;
+        told = true;
+        note(
+          state,
+          'note',
+          `revert of "${intent.description}" waits for the API server: ${(error as Error).message}`,
+        );
+      });
       await deps.ledger.reverted(intent.id);
       for (const inj of state.injections) {
         if (inj.mutations.some((m) => m.ledgerId === intent.id))

@@ -202,6 +202,16 @@ export interface StopRecord {
   reactionMs: number | null;
 }
 
+/** A span in which the API server did not answer (src/observe/contact.ts). */
+export interface ApiOutage {
+  from: string;
+  /** null: still silent when the run ended. */
+  to: string | null;
+  /** Seconds since load start of `from` (null before the load started). */
+  t: number | null;
+  seconds: number;
+}
+
 export interface RunResult {
   schemaVersion: typeof RESULT_SCHEMA_VERSION;
   runId: string;
@@ -227,6 +237,8 @@ export interface RunResult {
   load?: LoadInfo;
   /** k6 thresholds and whether they held; empty when none were set or no load ran. Absent in older results. */
   thresholds?: ThresholdResult[];
+  /** How long the API server did not answer during the run, and when (empty when it always did). */
+  apiContact?: { lostS: number; outages: ApiOutage[] };
   /** Present when a stop condition ended the fault phase early. */
   stoppedBy?: StopRecord;
   /** Present when a scaling SLO watched the autoscaler. */

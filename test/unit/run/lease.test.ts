@@ -215,7 +215,7 @@ describe('the run lease', () => {
       // A fault entry after it, as a run killed mid-fault leaves: its undo fails when asked to.
       await ledger.intend('node-drain', 'cordon worker-1', { fault: 'node-drain', v: 1, node: 'worker-1' });
       await ledger.close();
-      if (podKillUndoFails) kube.fail('setUnschedulable', apiError(500, 'etcd unavailable'));
+      if (podKillUndoFails) kube.fail('setUnschedulable', apiError(403, 'nodes is forbidden'));
       else kube.addNode({ metadata: { name: 'worker-1' }, spec: { unschedulable: true } });
       const out = recordingOutput();
       const env = { CHAOS_STATE_DIR: path.dirname(path.dirname(ledger.file)) };
