@@ -251,17 +251,24 @@ async function runOne(
   }
   out.info(`chaos: run ${runId} holds lease ${plan.namespace}/${LEASE_NAME}`);
   const leaseProblems: string[] = [];
+  let renewing = false;
   const renewal = setInterval(() => {
-    lease.renew().then(
-      (r) => {
-        if (!r.ok && leaseProblems.length === 0) {
-          leaseProblems.push(`lost the lease ${plan.namespace}/${LEASE_NAME} to ${r.lost} during the run`);
-          out.warn(leaseProblems[0]!);
-        }
-      },
-      // The next renewal retries; the lease outlives three missed renewals (LEASE_DURATION_S).
-      (error: unknown) => out.warn(`lease renewal failed: ${(error as Error).message}`),
-    );
+    // One renewal at a time: through an API outage one waits (retried) rather than several racing on return.
+    if (renewing) return;
+    renewing = true;
+    lease
+      .renew()
+      .finally(() => (renewing = false))
+      .then(
+        (r) => {
+          if (!r.ok && leaseProblems.length === 0) {
+            leaseProblems.push(`lost the lease ${plan.namespace}/${LEASE_NAME} to ${r.lost} during the run`);
+            out.warn(leaseProblems[0]!);
+          }
+        },
+        // The next renewal retries; the lease outlives three missed renewals (LEASE_DURATION_S).
+        (error: unknown) => out.warn(`lease renewal failed: ${(error as Error).message}`),
+      );
   }, LEASE_RENEW_MS);
   renewal.unref();
 

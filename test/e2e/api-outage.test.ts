@@ -1,9 +1,9 @@
 /**
  * The API server goes away under the harness: the testbed's control-plane container is paused for 30 s while
  * all four mutating faults (pod-kill, node-drain, latency, model-version) are in place, and again for 30 s
- * just as the fault window ends, so the revert itself meets the outage. The load keeps going, the revert
- * waits for the API server and happens once it answers, the run is INCONCLUSIVE saying how long contact was
- * lost, and the cluster is left as it was.
+ * from 2 s before the fault window ends, so the end-of-window triage and the revert meet the outage. The load
+ * keeps going, the revert waits for the API server and happens once it answers, the run is INCONCLUSIVE saying
+ * how long contact was lost, and the cluster is left as it was.
  *
  * Pausing the control plane stops the API server for everyone on the cluster: this file runs only under the
  * cluster lock, and every pause is undone in a `finally` (and again after the file).
