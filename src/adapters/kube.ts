@@ -8,12 +8,14 @@ import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { EnvironmentError } from '../errors.js';
 import { findKubectl, runKubectl, type KubectlRun } from './kubectl.js';
+import { KUBE_RETRY, withRetry } from './retry.js';
 
 export type Pod = k8s.V1Pod;
 export type Deployment = k8s.V1Deployment;
 export type Node = k8s.V1Node;
 export type CoreEvent = k8s.CoreV1Event;
 export type HorizontalPodAutoscaler = k8s.V2HorizontalPodAutoscaler;
+export type Lease = k8s.V1Lease;
 
 export interface WatchEvent<T> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
@@ -69,9 +71,15 @@ export class Kube {
   readonly core: k8s.CoreV1Api;
   readonly apps: k8s.AppsV1Api;
   readonly discovery: k8s.DiscoveryV1Api;
+  readonly coordination: k8s.CoordinationV1Api;
   readonly readOnly: boolean;
   /** Count of write calls made: tests and --dry-run reports use it. */
   writes = 0;
+  /**
+   * Ends the retries of reads (src/adapters/retry.ts) when aborted: a run sets its interrupt here, so Ctrl-C
+   * during an API outage goes straight to the revert.
+   */
+  retrySignal: AbortSignal | undefined;
   private kubectlBin: string | undefined;
 
   private constructor(config: k8s.KubeConfig, readOnly: boolean) {
@@ -80,6 +88,7 @@ export class Kube {
     this.core = config.makeApiClient(k8s.CoreV1Api);
     this.apps = config.makeApiClient(k8s.AppsV1Api);
     this.discovery = config.makeApiClient(k8s.DiscoveryV1Api);
+    this.coordination = config.makeApiClient(k8s.CoordinationV1Api);
   }
 
   static connect(opts: KubeOptions = {}): Kube {
@@ -154,53 +163,70 @@ export class Kube {
     }
   }
 
+  /** A read, tried again through an API outage by the one retry policy: reading twice changes nothing. */
+  private read<T>(what: string, call: () => Promise<T>): Promise<T> {
+    return withRetry(what, call, KUBE_RETRY, { signal: this.retrySignal });
+  }
+
   private write(what: string): void {
     if (this.readOnly) throw new ReadOnlyViolation(what);
     this.writes++;
   }
 
   listPods(namespace: string, selector: Record<string, string>): Promise<Pod[]> {
-    return this.core
-      .listNamespacedPod({ namespace, labelSelector: selectorString(selector) })
-      .then((l) => l.items);
+    return this.read(`list pods in ${namespace}`, () =>
+      this.core
+        .listNamespacedPod({ namespace, labelSelector: selectorString(selector) })
+        .then((l) => l.items),
+    );
   }
 
   readPod(namespace: string, name: string): Promise<Pod> {
-    return this.core.readNamespacedPod({ namespace, name });
+    return this.read(`read pod ${namespace}/${name}`, () => this.core.readNamespacedPod({ namespace, name }));
   }
 
   listPodsOnNode(node: string): Promise<Pod[]> {
-    return this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }).then((l) => l.items);
+    return this.read(`list pods on ${node}`, () =>
+      this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` }).then((l) => l.items),
+    );
   }
 
   readDeployment(namespace: string, name: string): Promise<Deployment> {
-    return this.apps.readNamespacedDeployment({ namespace, name });
+    return this.read(`read deployment ${namespace}/${name}`, () =>
+      this.apps.readNamespacedDeployment({ namespace, name }),
+    );
   }
 
   listNodes(): Promise<Node[]> {
-    return this.core.listNode().then((l) => l.items);
+    return this.read('list nodes', () => this.core.listNode().then((l) => l.items));
   }
 
   readNode(name: string): Promise<Node> {
-    return this.core.readNode({ name });
+    return this.read(`read node ${name}`, () => this.core.readNode({ name }));
   }
 
   async readyEndpoints(namespace: string, service: string): Promise<string[]> {
-    const slices = await this.discovery.listNamespacedEndpointSlice({
-      namespace,
-      labelSelector: `kubernetes.io/service-name=${service}`,
-    });
+    const slices = await this.read(`list endpointslices of ${namespace}/${service}`, () =>
+      this.discovery.listNamespacedEndpointSlice({
+        namespace,
+        labelSelector: `kubernetes.io/service-name=${service}`,
+      }),
+    );
     return slices.items.flatMap((s) =>
       (s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).flatMap((e) => e.addresses),
     );
   }
 
   listEvents(namespace: string): Promise<CoreEvent[]> {
-    return this.core.listNamespacedEvent({ namespace }).then((l) => l.items);
+    return this.read(`list events in ${namespace}`, () =>
+      this.core.listNamespacedEvent({ namespace }).then((l) => l.items),
+    );
   }
 
   readService(namespace: string, name: string): Promise<k8s.V1Service> {
-    return this.core.readNamespacedService({ namespace, name });
+    return this.read(`read service ${namespace}/${name}`, () =>
+      this.core.readNamespacedService({ namespace, name }),
+    );
   }
 
   async podLog(
@@ -208,13 +234,15 @@ export class Kube {
     name: string,
     opts: { container?: string; previous?: boolean; limitBytes?: number },
   ): Promise<string> {
-    return this.core.readNamespacedPodLog({
-      namespace,
-      name,
-      container: opts.container,
-      previous: opts.previous,
-      limitBytes: opts.limitBytes ?? 64 * 1024,
-    });
+    return this.read(`read log of ${namespace}/${name}`, () =>
+      this.core.readNamespacedPodLog({
+        namespace,
+        name,
+        container: opts.container,
+        previous: opts.previous,
+        limitBytes: opts.limitBytes ?? 64 * 1024,
+      }),
+    );
   }
 
   /**
@@ -233,6 +261,40 @@ export class Kube {
     const current = this.config.getCurrentContext();
     const where = current === IN_CLUSTER_CONTEXT ? [] : ['--context', current];
     return runKubectl(this.kubectlBin, [...where, '--namespace', namespace, ...args], opts);
+  }
+
+  /** The Lease, or null when there is none (a 404). */
+  async readLease(namespace: string, name: string): Promise<Lease | null> {
+    try {
+      return await this.read(`read lease ${namespace}/${name}`, () =>
+        this.coordination.readNamespacedLease({ namespace, name }),
+      );
+    } catch (error) {
+      if (apiStatus(error).code === 404) return null;
+      throw error;
+    }
+  }
+
+  async createLease(namespace: string, lease: Lease): Promise<Lease> {
+    this.write(`create lease ${namespace}/${lease.metadata?.name ?? ''}`);
+    return this.coordination.createNamespacedLease({ namespace, body: lease });
+  }
+
+  /** An update carrying the resourceVersion read: a 409 when someone else wrote it in between. */
+  async replaceLease(namespace: string, lease: Lease): Promise<Lease> {
+    const name = lease.metadata?.name ?? '';
+    this.write(`update lease ${namespace}/${name}`);
+    return this.coordination.replaceNamespacedLease({ namespace, name, body: lease });
+  }
+
+  /** Deletes only the version read (a 409 when it changed since): never another holder's lease. */
+  async deleteLease(namespace: string, name: string, resourceVersion: string): Promise<void> {
+    this.write(`delete lease ${namespace}/${name}`);
+    await this.coordination.deleteNamespacedLease({
+      namespace,
+      name,
+      body: { preconditions: { resourceVersion } },
+    });
   }
 
   /** Replaces the data of an existing ConfigMap: an `update`, which RBAC can restrict to one name. */

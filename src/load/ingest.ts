@@ -6,7 +6,7 @@
 import { quantileMs, round3, secondHistogram, WindowAcc } from './accumulators.js';
 import { K6TimeParser, MALFORMED, Metric, PointScanner } from './ndjson-scan.js';
 import { summarizeWindow, type LoadSummary, type WindowSummary } from './summary.js';
-import { SecondTimeline } from './timeline.js';
+import { REORDER_S, SecondTimeline } from './timeline.js';
 import type { WindowSpec } from './windows.js';
 
 export interface IngestOptions {
@@ -32,6 +32,20 @@ export interface IngestOptions {
   windowByTime?: boolean;
   /** A timeline shared with other ingests (one per runner): see timeline.ts. */
   timeline?: SecondTimeline;
+  /**
+   * The longest look-back `recent()` is asked for, in seconds: per-second histograms are kept that long (at
+   * least REORDER_S), so a sliding-window p95 merges exact histograms rather than per-second p95s.
+   */
+  recentSeconds?: number;
+}
+
+/** The load of the last few complete seconds: what a stop condition reads. */
+export interface RecentLoad {
+  /** Complete seconds covered: fewer than asked for early in the run. */
+  seconds: number;
+  requests: number;
+  failed: number;
+  p95Ms: number | null;
 }
 
 export interface LiveStats {
@@ -69,6 +83,7 @@ export class K6Ingest {
 
   readonly timeline: SecondTimeline;
   private readonly liveHist = secondHistogram();
+  private readonly recentHist = secondHistogram();
 
   private lines = 0;
   private parsed = 0;
@@ -89,7 +104,10 @@ export class K6Ingest {
     });
     for (const w of this.configured) this.accs.set(w.name, new WindowAcc(w.name, this.cap, this.scoreRange));
     this.all = new WindowAcc('all', this.cap, this.scoreRange);
-    this.timeline = opts.timeline ?? new SecondTimeline(this.cap);
+    // Two more than the look-back: the second before now is incomplete and is never read.
+    this.timeline =
+      opts.timeline ??
+      new SecondTimeline(this.cap, Math.max(REORDER_S, Math.ceil(opts.recentSeconds ?? 0) + 2));
     this.windowByTime = opts.windowByTime ?? false;
     if (opts.loadStartMs !== undefined) this.t0 = opts.loadStartMs;
   }
@@ -330,6 +348,39 @@ export class K6Ingest {
           ? quantileMs(merged, 0.95, merged.getValueAtPercentile(0), merged.maxValue)
           : null,
       idleS: Number.isFinite(idleMs) && idleMs >= 2000 ? Math.floor(idleMs / 1000) : 0,
+    };
+  }
+
+  /**
+   * Requests, failures and p95 of the `seconds` complete seconds before `nowMs` (or fewer, early in the run).
+   * null before the first request.
+   */
+  recent(seconds: number, nowMs: number = Date.now()): RecentLoad | null {
+    if (Number.isNaN(this.t0)) return null;
+    const tl = this.timeline;
+    const elapsedS = Math.max(0, (nowMs - this.t0) / 1000);
+    // As for live(): k6 writes about once a second, so the second before now is not complete yet.
+    const to = Math.max(0, Math.floor(elapsedS) - 1);
+    // Seconds whose histograms are gone (past the look-back this ingest was built for) are not counted.
+    const from = Math.min(to, Math.max(0, to - Math.floor(seconds), tl.finalizedBelow));
+    let requests = 0;
+    let failed = 0;
+    const merged = this.recentHist;
+    merged.reset();
+    for (let s = from; s < to; s++) {
+      if (s < tl.reqs.data.length) requests += tl.reqs.data[s]!;
+      if (s < tl.errs.data.length) failed += tl.errs.data[s]!;
+      const h = tl.open.get(s);
+      if (h) merged.add(h);
+    }
+    return {
+      seconds: to - from,
+      requests,
+      failed,
+      p95Ms:
+        merged.totalCount > 0
+          ? quantileMs(merged, 0.95, merged.getValueAtPercentile(0), merged.maxValue)
+          : null,
     };
   }
 

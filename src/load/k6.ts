@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import { findBinary } from '../adapters/binary.js';
 import { EnvironmentError } from '../errors.js';
 import { K6Ingest } from './ingest.js';
-import type { LiveStats } from './ingest.js';
+import type { LiveStats, RecentLoad } from './ingest.js';
 import type { LoadSummary } from './summary.js';
 import type { ThresholdResult } from '../verdict/result.js';
 import { formatWindows, totalSeconds } from './windows.js';
@@ -113,6 +113,8 @@ export interface RunK6Options {
   answerPaths?: { score: string | null; class: string | null; scoreColumn?: number | null };
   /** The range the score histogram divides (target.response.scoreRange). */
   scoreRange?: readonly [number, number];
+  /** The longest look-back `recent()` is asked for (stop conditions), in seconds. */
+  recentSeconds?: number;
   /** Golden replay: the rows' file and one golden request every `every` iterations. */
   golden?: { file: string; every: number };
   seed?: number;
@@ -176,6 +178,8 @@ export interface K6Run {
   readonly loadStarted: Promise<Date | null>;
   /** Progress so far: for a status line. */
   readonly live: LiveStats;
+  /** The last `seconds` complete seconds of load: for stop conditions. */
+  recent(seconds: number): RecentLoad | null;
   readonly result: Promise<K6Result>;
 }
 
@@ -293,6 +297,7 @@ export function runK6(opts: RunK6Options): K6Run {
   const ingest = new K6Ingest({
     windows: opts.windows,
     scoreRange: opts.scoreRange,
+    recentSeconds: opts.recentSeconds,
     onLoadStart: (ms) => {
       const at = new Date(ms);
       resolveStart(at);
@@ -410,6 +415,7 @@ export function runK6(opts: RunK6Options): K6Run {
     get live() {
       return ingest.live();
     },
+    recent: (seconds) => ingest.recent(seconds),
     result,
   };
 }

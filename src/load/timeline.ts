@@ -21,7 +21,8 @@ export class SecondTimeline {
   maxSec = -1;
   readonly open = new Map<number, Histogram>();
   private readonly pool: Histogram[] = [];
-  private finalizedBelow = 0;
+  /** Seconds below this have been folded into p50/p95/p99 and their histograms freed. */
+  finalizedBelow = 0;
   truncated = false;
   late = 0;
 

@@ -1,5 +1,6 @@
 import type { RunResult, RunVerdict } from '../verdict/result.js';
 import {
+  describeStop,
   formatAccuracy,
   formatClassShares,
   formatCount,
@@ -41,6 +42,7 @@ export function renderConsoleSummary(result: RunResult, opts: ConsoleSummaryOpti
     `chaos ${paint(result.verdict, result.verdict)}: ${clean(result.scenario.name)} (exit ${result.exitCode})`,
     `run ${clean(result.runId)}, ${formatDuration(result.durationS)}, ${clean(context)}/${clean(result.cluster.namespace)}, seed ${result.seed}`,
   ];
+  if (result.stoppedBy) lines.push(clean(describeStop(result.stoppedBy)));
   if (result.verdict !== 'DRY-RUN')
     lines.push(`SLOs: ${counts.PASS} pass, ${counts.FAIL} fail, ${counts.INCONCLUSIVE} inconclusive`);
 

@@ -3,11 +3,21 @@ import type {
   QualityStats,
   RunResult,
   SloResult,
+  StopRecord,
   Verdict,
   WindowStats,
 } from '../verdict/result.js';
 
 /** Shared number/time formatting so the four documents never disagree about what a value looks like. */
+
+/** One line for a stop condition that held: what, when, what was measured, and the reaction time. */
+export function describeStop(stop: StopRecord): string {
+  const reaction =
+    stop.reactionMs === null
+      ? 'the revert did not complete'
+      : `faults reverted in ${(stop.reactionMs / 1000).toFixed(2)} s (revert started after ${((stop.revertStartMs ?? 0) / 1000).toFixed(2)} s)`;
+  return `stopped by ${stop.condition} at ${formatOffset(stop.t)}: ${stop.measured}; ${reaction}`;
+}
 
 export function formatNumber(value: number, maxFractionDigits = 2): string {
   if (!Number.isFinite(value)) return String(value);

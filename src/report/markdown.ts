@@ -1,6 +1,7 @@
 import type { RunResult } from '../verdict/result.js';
 import { escapeMarkdownCell, escapeMarkdownInline, relativeHref } from './escape.js';
 import {
+  describeStop,
   REPORT_FILES,
   faultStatus,
   formatAccuracy,
@@ -53,6 +54,7 @@ export function renderMarkdownSummary(result: RunResult, opts: MarkdownOptions =
     out.push(`> ${md(result.scenario.description.trim()).replace(/\r?\n/g, '\n> ')}`, '');
   }
 
+  if (result.stoppedBy) out.push(`**${md(describeStop(result.stoppedBy))}**`, '');
   if (result.reasons.length > 0) {
     out.push('### Reasons', '');
     for (const reason of result.reasons) out.push(`- ${md(reason).replace(/\r?\n/g, ' ')}`);

@@ -1,6 +1,7 @@
 /**
  * One run, phase by phase (src/run/phases.ts): preflight → steady state → load → baseline → faults → fault
- * window → triage → revert → recovery → steady state again → verdict. Whatever happens (an error, SIGINT, a
+ * window → triage → revert → recovery → steady state again → verdict; a stop condition that holds ends the
+ * fault phase early (revert at once, then triage), the load running on to the end of its windows. Whatever happens (an error, SIGINT, a
  * fault that throws), every mutation recorded in the ledger is reverted in `finally` before the run returns.
  */
 import type { Plan } from '../plan/plan.js';
@@ -15,8 +16,10 @@ import {
   startLoad,
   steadyStateAfter,
   steadyStateBefore,
+  stopped,
   triage,
   verdict,
+  watchStopConditions,
 } from './phases.js';
 import { createRunState, revertAll, type RunContext, type RunDeps } from './state.js';
 
@@ -27,18 +30,23 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
   const onInterrupt = () => {
     state.loadAbort.abort();
     state.faultAbort.abort();
+    state.halt.abort();
   };
   ctx.interrupt.addEventListener('abort', onInterrupt, { once: true });
+  // Ctrl-C during an API outage ends the waits of reads (the undo's retries are not given the signal).
+  deps.kube.retrySignal = ctx.interrupt;
+  state.contact.start();
   try {
     await preflight(state);
     if (!(await steadyStateBefore(state))) return await verdict(state, 'INCONCLUSIVE');
     await startLoad(state);
     baseline(state);
+    watchStopConditions(state);
     await inject(state);
     if (await faultWindow(state)) {
       await triage(state);
       await revert(state);
-    }
+    } else if (state.stop && !ctx.interrupt.aborted) await stopped(state);
     await recovery(state);
     if (ctx.interrupt.aborted) return await verdict(state, 'INCONCLUSIVE');
     await steadyStateAfter(state);
@@ -46,6 +54,8 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
   } finally {
     ctx.interrupt.removeEventListener('abort', onInterrupt);
     if (state.progress) clearInterval(state.progress);
+    clearInterval(state.stopTimer);
+    state.contact.stop();
     state.faultAbort.abort();
     state.loadAbort.abort();
     // Any exit path: nothing stays injected. A second Ctrl-C does not reach here (the handler ignores it).

@@ -13,13 +13,16 @@ import type { LiveStats } from '../load/ingest.js';
 import { toTimeline, toWindowStats } from '../load/summary.js';
 import { K6_FILES } from '../load/k6.js';
 import { sampleAt, ScalingObserver, type HpaSample, type ScalingTimeline } from '../observe/scaling.js';
+import { checkStopConditions, type StopReadings } from '../observe/stop-conditions.js';
 import { collectTriage } from '../observe/triage.js';
 import { windowAt, type Plan } from '../plan/plan.js';
 import { applyCoverage, describeShortfall, measureCoverage } from '../verdict/coverage.js';
 import {
   RESULT_SCHEMA_VERSION,
   type RunResult,
+  type ApiOutage,
   type ScalingRecord,
+  type StopRecord,
   type Verdict,
   type WindowName,
 } from '../verdict/result.js';
@@ -148,7 +151,7 @@ export async function inject(state: RunState): Promise<void> {
   const t0 = loadStart(state);
   let faultWindowAnnounced = false;
   for (const f of [...plan.faults].sort((a, b) => a.atMs - b.atMs)) {
-    if (!(await waitUntil(t0 + f.atMs, ctx.interrupt))) break;
+    if (!(await waitUntil(t0 + f.atMs, state.halt.signal))) break;
     if (!faultWindowAnnounced) {
       note(state, 'phase', 'fault window');
       faultWindowAnnounced = true;
@@ -177,9 +180,83 @@ export async function inject(state: RunState): Promise<void> {
   }
 }
 
-/** Waits out the fault window; false when interrupted first (triage and the revert phase are then skipped). */
+/**
+ * Waits out the fault window; false when interrupted or stopped first (on an interrupt, triage and the revert
+ * phase are then skipped; on a stop, the run reverts at once: stopped()).
+ */
 export async function faultWindow(state: RunState): Promise<boolean> {
-  return waitUntil(loadStart(state) + state.plan.windows[1]!.endMs, state.ctx.interrupt);
+  return waitUntil(loadStart(state) + state.plan.windows[1]!.endMs, state.halt.signal);
+}
+
+/** How often the stop conditions are read: twice a second keeps the reaction within a second of the data. */
+export const STOP_CHECK_MS = 500;
+
+/**
+ * Checks safety.stopWhen from load start to the end of the fault window. The first condition that holds
+ * halts the fault phase (no further injection; a fault still injecting is told to stop), and the
+ * orchestrator reverts at once; the load goes on to the end of its windows.
+ */
+export function watchStopConditions(state: RunState): void {
+  const { plan, deps } = state;
+  const conditions = plan.scenario.safety.stopWhen ?? [];
+  if (conditions.length === 0) return;
+  const t0 = loadStart(state);
+  const until = t0 + plan.windows[1]!.endMs;
+  let busy = false;
+  const readings: StopReadings = {
+    recent: (seconds) => state.load?.recent(seconds) ?? null,
+    readyPods: () => state.pods.readyAt(Date.now()),
+    promql: deps.promql,
+  };
+  state.stopTimer = setInterval(() => {
+    if (busy || state.halt.signal.aborted || Date.now() > until) {
+      if (state.halt.signal.aborted || Date.now() > until) clearInterval(state.stopTimer);
+      return;
+    }
+    busy = true;
+    const checkedAt = Date.now();
+    checkStopConditions(conditions, readings)
+      .then((trip) => {
+        if (!trip || state.halt.signal.aborted) return;
+        state.stop = {
+          condition: trip.condition,
+          measured: trip.measured,
+          at: new Date(checkedAt).toISOString(),
+          t: round((checkedAt - t0) / 1000),
+          revertStartMs: null,
+          reactionMs: null,
+        };
+        note(state, 'phase', `stopped by ${trip.condition}: ${trip.measured}; reverting every fault now`);
+        state.halt.abort();
+        state.faultAbort.abort();
+      })
+      .catch((error: unknown) =>
+        note(state, 'note', `stop condition check failed: ${(error as Error).message}`),
+      )
+      .finally(() => (busy = false));
+  }, STOP_CHECK_MS);
+  state.stopTimer.unref();
+}
+
+/** After a stop: every fault out at once, the reaction time measured; then triage, on what is left to see. */
+export async function stopped(state: RunState): Promise<void> {
+  const stop = state.stop!;
+  const trippedAt = Date.parse(stop.at);
+  stop.revertStartMs = Date.now() - trippedAt;
+  note(state, 'phase', 'revert faults (stopped); recovery window');
+  await revertAll(state);
+  stop.reactionMs = Date.now() - trippedAt;
+  note(
+    state,
+    'phase',
+    `faults reverted ${(stop.reactionMs / 1000).toFixed(2)} s after ${stop.condition} held (revert started after ${(stop.revertStartMs / 1000).toFixed(2)} s)`,
+  );
+  state.reasons.push(stopReason(stop));
+  await triage(state);
+}
+
+export function stopReason(stop: StopRecord): string {
+  return `stopped by ${stop.condition} at t=${stop.t ?? '?'}s (${stop.at}): ${stop.measured}; faults reverted ${stop.reactionMs === null ? '(revert did not complete)' : `${(stop.reactionMs / 1000).toFixed(2)} s`} after it held`;
 }
 
 /** The most informative moment for triage: the fault is still in place. */
@@ -227,6 +304,8 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
   const s = plan.scenario;
   // Before the result is built: on an interrupt this is the only revert whose outcome reaches it.
   await revertAll(state);
+  const contact = apiContact(state);
+  if (contact.outages.length > 0) reasons.push(describeLostContact(contact));
   const summary = outcome?.summary;
   const windowStats = summary ? toWindowStats(summary) : [];
   const evidence: Partial<Record<WindowName, WindowEvidence>> = {};
@@ -273,7 +352,10 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
   const slos = applyCoverage(judgedSlos, coverage);
   const thresholds = outcome?.thresholds ?? [];
   const judged = overallVerdict([...slos, ...thresholdChecks(thresholds)], faultRecords);
-  let verdict = forced ?? judged.verdict;
+  // A stop condition that held is a finding, whatever the SLOs say: the run could not be let to finish.
+  // Contact lost: the pod watch, recovery and triage saw nothing while it lasted; the run is not judged.
+  let verdict =
+    forced ?? (state.stop ? 'FAIL' : contact.outages.length > 0 ? 'INCONCLUSIVE' : judged.verdict);
   // Anything that went wrong around the SLOs (a failed revert, k6 dying, steady state not returning)
   // leaves the run unfinished business: never a clean PASS.
   if (verdict === 'PASS' && reasons.length > 0) verdict = 'INCONCLUSIVE';
@@ -330,6 +412,8 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
         }
       : undefined,
     thresholds,
+    apiContact: contact,
+    ...(state.stop ? { stoppedBy: state.stop } : {}),
     ...(scaling ? { scaling: scalingRecord(scaling, loadStartMs) } : {}),
     errorBudget:
       budgetSlo !== null && all && all.requests > 0
@@ -355,6 +439,29 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
 function runnersNote(plan: Plan): string | null {
   const r = resolveRunners(plan.scenario);
   return r ? `${r.targetUrl} from ${r.count} runner pod(s)` : null;
+}
+
+/** The contact monitor's spans, stopped now: what result.json keeps. */
+function apiContact(state: RunState): { lostS: number; outages: ApiOutage[] } {
+  state.contact.stop();
+  const end = Date.now();
+  const outages = state.contact.outages().map((o) => ({
+    from: new Date(o.from).toISOString(),
+    to: o.to === null ? null : new Date(o.to).toISOString(),
+    t: state.loadStartMs === null ? null : round((o.from - state.loadStartMs) / 1000),
+    seconds: round(((o.to ?? end) - o.from) / 1000),
+  }));
+  return { lostS: round(outages.reduce((a, o) => a + o.seconds, 0)), outages };
+}
+
+export function describeLostContact(c: { lostS: number; outages: ApiOutage[] }): string {
+  const spans = c.outages
+    .map(
+      (o) =>
+        `${o.seconds} s from ${o.t === null ? o.from : `t=${o.t}s`}${o.to === null ? ', still silent' : ''}`,
+    )
+    .join('; ');
+  return `lost contact with the API server for ${c.lostS} s (${spans}): what the run observed of the cluster has gaps there, so the run is not judged`;
 }
 
 function describeHpaChange(now: HpaSample, before: HpaSample | undefined): string {

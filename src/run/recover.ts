@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import type { Kube } from '../adapters/kube.js';
 import type { Output } from '../adapters/output.js';
 import { EnvironmentError } from '../errors.js';
-import { runUndo } from '../faults/registry.js';
 import { Ledger, readLedgers, replayLedger } from '../ledger/ledger.js';
+import { LEASE_UNDO, undoEntry } from './lease.js';
 
 export interface RecoverOptions {
   /** Only this run (default: every unrecovered run whose process is gone). */
@@ -41,8 +41,13 @@ export async function recoverRuns(kube: Kube, opts: RecoverOptions, out: Output)
     const ledger = await Ledger.create(l.file);
     // Newest first, as the run itself would have.
     for (const intent of [...state.open].reverse()) {
+      // The lease is the oldest entry, so it comes last: kept while a fault of its run is still in place.
+      if (intent.undo.fault === LEASE_UNDO && failedHere > 0) {
+        out.info(`${l.runId}: lease kept: a fault of this run could not be undone`);
+        continue;
+      }
       try {
-        const what = await runUndo(kube, intent.undo);
+        const what = await undoEntry(kube, intent.undo);
         await ledger.reverted(intent.id, 'recover');
         out.info(`${l.runId}: ${what}`);
         undone++;

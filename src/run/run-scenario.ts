@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fetchProbe, promqlScalar } from '../adapters/http.js';
@@ -13,7 +13,7 @@ import { findKubectl } from '../adapters/kubectl.js';
 import type { Output } from '../adapters/output.js';
 import { EnvironmentError, ExitCode, InvalidInputError } from '../errors.js';
 import { previewFaults } from '../faults/registry.js';
-import { Ledger, ledgerPath, readLedgers } from '../ledger/ledger.js';
+import { Ledger, ledgerPath, readLedgers, replayLedger } from '../ledger/ledger.js';
 import { prepareCustomScript, ScriptRejected, lastK6Error, type PreparedScript } from '../load/entry.js';
 import { builtinScript, findK6, k6Env, runK6, type RunK6Options } from '../load/k6.js';
 import { AGENT_FILE, AGENT_SOURCE } from '../runners/agent.js';
@@ -32,6 +32,7 @@ import { PROTECTED_NAMESPACES } from '../scenario/semantic.js';
 import { kubectlArgIssues } from '../scenario/kubectl-rules.js';
 import { RESULT_SCHEMA_VERSION, type RunResult } from '../verdict/result.js';
 import { runPlan, type LoadHandle } from './orchestrator.js';
+import { acquireLease, LEASE_NAME, LEASE_RENEW_MS, undoEntry, type HeldLease } from './lease.js';
 import { makeRedactor } from './redact.js';
 import { seededRandom } from './random.js';
 import { formatDuration } from '../scenario/units.js';
@@ -284,8 +285,12 @@ async function runOne(
     `chaos: ${scenario.metadata.name} — context ${kube.context} (${server}, Kubernetes ${version}), namespace ${plan.namespace}, seed ${seed}${plan.timeScale !== 1 ? `, time scale ${plan.timeScale}` : ''}`,
   );
 
-  // Ended or not: a run that ended with a failed revert left its fault behind just the same.
-  const unrecovered = (await readLedgers(world.env)).filter((l) => l.open.length > 0 && l.cluster === server);
+  // Ended or not: a run that ended with a failed revert left its fault behind just the same. A run whose
+  // process still lives is not unrecovered: it reverts its own faults, and the namespace lease below keeps a
+  // second run off its target.
+  const unrecovered = (await readLedgers(world.env)).filter(
+    (l) => l.open.length > 0 && l.cluster === server && !(l.pid !== null && isProcessAlive(l.pid)),
+  );
   if (unrecovered.length > 0 && !opts.force) {
     const ids = unrecovered.map((l) => l.runId).join(', ');
     throw new EnvironmentError(
@@ -316,6 +321,37 @@ async function runOne(
     pid: process.pid,
   });
 
+  // Before the first write of the run: a second run on this namespace stops here (exit 3, naming the holder).
+  let lease: HeldLease;
+  try {
+    lease = await acquireLease(kube, ledger, { namespace: plan.namespace, runId });
+  } catch (error) {
+    await ledger.close(`refused: ${(error as Error).message}`);
+    throw error;
+  }
+  out.info(`chaos: run ${runId} holds lease ${plan.namespace}/${LEASE_NAME}`);
+  const leaseProblems: string[] = [];
+  let renewing = false;
+  const renewal = setInterval(() => {
+    // One renewal at a time: through an API outage one waits (retried) rather than several racing on return.
+    if (renewing) return;
+    renewing = true;
+    lease
+      .renew()
+      .finally(() => (renewing = false))
+      .then(
+        (r) => {
+          if (!r.ok && leaseProblems.length === 0) {
+            leaseProblems.push(`lost the lease ${plan.namespace}/${LEASE_NAME} to ${r.lost} during the run`);
+            out.warn(leaseProblems[0]!);
+          }
+        },
+        // The next renewal retries; the lease outlives three missed renewals (LEASE_DURATION_S).
+        (error: unknown) => out.warn(`lease renewal failed: ${(error as Error).message}`),
+      );
+  }, LEASE_RENEW_MS);
+  renewal.unref();
+
   const interrupt = new AbortController();
   let reverting = false;
   const dispose = world.onSignal((signal) => {
@@ -332,7 +368,13 @@ async function runOne(
 
   const script = custom ? await custom.writeEntry(reportDir) : undefined;
   const k6Run = (_: Plan, signal: AbortSignal): LoadHandle => {
-    const run = runK6({ ...k6Options, outDir: reportDir, script, signal });
+    const run = runK6({
+      ...k6Options,
+      outDir: reportDir,
+      script,
+      signal,
+      recentSeconds: stopLookBackS(plan),
+    });
     return {
       started: run.loadStarted.then((d) => {
         if (!d) throw new EnvironmentError('k6 ended without sending a request');
@@ -350,6 +392,7 @@ async function runOne(
         thresholds: r.thresholds,
       })),
       live: () => run.live,
+      recent: (seconds) => run.recent(seconds),
     };
   };
 
@@ -407,6 +450,7 @@ async function runOne(
         };
       }),
       live: () => run.live(),
+      recent: (seconds) => run.recent(seconds),
     };
   };
 
@@ -424,17 +468,53 @@ async function runOne(
         promql: (url, query) => promqlScalar(url, query),
         random,
       },
-      { runId, reportDir, interrupt: interrupt.signal },
+      { runId, reportDir, interrupt: interrupt.signal, heldLedgerIds: [lease.ledgerId] },
     );
   } finally {
     dispose();
+    clearInterval(renewal);
+    // runPlan has reverted every fault by now: only then is the namespace free for the next run.
+    await releaseHeldLease(kube, ledger, lease, out);
   }
+  result.reasons.push(...leaseProblems);
   const written = await writeReports(reportDir, result);
   await ledger.close(result.verdict);
   out.info('');
   out.info(renderConsoleSummary(result));
   out.info(`reports: ${reportDir} (${written.map((f) => path.basename(f)).join(', ')})`);
   return result;
+}
+
+/** The longest look-back of the scenario's stop conditions, in seconds: how long the ingest keeps histograms. */
+function stopLookBackS(plan: Plan): number {
+  return Math.max(
+    0,
+    ...(plan.scenario.safety.stopWhen ?? []).map((c) => ('over' in c ? Math.ceil(c.over.ms / 1000) : 0)),
+  );
+}
+
+/** Releases the run's lease through its ledger entry; a failure leaves the entry open for `chaos recover`. */
+async function releaseHeldLease(kube: Kube, ledger: Ledger, lease: HeldLease, out: Output): Promise<void> {
+  const open = replayLedger(ledger.file, await readFile(ledger.file, 'utf8')).open;
+  const intent = open.find((i) => i.id === lease.ledgerId);
+  if (!intent) return;
+  try {
+    out.info(`chaos: ${await undoEntry(kube, intent.undo)}`);
+    await ledger.reverted(intent.id);
+  } catch (error) {
+    out.warn(
+      `could not release lease ${lease.namespace}/${LEASE_NAME}: ${(error as Error).message}; it expires on its own, or run \`chaos recover\``,
+    );
+  }
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

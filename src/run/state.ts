@@ -8,14 +8,21 @@ import type { Kube } from '../adapters/kube.js';
 import type { Output } from '../adapters/output.js';
 import type { Injection } from '../faults/fault.js';
 import { replayLedger, type Ledger } from '../ledger/ledger.js';
-import { runUndo } from '../faults/registry.js';
-import type { LiveStats } from '../load/ingest.js';
+import { undoEntry } from './lease.js';
+import type { LiveStats, RecentLoad } from '../load/ingest.js';
 import type { LoadSummary } from '../load/summary.js';
+import { ContactMonitor } from '../observe/contact.js';
 import { PodObserver } from '../observe/pods.js';
 import type { ScalingObserver } from '../observe/scaling.js';
 import type { Plan } from '../plan/plan.js';
 import { RUNNERS_UNDO } from '../runners/pool.js';
-import type { FaultRecord, RunnerRecord, ThresholdResult, TimelineEvent } from '../verdict/result.js';
+import type {
+  FaultRecord,
+  RunnerRecord,
+  StopRecord,
+  ThresholdResult,
+  TimelineEvent,
+} from '../verdict/result.js';
 import type { Redactor } from './redact.js';
 
 export interface LoadHandle {
@@ -24,6 +31,8 @@ export interface LoadHandle {
   finished: Promise<LoadOutcome>;
   /** Cancellation goes through the AbortSignal given to startLoad. */
   live(): LiveStats | null;
+  /** The last `seconds` complete seconds of load (stop conditions); null before the first request. */
+  recent(seconds: number): RecentLoad | null;
 }
 
 export interface LoadOutcome {
@@ -57,6 +66,8 @@ export interface RunContext {
   reportDir: string;
   /** Aborted on SIGINT/SIGTERM. */
   interrupt: AbortSignal;
+  /** Ledger entries the caller releases itself after the run (the namespace lease): never reverted here. */
+  heldLedgerIds?: readonly number[];
 }
 
 export interface RunState {
@@ -77,6 +88,14 @@ export interface RunState {
   readonly loadAbort: AbortController;
   /** Aborted on interrupt and on every exit: stops a fault still injecting. */
   readonly faultAbort: AbortController;
+  /** Aborted on interrupt and when a stop condition holds: ends the fault phase (injections, window) early. */
+  readonly halt: AbortController;
+  /** Set when a stop condition held (safety.stopWhen). */
+  stop: StopRecord | null;
+  /** The timer checking the stop conditions; cleared on every exit. */
+  stopTimer: NodeJS.Timeout | undefined;
+  /** Whether the API server answers, from preflight to the verdict. */
+  readonly contact: ContactMonitor;
   /** Every watch the run started; all are stopped on every exit. */
   watch: { stop(): void } | undefined;
   load: LoadHandle | undefined;
@@ -106,6 +125,20 @@ export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunS
     artifacts: {},
     loadAbort: new AbortController(),
     faultAbort: new AbortController(),
+    halt: new AbortController(),
+    stop: null,
+    stopTimer: undefined,
+    contact: new ContactMonitor({
+      ping: (timeoutMs) => deps.kube.ping(timeoutMs),
+      onChange: (lost, outage) =>
+        note(
+          state,
+          'note',
+          lost
+            ? `lost contact with the API server (no answer since ${new Date(outage.from).toISOString().slice(11, 19)}); the load goes on, Kubernetes calls are retried`
+            : `the API server answers again after ${((outage.to! - outage.from) / 1000).toFixed(1)} s`,
+        ),
+    }),
     watch: undefined,
     load: undefined,
     outcome: null,
@@ -142,12 +175,24 @@ export function note(
  */
 export async function revertAll(state: RunState, opts: { keepLoad?: boolean } = {}): Promise<void> {
   const { deps } = state;
-  const open = replayLedger(deps.ledger.file, await readFile(deps.ledger.file, 'utf8')).open;
+  const held = new Set(state.ctx.heldLedgerIds ?? []);
+  const open = replayLedger(deps.ledger.file, await readFile(deps.ledger.file, 'utf8')).open.filter(
+    (i) => !held.has(i.id),
+  );
   for (const intent of [...open].reverse()) {
     // The end of the fault window is not the end of the load: its runners stay until it ends.
     if (opts.keepLoad && intent.undo.fault === RUNNERS_UNDO) continue;
     try {
-      const done = await runUndo(deps.kube, intent.undo);
+      let told = false;
+      const done = await undoEntry(deps.kube, intent.undo, (error) => {
+        if (told) return;
+        told = true;
+        note(
+          state,
+          'note',
+          `revert of "${intent.description}" waits for the API server: ${(error as Error).message}`,
+        );
+      });
       await deps.ledger.reverted(intent.id);
       for (const inj of state.injections) {
         if (inj.mutations.some((m) => m.ledgerId === intent.id))

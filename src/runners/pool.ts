@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { apiStatus, type Kube, type Pod } from '../adapters/kube.js';
 import { EnvironmentError } from '../errors.js';
 import type { Ledger, UndoRecord } from '../ledger/ledger.js';
-import { K6Ingest, type LiveStats } from '../load/ingest.js';
+import { K6Ingest, type LiveStats, type RecentLoad } from '../load/ingest.js';
 import type { LoadSummary } from '../load/summary.js';
 import { SecondTimeline } from '../load/timeline.js';
 import type { WindowSpec } from '../load/windows.js';
@@ -52,6 +52,8 @@ export interface RunnersRun {
   started: Promise<number>;
   finished: Promise<RunnersOutcome>;
   live(): LiveStats | null;
+  /** The merged load of the last complete seconds (stop conditions): every runner feeds the shared timeline. */
+  recent(seconds: number): RecentLoad | null;
 }
 
 interface Runner {
@@ -339,6 +341,7 @@ export function startRunners(opts: RunnersOptions): RunnersRun {
     started,
     finished,
     live: () => liveLive(runners, liveIngest.current),
+    recent: (seconds) => liveIngest.current?.recent(seconds) ?? null,
   };
 }
 

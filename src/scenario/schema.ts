@@ -508,6 +508,41 @@ const slo = z.discriminatedUnion('type', [
   }),
 ]);
 
+/** A stop condition's look-back: at least a second (the load is measured per second), at most a minute. */
+const lookBack = z
+  .string({ error: expecting(DURATION_MESSAGE) })
+  .regex(DURATION_PATTERN, { message: DURATION_MESSAGE, abort: true })
+  .refine((text) => {
+    const ms = Duration.parse(text).ms;
+    return ms >= 1000 && ms <= 60_000;
+  }, 'expected a look-back from 1s to 60s')
+  .describe('Sliding window: the complete seconds before now, 1s to 60s')
+  .transform((text) => Duration.parse(text));
+
+/** What stops a run early: checked twice a second from load start to the end of the fault window. */
+const stopCondition = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('errorRate'),
+    above: percent.describe('Stop when the share of failed requests exceeds this'),
+    over: lookBack,
+  }),
+  z.strictObject({
+    type: z.literal('p95'),
+    above: duration.describe('Stop when the p95 latency exceeds this'),
+    over: lookBack,
+  }),
+  z.strictObject({
+    type: z.literal('readyReplicas'),
+    below: count.describe('Stop when fewer target pods than this are Ready'),
+  }),
+  z.strictObject({
+    type: z.literal('promql'),
+    url: httpUrl.describe('Prometheus base URL'),
+    query: z.string().min(1).describe('An instant query returning one number'),
+    above: z.number().describe('Stop when the query returns more than this'),
+  }),
+]);
+
 const safety = z.strictObject({
   allowedNamespaces: z.array(dnsLabel).min(1).optional(),
   allowedContexts: z.array(z.string().min(1)).optional(),
@@ -517,6 +552,11 @@ const safety = z.strictObject({
     .boolean()
     .optional()
     .describe('Allow faults of type kubectl: arbitrary kubectl commands in the target namespace'),
+  stopWhen: z
+    .array(stopCondition)
+    .max(20)
+    .optional()
+    .describe('Stop conditions: when one holds, every fault is reverted at once and the run FAILs'),
 });
 
 export const scenarioSchema = z
@@ -588,6 +628,7 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type FaultSpec = Scenario['faults'][number];
 export type SloSpec = Scenario['slos'][number];
 export type SteadyStateCheck = Scenario['steadyState'][number];
+export type StopCondition = NonNullable<Scenario['safety']['stopWhen']>[number];
 
 export function scenarioJsonSchema(): Record<string, unknown> {
   return z.toJSONSchema(scenarioSchema, { io: 'input', target: 'draft-2020-12' });

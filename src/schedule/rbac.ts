@@ -4,6 +4,7 @@
  * ServiceAccount can do no more harm than its suite describes.
  */
 import { runnerSettings } from '../scenario/runner-rules.js';
+import { LEASE_NAME as RUN_LEASE_NAME } from '../run/lease.js';
 import type { Scenario } from '../scenario/schema.js';
 
 export interface PolicyRule {
@@ -172,6 +173,19 @@ export function suitePermissions(
   const namespaced = new Map<string, PolicyRule[]>();
   for (const [where, grants] of byScope) if (where !== '*') namespaced.set(where, toRules(grants));
   for (const { where, rule } of named) namespaced.set(where, [...(namespaced.get(where) ?? []), rule]);
+  // The run lease (src/run/lease.ts), in each namespace a scenario targets. `create` cannot be limited to a
+  // name (the name is not known when create is authorized); the rest can, to the lease's one name.
+  for (const ns of new Set(scenarios.map((s) => s.target.namespace)))
+    namespaced.set(ns, [
+      ...(namespaced.get(ns) ?? []),
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        verbs: ['delete', 'get', 'update'],
+        resourceNames: [RUN_LEASE_NAME],
+      },
+    ]);
   if (report) {
     // Update only, on one name: `chaos schedule --apply` creates the ConfigMap, so no create is needed.
     const rules = namespaced.get(report.namespace) ?? [];

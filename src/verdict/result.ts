@@ -210,6 +210,30 @@ export interface ScalingRecord {
   replicaSamples: Array<Omit<ReplicaSample, 'at'> & { at: string; t: number | null }>;
 }
 
+/** A stop condition (safety.stopWhen) that held, and how fast the faults were out after it did. */
+export interface StopRecord {
+  /** The condition as written: `errorRate > 5% over 10s`. */
+  condition: string;
+  /** What was measured when it held. */
+  measured: string;
+  /** When the check found it holding (ISO), and seconds since load start. */
+  at: string;
+  t: number | null;
+  /** ms from that moment to the revert starting, and to every fault reverted; null if the revert never ran. */
+  revertStartMs: number | null;
+  reactionMs: number | null;
+}
+
+/** A span in which the API server did not answer (src/observe/contact.ts). */
+export interface ApiOutage {
+  from: string;
+  /** null: still silent when the run ended. */
+  to: string | null;
+  /** Seconds since load start of `from` (null before the load started). */
+  t: number | null;
+  seconds: number;
+}
+
 export interface RunResult {
   schemaVersion: typeof RESULT_SCHEMA_VERSION;
   runId: string;
@@ -235,6 +259,10 @@ export interface RunResult {
   load?: LoadInfo;
   /** k6 thresholds and whether they held; empty when none were set or no load ran. Absent in older results. */
   thresholds?: ThresholdResult[];
+  /** How long the API server did not answer during the run, and when (empty when it always did). */
+  apiContact?: { lostS: number; outages: ApiOutage[] };
+  /** Present when a stop condition ended the fault phase early. */
+  stoppedBy?: StopRecord;
   /** Present when a scaling SLO watched the autoscaler. */
   scaling?: ScalingRecord;
   errorBudget: { slo: number; requests: number; errors: number; consumed: number } | null;

@@ -4,7 +4,7 @@
  */
 import type { RunResult } from '../../src/verdict/result.js';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -348,4 +348,29 @@ export async function serviceAccountUse(
     used,
     granted,
   };
+}
+
+/**
+ * The kinds of a state dir's ledger records, oldest first, leaving out the run lease's own (its intent and
+ * applied come before any fault's): tests that kill a run "right after the undo is journaled" mean a fault's.
+ */
+export async function faultLedgerKinds(stateDir: string): Promise<string[]> {
+  const dir = path.join(stateDir, 'runs');
+  const kinds: string[] = [];
+  for (const n of await readdir(dir).catch(() => [] as string[])) {
+    const leaseIds = new Set<number>();
+    for (const line of (await readFile(path.join(dir, n), 'utf8')).split('\n')) {
+      if (!line.trim()) continue;
+      let r: { kind: string; id?: number; fault?: string };
+      try {
+        r = JSON.parse(line) as typeof r;
+      } catch {
+        continue; // a line being written right now
+      }
+      if (r.kind === 'intent' && r.fault === 'run-lease' && r.id !== undefined) leaseIds.add(r.id);
+      if (r.id !== undefined && leaseIds.has(r.id)) continue;
+      kinds.push(r.kind);
+    }
+  }
+  return kinds;
 }

@@ -34,10 +34,12 @@ describe('faults that match nothing or are refused', () => {
     const SA = 'chaos-e2e-readonly';
     afterAll(async () => {
       await kubectl('-n', NS, 'delete', 'serviceaccount,role,rolebinding', SA, '--ignore-not-found');
+      await kubectl('-n', NS, 'delete', 'role,rolebinding', `${SA}-lease`, '--ignore-not-found');
     });
 
     it('is INCONCLUSIVE (exit 4), with the 403 in the fault notes, and the stack untouched', async () => {
-      // Everything a run reads, nothing it writes: the delete is the first write and is refused.
+      // Everything a run reads, nothing it writes but the run lease: the delete is the first fault write and
+      // is refused.
       await kubectl('-n', NS, 'create', 'serviceaccount', SA);
       await kubectl(
         '-n',
@@ -49,6 +51,24 @@ describe('faults that match nothing or are refused', () => {
         '--resource=pods,pods/log,services,events,endpointslices.discovery.k8s.io,deployments.apps',
       );
       await kubectl('-n', NS, 'create', 'rolebinding', SA, `--role=${SA}`, `--serviceaccount=${NS}:${SA}`);
+      await kubectl(
+        '-n',
+        NS,
+        'create',
+        'role',
+        `${SA}-lease`,
+        '--verb=get,create,update,delete',
+        '--resource=leases.coordination.k8s.io',
+      );
+      await kubectl(
+        '-n',
+        NS,
+        'create',
+        'rolebinding',
+        `${SA}-lease`,
+        `--role=${SA}-lease`,
+        `--serviceaccount=${NS}:${SA}`,
+      );
       const token = (await kubectl('-n', NS, 'create', 'token', SA, '--duration=30m')).trim();
       // Same cluster, same context name (so safety.allowedContexts holds), a user that may not delete.
       const raw = await kubectlJson<{

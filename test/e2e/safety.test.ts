@@ -23,23 +23,15 @@ import {
   resetStack,
   snapshot,
   type PodJson,
+  faultLedgerKinds,
 } from './helpers.js';
 
 async function freshStateDir(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), 'chaos-state-'));
 }
 
-async function ledgerKinds(stateDir: string): Promise<string[]> {
-  const dir = path.join(stateDir, 'runs');
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const kinds: string[] = [];
-  for (const n of names) {
-    const text = await readFile(path.join(dir, n), 'utf8');
-    for (const line of text.split('\n'))
-      if (line.trim()) kinds.push((JSON.parse(line) as { kind: string }).kind);
-  }
-  return kinds;
-}
+/** The ledger's record kinds, the run lease's left out (see faultLedgerKinds). */
+const ledgerKinds = faultLedgerKinds;
 
 function startRun(file: string, stateDir: string, reportDir: string, extra: string[] = []): ResultPromise {
   return execa(

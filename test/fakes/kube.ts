@@ -7,7 +7,7 @@
  * Every call is journaled in `calls`; any method can be made to fail with `fail()`.
  */
 import * as k8s from '@kubernetes/client-node';
-import type { CoreEvent, Deployment, Kube, Node, Pod, WatchEvent } from '../../src/adapters/kube.js';
+import type { CoreEvent, Deployment, Kube, Lease, Node, Pod, WatchEvent } from '../../src/adapters/kube.js';
 import type { KubectlRun } from '../../src/adapters/kubectl.js';
 import { ReadOnlyViolation } from '../../src/adapters/kube.js';
 import { AGENT_STATE_FILE, STOP_AGENT } from '../../src/faults/latency-agent.js';
@@ -27,6 +27,10 @@ type KubeSurface = Pick<
   | 'readyEndpoints'
   | 'listEvents'
   | 'readService'
+  | 'readLease'
+  | 'createLease'
+  | 'replaceLease'
+  | 'deleteLease'
   | 'podLog'
   | 'deletePod'
   | 'evictPod'
@@ -224,6 +228,9 @@ export class FakeKube implements KubeSurface {
   readonly deployments = new Map<string, Deployment>();
   readonly nodes = new Map<string, Node>();
   readonly services = new Map<string, k8s.V1Service>();
+  /** Leases by `ns/name`, with a resourceVersion the fake bumps on every write, like the API server. */
+  readonly leases = new Map<string, Lease>();
+  private leaseVersion = 100;
   readonly events: CoreEvent[] = [];
   /** `ns/pod/container[/previous]` → log text. */
   readonly logs = new Map<string, string>();
@@ -402,6 +409,56 @@ export class FakeKube implements KubeSurface {
       if (!svc) throw apiError(404, `services "${name}" not found`);
       return clone(svc);
     });
+  }
+
+  readLease(namespace: string, name: string): Promise<Lease | null> {
+    return this.run('readLease', [namespace, name], undefined, () => {
+      const l = this.leases.get(podKey(namespace, name));
+      // As JSON would carry them: MicroTimes arrive as strings.
+      return l ? (JSON.parse(JSON.stringify(l)) as Lease) : null;
+    });
+  }
+
+  createLease(namespace: string, lease: Lease): Promise<Lease> {
+    const name = lease.metadata!.name!;
+    return this.run('createLease', [namespace, lease], `create lease ${namespace}/${name}`, () => {
+      if (this.leases.has(podKey(namespace, name)))
+        throw apiError(409, `leases.coordination.k8s.io "${name}" already exists`);
+      return this.storeLease(namespace, lease);
+    });
+  }
+
+  replaceLease(namespace: string, lease: Lease): Promise<Lease> {
+    const name = lease.metadata!.name!;
+    return this.run('replaceLease', [namespace, lease], `update lease ${namespace}/${name}`, () => {
+      const current = this.leases.get(podKey(namespace, name));
+      if (!current) throw apiError(404, `leases.coordination.k8s.io "${name}" not found`);
+      if (lease.metadata?.resourceVersion !== current.metadata!.resourceVersion)
+        throw apiError(409, `Operation cannot be fulfilled on leases.coordination.k8s.io "${name}"`);
+      return this.storeLease(namespace, lease);
+    });
+  }
+
+  deleteLease(namespace: string, name: string, resourceVersion: string): Promise<void> {
+    return this.run(
+      'deleteLease',
+      [namespace, name, resourceVersion],
+      `delete lease ${namespace}/${name}`,
+      () => {
+        const current = this.leases.get(podKey(namespace, name));
+        if (!current) throw apiError(404, `leases.coordination.k8s.io "${name}" not found`);
+        if (current.metadata!.resourceVersion !== resourceVersion)
+          throw apiError(409, `Precondition failed: UID in precondition`);
+        this.leases.delete(podKey(namespace, name));
+      },
+    );
+  }
+
+  private storeLease(namespace: string, lease: Lease): Lease {
+    const stored = JSON.parse(JSON.stringify(lease)) as Lease;
+    stored.metadata!.resourceVersion = String(++this.leaseVersion);
+    this.leases.set(podKey(namespace, lease.metadata!.name!), stored);
+    return JSON.parse(JSON.stringify(stored)) as Lease;
   }
 
   podLog(

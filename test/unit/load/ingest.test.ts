@@ -395,6 +395,41 @@ describe('K6Ingest latency', () => {
   });
 });
 
+describe('recent(): the sliding window stop conditions read', () => {
+  /** 10 req/s for 40 s: 10 ms, then from second 20 on, 300 ms with one request in four failing. */
+  function degrading(): Req[] {
+    const reqs: Req[] = [];
+    for (let i = 0; i < 400; i++) {
+      const at = i / 10 + 0.05;
+      const bad = at >= 20;
+      reqs.push({ at, ms: bad ? 300 : 10, status: bad && i % 4 === 0 ? 503 : 200, window: 'fault' });
+    }
+    return reqs;
+  }
+
+  it('counts the complete seconds before now, and merges their latencies exactly, beyond the reorder span', () => {
+    const ingest = new K6Ingest({ windows: WINDOWS, recentSeconds: 30 });
+    expect(ingest.recent(5)).toBeNull();
+    ingest.write(ndjson(degrading()));
+    const t0 = ingest.summary().loadStartMs!;
+    // At 20.5 s: seconds 14–18 complete (19 is not: k6 may still be writing it). All fast, no failure.
+    expect(ingest.recent(5, t0 + 20_500)).toMatchObject({ seconds: 5, requests: 50, failed: 0 });
+    expect(ingest.recent(5, t0 + 20_500)!.p95Ms).toBeLessThan(11);
+    // At 30.5 s: seconds 24–28, all slow and a quarter failing.
+    const bad = ingest.recent(5, t0 + 30_500)!;
+    expect(bad).toMatchObject({ seconds: 5, requests: 50, failed: 13 });
+    expect(bad.p95Ms).toBeGreaterThan(290);
+    // A 30 s look-back from 39.5 s spans 8–37: 12 fast seconds, 18 slow ones; the p95 is the slow one, merged.
+    const wide = ingest.recent(30, t0 + 39_500)!;
+    expect(wide).toMatchObject({ seconds: 30, requests: 300 });
+    expect(wide.p95Ms).toBeGreaterThan(290);
+    // Early in the run the window is short: the caller sees how many seconds it holds.
+    const early = new K6Ingest({ windows: WINDOWS });
+    early.write(ndjson(degrading().slice(0, 45)));
+    expect(early.recent(10, t0 + 4_200)).toMatchObject({ seconds: 3, requests: 30 });
+  });
+});
+
 describe('dropped iterations', () => {
   const dropped = (at: number, n = 1) => point('dropped_iterations', at, n, { scenario: 'score' });
 

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { EnvironmentError, ExitCode } from '../../../src/errors.js';
 import { nodeDrain } from '../../../src/faults/node-drain.js';
 import { Ledger, replayLedger } from '../../../src/ledger/ledger.js';
-import { ingestAll } from '../../../src/load/ingest.js';
+import { ingestAll, type RecentLoad } from '../../../src/load/ingest.js';
 import type { LoadSummary } from '../../../src/load/summary.js';
 import type { Plan } from '../../../src/plan/plan.js';
 import { runPlan, type LoadHandle, type LoadOutcome } from '../../../src/run/orchestrator.js';
@@ -151,6 +151,8 @@ class FakeLoad {
   thresholds: ThresholdResult[] = [];
   /** What startLoad does: 'start' sends the first request at once; 'no-request' ends k6 without one. */
   mode: 'start' | 'no-request' = 'start';
+  /** What the load's last seconds look like to a stop condition. */
+  recent: (seconds: number) => RecentLoad | null = () => null;
 
   constructor(private readonly plan: Plan) {}
 
@@ -178,7 +180,7 @@ class FakeLoad {
       this.rejectStarted(new EnvironmentError('k6 ended without sending a request'));
       this.resolveFinished({ ...this.outcome(), exitCode: 107, error: 'k6 exited with code 107' });
     }
-    return { started: this.started, finished: this.finished, live: () => null };
+    return { started: this.started, finished: this.finished, live: () => null, recent: this.recent };
   };
 
   /** Called on every fake sleep: k6 ends with the recovery window, right after the fault window's wait. */

@@ -640,3 +640,55 @@ describe('parseScenario: hints for common slips', () => {
     ]);
   });
 });
+
+describe('safety.stopWhen', () => {
+  const withStops = (lines: string) =>
+    edit(
+      VALID,
+      '  allowedNamespaces: [ml-serving]',
+      `  allowedNamespaces: [ml-serving]\n  stopWhen:\n${lines}`,
+    );
+
+  it('accepts the four kinds, units parsed once', () => {
+    const r = parseScenario(
+      withStops(
+        [
+          '    - { type: errorRate, above: 5%, over: 10s }',
+          '    - { type: p95, above: 500ms, over: 10s }',
+          '    - { type: readyReplicas, below: 2 }',
+          '    - { type: promql, url: "http://127.0.0.1:30900", query: "sum(up)", above: 3 }',
+        ].join('\n'),
+      ),
+      's.yaml',
+    );
+    expectOk(r);
+    const [errorRate, p95] = r.scenario.safety.stopWhen!;
+    expect(errorRate).toMatchObject({ above: { ratio: 0.05 }, over: { ms: 10_000 } });
+    expect(p95).toMatchObject({ above: { ms: 500 } });
+  });
+
+  it('refuses bad keys at their line and column, with what was wrong', () => {
+    expect(
+      problems(
+        withStops(
+          [
+            '    - { type: errorRate, above: 5, over: 10s }',
+            '    - { type: p95, above: 500ms, over: 2m }',
+            '    - { type: readyReplicas, below: 0 }',
+            '    - { type: errorrate, above: 5% }',
+            '    - { type: p95, above: 500ms }',
+            '    - { type: p95, above: 500ms, over: 500ms, window: fault }',
+          ].join('\n'),
+        ),
+      ),
+    ).toEqual([
+      '32:33: safety.stopWhen[0].above: expected a percentage like 1% or 0.5%, got 5; write it with a percent sign, e.g. "5%"',
+      '33:40: safety.stopWhen[1].over: expected a look-back from 1s to 60s, got "2m"',
+      '34:37: safety.stopWhen[2].below: must be greater than 0, got 0',
+      '35:15: safety.stopWhen[3].type: expected one of errorRate, p95, readyReplicas, promql, got "errorrate"; did you mean "errorRate"?',
+      '36:7: safety.stopWhen[4].over: required key "over" is missing',
+      expect.stringMatching(/^37:\d+: safety\.stopWhen\[5\]/),
+      expect.stringMatching(/^37:\d+: safety\.stopWhen\[5\]/),
+    ]);
+  });
+});

@@ -8,6 +8,16 @@ import { makeScenario as scenario } from '../../fakes/scenario.js';
 
 type FaultInput = NonNullable<ScenarioInput['faults']>[number];
 const withFaults = (...faults: FaultInput[]) => scenario({ faults });
+/** The run lease's rules, in every target namespace: create (no name can be given), the rest on its name. */
+const LEASE_RULES = [
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+  {
+    apiGroups: ['coordination.k8s.io'],
+    resources: ['leases'],
+    verbs: ['delete', 'get', 'update'],
+    resourceNames: ['chaos-run'],
+  },
+];
 
 describe('suitePermissions', () => {
   it('pod-kill: reads for observation and triage, delete on pods, nothing cluster-wide', () => {
@@ -20,6 +30,7 @@ describe('suitePermissions', () => {
       { apiGroups: [''], resources: ['services'], verbs: ['get'] },
       { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get'] },
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list'] },
+      ...LEASE_RULES,
     ]);
   });
 
@@ -50,8 +61,10 @@ describe('suitePermissions', () => {
     ).not.toContain('autoscaling');
   });
 
-  it('no write verb for a scenario without faults', () => {
-    const rules = suitePermissions([withFaults()]).namespaced.get('ml-serving')!;
+  it('no write verb for a scenario without faults, but the run lease', () => {
+    const all = suitePermissions([withFaults()]).namespaced.get('ml-serving')!;
+    expect(all.slice(-2)).toEqual(LEASE_RULES);
+    const rules = all.slice(0, -2);
     expect(rules.flatMap((r) => r.verbs).filter((v) => !['get', 'list', 'watch'].includes(v))).toEqual([]);
     expect(rules.map((r) => r.resources[0])).not.toContain('pods/log');
   });
@@ -134,6 +147,7 @@ describe('suitePermissions', () => {
       { apiGroups: ['apps'], resources: ['deployments/scale'], verbs: ['patch'] },
       { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list'] },
       { apiGroups: [''], resources: ['configmaps'], verbs: ['update'], resourceNames: ['model-settings'] },
+      ...LEASE_RULES,
     ]);
     // A suite's rules are for its kubectl faults: a scenario without one gets none of them.
     expect(suitePermissions([scenario()], undefined, undefined, rbac).namespaced.get('ml-serving')).toEqual(
