@@ -17,8 +17,9 @@
  *   CHAOS_FEATURES         features per row (default 8).
  *   CHAOS_ROWS             rows per normal request (default 1).
  *   CHAOS_OVERSIZE_ROWS    rows in an oversize batch (default 1000).
- *   CHAOS_OVERSIZE_EVERY   0 = never (default); N = every Nth iteration sends an oversize batch, for which 413 is
- *                          the expected status.
+ *   CHAOS_OVERSIZE_EVERY   0 = never (default); N = every Nth iteration sends an oversize batch.
+ *   CHAOS_OVERSIZE_EXPECT  comma-separated statuses that are the expected answer to an oversize batch (default 413,
+ *                          the sample's); any other answer to one is a failed request.
  *   CHAOS_PAYLOAD_FILE     optional absolute path of a JSON file {"features": [[...], ...]} (or one flat row) used
  *                          instead of generated rows; oversize batches repeat its rows.
  *   CHAOS_SEED             seed of the generated rows (default 1), so runs send identical payloads.
@@ -160,7 +161,13 @@ const GOLDEN_BODIES: string[] = __ENV.CHAOS_GOLDEN_FILE
 const HEADERS: Record<string, string> = { 'Content-Type': 'application/json' };
 if (__ENV.ENDPOINT_KEY) HEADERS.Authorization = `Bearer ${__ENV.ENDPOINT_KEY}`;
 const TIMEOUT = __ENV.CHAOS_REQUEST_TIMEOUT || undefined;
-const EXPECT_413 = http.expectedStatuses(413);
+const OVERSIZE_EXPECT = (__ENV.CHAOS_OVERSIZE_EXPECT || '413').split(',').map((s) => {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 100 || n > 599)
+    fail(`CHAOS_OVERSIZE_EXPECT must list HTTP statuses, got "${s}"`);
+  return n;
+});
+const EXPECT_REFUSAL = http.expectedStatuses(...OVERSIZE_EXPECT);
 
 // k6 exposes response headers in Go's canonical form (X-Model-Version), whatever case the server used.
 const VERSION_KEY = (__ENV.VERSION_HEADER === undefined ? 'X-Model-Version' : __ENV.VERSION_HEADER)
@@ -349,7 +356,7 @@ export default function score(): void {
   };
   if (TIMEOUT) params.timeout = TIMEOUT;
   // The key must be absent (not undefined) for normal requests: an explicit undefined disables http_req_failed.
-  if (oversize) params.responseCallback = EXPECT_413;
+  if (oversize) params.responseCallback = EXPECT_REFUSAL;
   // Bodies are discarded (harness options) except where an answer is read from them.
   if (READ_BODY && !oversize) params.responseType = 'binary';
   const body =

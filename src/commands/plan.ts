@@ -30,7 +30,9 @@ export async function planCommand(file: string, opts: PlanCliOptions, out: Outpu
   const s = plan.scenario;
   const print = (line = '') => out.stdout(line + '\n');
   print(`${s.metadata.name}: ${s.metadata.description.trim().split('\n')[0] ?? ''}`);
-  print(`target   ${plan.namespace} ${JSON.stringify(s.target.selector)} → ${s.target.url}`);
+  print(
+    `target   ${plan.namespace} ${JSON.stringify(s.target.selector)} → POST ${plan.k6.request.url} (protocol ${plan.k6.request.protocol})`,
+  );
   const l = s.load;
   const stages = (plan.k6.scenario.stages ?? []) as { duration: string; target: number }[];
   print(
@@ -38,7 +40,10 @@ export async function planCommand(file: string, opts: PlanCliOptions, out: Outpu
       `${stages.length ? ` stages ${stages.map((x) => `${x.duration}→${x.target}`).join(', ')}` : ''}, ${formatDuration(plan.totalMs)} in all`,
   );
   const r = s.target.response;
-  const paths = [r.score && `score ${r.score.text}`, r.class && `class ${r.class.text}`].filter(Boolean);
+  const paths = [
+    r.score && `score ${r.score.text}${r.scoreColumn === undefined ? '' : ` column ${r.scoreColumn}`}`,
+    r.class && `class ${r.class.text}`,
+  ].filter(Boolean);
   print(
     `answers  ${paths.join(', ')}` +
       (l.golden ? `; golden rows from ${l.golden.file}, one request in ${l.golden.every}` : ''),

@@ -106,6 +106,8 @@ export interface RunK6Options {
   oversizeRows?: number;
   /** 0 = never; N = every Nth iteration posts an oversize batch that should get a 413. */
   oversizeEvery?: number;
+  /** Statuses that are the expected refusal of an oversize batch; default [413]. */
+  oversizeRefusedWith?: number[];
   payloadFile?: string;
   /** gjson paths of an answer's score and class in a response body; absent: answers are not captured. */
   answerPaths?: { score: string | null; class: string | null; scoreColumn?: number | null };
@@ -227,6 +229,7 @@ export function k6Env(opts: RunK6Options): Record<string, string> {
   set('CHAOS_ROWS', opts.rows);
   set('CHAOS_OVERSIZE_ROWS', opts.oversizeRows);
   set('CHAOS_OVERSIZE_EVERY', opts.oversizeEvery);
+  set('CHAOS_OVERSIZE_EXPECT', opts.oversizeRefusedWith?.join(','));
   set('CHAOS_PAYLOAD_FILE', opts.payloadFile === undefined ? undefined : resolve(opts.payloadFile));
   set('CHAOS_SCORE_PATH', opts.answerPaths?.score ?? undefined);
   set('CHAOS_CLASS_PATH', opts.answerPaths?.class ?? undefined);

@@ -46,6 +46,8 @@ export interface Plan {
     rows: number;
     oversizeRows: number;
     oversizeEvery: number;
+    /** The statuses that count as refusing an oversize batch (k6's expected statuses for those requests). */
+    oversizeRefusedWith: number[];
     /** Extra, non-secret variables for the script. */
     env: Record<string, string>;
     /** Names of variables taken from the caller's environment and redacted everywhere. */
@@ -178,6 +180,7 @@ export function buildPlan(scenario: Scenario, opts: PlanOptions): Plan {
     rows: l.payload.rows,
     oversizeRows: oversize?.type === 'oversize-batch' ? oversize.rows : 0,
     oversizeEvery: oversize?.type === 'oversize-batch' ? oversize.every : 0,
+    oversizeRefusedWith: oversize?.type === 'oversize-batch' ? oversize.refusedWith : [413],
     env: { ...l.env, ...(l.newConnectionPerRequest ? { CHAOS_NO_CONNECTION_REUSE: 'true' } : {}) },
     secretEnv: l.secretEnv,
     answers: {

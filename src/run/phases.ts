@@ -105,7 +105,7 @@ export async function startLoad(state: RunState): Promise<void> {
   note(
     state,
     'phase',
-    `load: k6 ${String(plan.k6.scenario.executor)} for ${plan.totalMs / 1000}s → ${s.target.url}`,
+    `load: k6 ${String(plan.k6.scenario.executor)} for ${plan.totalMs / 1000}s → ${plan.k6.request.url}${plan.k6.request.protocol === 'json' ? '' : ` (protocol ${plan.k6.request.protocol})`}`,
   );
   const load = deps.startLoad(plan, state.loadAbort.signal);
   state.load = load;

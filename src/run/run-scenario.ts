@@ -162,6 +162,7 @@ export function planLoadOptions(
     rows: plan.k6.rows,
     oversizeRows: plan.k6.oversizeRows || undefined,
     oversizeEvery: plan.k6.oversizeEvery,
+    oversizeRefusedWith: plan.k6.oversizeRefusedWith,
     payloadFile: plan.scenario.load.payload.file
       ? path.resolve(path.dirname(file), plan.scenario.load.payload.file)
       : undefined,

@@ -331,6 +331,14 @@ const oversizeBatch = z.strictObject({
     .max(10_000)
     .default(10)
     .describe('One oversize request every N iterations'),
+  refusedWith: z
+    .array(z.number().int().min(100).max(599))
+    .min(1)
+    .max(20)
+    .default([413])
+    .describe(
+      "Statuses that are the right refusal of an oversize batch (not errors); default [413], the sample's. Any other answer counts as an error",
+    ),
 });
 
 const kubectlArgs = z

@@ -12,7 +12,10 @@ export const modelVersion = defineSlo({
   judge(slo, { obs }) {
     const expected = slo.expect === 'unchanged' ? obs.versionBefore : slo.expect;
     if (!expected)
-      return inconclusive('the model version before the run is unknown (no target.versionUrl answer)');
+      // V2 metadata lists versions only when the model's settings do (MLServer's `versions`): say where to look.
+      return inconclusive(
+        'the model version before the run is unknown: target.versionUrl did not answer, or its answer has no version at target.modelVersion.urlField',
+      );
     const w = obs.load[slo.window];
     const versions = Object.entries(w?.modelVersions ?? {}).filter(([v]) => v !== 'none');
     const total = versions.reduce((a, [, n]) => a + n, 0);

@@ -98,7 +98,10 @@ class StandIn {
         this.rows.set(JSON.stringify(row), (this.rows.get(JSON.stringify(row)) ?? 0) + 1);
       if (rows.length > MAX_ROWS) {
         this.oversize++;
-        return json(413, { error: `batch of ${rows.length} rows; at most ${MAX_ROWS}` });
+        // A server refusing with another status than the sample's 413: the scenario says which (refusedWith).
+        return json(this.mode === 'v2' ? 413 : 422, {
+          error: `batch of ${rows.length} rows; at most ${MAX_ROWS}`,
+        });
       }
       const p = rows.map(proba);
       if (this.mode === 'v2')
@@ -179,7 +182,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function scenario(name: string, target: string): string {
+function scenario(name: string, target: string, refusedWith: string): string {
   return `apiVersion: chaos/v1
 kind: Scenario
 metadata: { name: ${name} }
@@ -195,16 +198,16 @@ load:
   golden: { file: golden.json, every: 4 }
 windows: { baseline: 1s, fault: 1s, recovery: 1s }
 faults:
-  - { type: oversize-batch, rows: ${OVERSIZE_ROWS}, every: 5 }
+  - { type: oversize-batch, rows: ${OVERSIZE_ROWS}, every: 5${refusedWith} }
 slos:
   - { type: errorRate, max: 1% }
 `;
 }
 
 /** Loads the scenario as `chaos run` does and runs its built-in load with the real k6. */
-async function run(name: string, target: string) {
+async function run(name: string, target: string, refusedWith = '') {
   const file = path.join(dir, `${name}.yaml`);
-  writeFileSync(file, scenario(name, target));
+  writeFileSync(file, scenario(name, target, refusedWith));
   const loaded = await loadScenarioFile(file);
   if (!loaded.ok)
     throw new Error(loaded.diagnostics.map((d) => `${d.line}:${d.col}: ${d.path}: ${d.message}`).join('\n'));
@@ -272,12 +275,15 @@ describe('the built-in load in each protocol, with the real k6', () => {
     const { r, all } = await run(
       'v1',
       '  protocol: v1\n  model: { name: fraud }\n  modelVersion: { header: X-Model-Version }',
+      ', refusedWith: [413, 422]',
     );
     expect(r.failure).toBeNull();
     expect(server.bad).toEqual([]);
     expect(all.requests).toBe(server.n);
     expectRowsIntact();
-    expect(all.statusByPayload.oversize).toEqual({ '413': server.oversize });
+    // 422 is the refusal this scenario expects: no error.
+    expect(all.statusByPayload.oversize).toEqual({ '422': server.oversize });
+    expect(all.failed).toBe(0);
     expect(all.modelVersions).toEqual({ v3: server.n - server.oversize, none: server.oversize });
     const a = all.answers;
     expect(a.missing).toEqual({});
@@ -298,6 +304,9 @@ describe('the built-in load in each protocol, with the real k6', () => {
     expect(a.missing).toEqual({});
     expect(a.scored).toBe(server.n - server.oversize);
     expect(goldenKeys(a)).toEqual({ '0': ['0.12|'], '1': ['0.88|'] });
+    // The same 422 refusals with refusedWith left at the sample's [413]: every one is a failed request.
+    expect(all.statusByPayload.oversize).toEqual({ '422': server.oversize });
+    expect(all.failed).toBe(server.oversize);
     // V1 has no version anywhere unless the scenario names one.
     expect(all.modelVersions).toEqual({ none: server.n });
   });

@@ -1,10 +1,15 @@
 /**
  * The README's custom-script example is the one the e2e tests run: its code blocks must be the files in
- * examples/custom-script/, byte for byte, so the documentation cannot drift from what is proven.
+ * examples/custom-script/, byte for byte, so the documentation cannot drift from what is proven. The V2 example
+ * of the Protocols section must be a scenario the loader accepts.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { parseScenario } from '../../../src/scenario/parse.js';
+import { requestUrl } from '../../../src/scenario/protocol.js';
 
 const root = new URL('../../../', import.meta.url);
 const read = (p: string) => readFileSync(new URL(p, root), 'utf8');
@@ -57,5 +62,24 @@ describe('README: kubectl faults', () => {
     expect(start).toBeGreaterThan(0);
     const shown = parse(block(readme.slice(start), 'yaml')) as { rbac: unknown };
     expect(shown.rbac).toEqual((parse(read('gamedays/feature-store-down.yaml')) as { rbac: unknown }).rbac);
+  });
+});
+
+describe('README: protocols', () => {
+  const text = section(
+    read('README.md'),
+    'Protocols: the sample JSON, the Open Inference Protocol (V2), KServe V1',
+  );
+
+  it('the full V2 example is a valid scenario (its payload and golden files those in scenarios/payloads)', () => {
+    const scenarios = fileURLToPath(new URL('scenarios/', root));
+    const r = parseScenario(block(text, 'yaml'), path.join(scenarios, 'readme-v2.yaml'), {
+      baseDir: scenarios,
+    });
+    if (!r.ok)
+      throw new Error(r.diagnostics.map((d) => `${d.line}:${d.col}: ${d.path}: ${d.message}`).join('\n'));
+    expect(requestUrl(r.scenario.target)).toBe('http://127.0.0.1:30090/v2/models/fraud/infer');
+    expect(r.scenario.target.versionUrl).toBe('http://127.0.0.1:30090/v2/models/fraud');
+    expect(r.scenario.target.model).toMatchObject({ input: 'input-0', datatype: 'FP32' });
   });
 });

@@ -281,14 +281,19 @@ describe('buildPlan: the k6 scenario per executor', () => {
 
 describe('buildPlan: load settings handed to the script', () => {
   it('passes the oversize-batch fault settings to k6', () => {
-    const plan = makePlan({ faults: [{ type: 'oversize-batch', at: '0s', rows: 5000, every: 25 }] });
+    const plan = makePlan({
+      faults: [{ type: 'oversize-batch', at: '0s', rows: 5000, every: 25, refusedWith: [400, 422] }],
+    });
     expect(plan.k6.oversizeRows).toBe(5000);
     expect(plan.k6.oversizeEvery).toBe(25);
+    expect(plan.k6.oversizeRefusedWith).toEqual([400, 422]);
   });
 
   it('uses the schema defaults for an oversize-batch fault that gives none', () => {
     const plan = makePlan({ faults: [{ type: 'oversize-batch' }] });
     expect([plan.k6.oversizeRows, plan.k6.oversizeEvery]).toEqual([1000, 10]);
+    // The sample's refusal of a batch too big.
+    expect(plan.k6.oversizeRefusedWith).toEqual([413]);
   });
 
   it('sends no oversize request without an oversize-batch fault', () => {

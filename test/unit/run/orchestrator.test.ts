@@ -228,7 +228,11 @@ async function harness(patch: Partial<ScenarioInput> = DRAIN): Promise<Harness> 
             out,
             redact: (s) => s,
             startLoad: load.handle,
-            http: { status: () => Promise.resolve(200), modelVersion: () => Promise.resolve('v1') },
+            http: {
+              status: () => Promise.resolve(200),
+              // The sample's /version document; the run picks the version out of it by the scenario's urlField.
+              modelVersion: (_url, pick) => Promise.resolve(String(pick({ modelVersion: 'v1', other: 'x' }))),
+            },
             random: seededRandom(plan.seed),
           },
           {

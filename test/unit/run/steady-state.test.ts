@@ -48,6 +48,28 @@ describe('checkSteadyState', () => {
     expect(http.asked).toEqual(['http://127.0.0.1:30080/version']);
   });
 
+  it("v2 and v1: the http check defaults to the model's own readiness", async () => {
+    const target = (protocol: 'v2' | 'v1') => ({
+      namespace: 'ml-serving',
+      selector: { app: 'fraud-scorer' },
+      url: 'http://127.0.0.1:30090',
+      protocol,
+      model: { name: 'fraud' },
+      deployment: 'fraud-scorer',
+      service: 'fraud-scorer',
+    });
+    for (const [protocol, url] of [
+      ['v2', 'http://127.0.0.1:30090/v2/models/fraud/ready'],
+      ['v1', 'http://127.0.0.1:30090/v1/models/fraud'],
+    ] as const) {
+      const http = probe({ [url]: 200 });
+      const plan = makePlan({ target: target(protocol), steadyState: [{ type: 'http', status: 200 }] });
+      const r = await checkSteadyState(plan, healthy().asKube(), http, 'before');
+      expect(r.ok).toBe(true);
+      expect(http.asked).toEqual([url]);
+    }
+  });
+
   it('fails on too few Ready replicas or endpoints', async () => {
     const kube = healthy();
     kube.deployments.get('ml-serving/fraud-scorer')!.status!.readyReplicas = 2;

@@ -666,9 +666,10 @@ describe('modelVersion SLO', () => {
 
   it('is INCONCLUSIVE without a known version before, or without versioned responses', async () => {
     const versions = { load: { all: win('all', { modelVersions: { v3: 100 } }) } };
-    expect((await judgeOne({ type: 'modelVersion' }, { ...versions, versionBefore: null })).verdict).toBe(
-      'INCONCLUSIVE',
-    );
+    const unknown = await judgeOne({ type: 'modelVersion' }, { ...versions, versionBefore: null });
+    expect(unknown.verdict).toBe('INCONCLUSIVE');
+    // Says where the version was looked for: V2 metadata often lists none (MLServer without `versions`).
+    expect(unknown.evidence).toContain('target.modelVersion.urlField');
     const unversioned = await judgeOne(
       { type: 'modelVersion' },
       { load: { all: win('all', { modelVersions: { none: 2400 } }) } },
