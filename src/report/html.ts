@@ -19,6 +19,8 @@ import {
   formatMeasured,
   formatMissing,
   formatMs,
+  formatBurn,
+  formatBurnRates,
   formatNumber,
   formatOffset,
   formatPercent,
@@ -27,6 +29,7 @@ import {
   orderedArtifacts,
   orderedWindows,
   parseThreshold,
+  peakBurn,
   qualityWindows,
   triageRank,
   verdictCounts,
@@ -197,6 +200,16 @@ function kpiSection(result: RunResult): string {
       formatPercent(b.consumed),
       `${formatCount(b.errors)} errors vs ${formatNumber(b.slo * 100, 3)}% objective`,
       b.consumed >= 1 ? 'bad' : b.consumed >= 0.5 ? 'warn' : 'good',
+    ]);
+  }
+  const peak = result.burnRate ? peakBurn(result.burnRate) : null;
+  if (result.burnRate && peak) {
+    const burn = peak.burnRate ?? 0;
+    cards.push([
+      `Peak burn rate (${peak.window})`,
+      formatBurn(peak.burnRate),
+      formatBurnRates(result.burnRate),
+      burn >= 14.4 ? 'bad' : burn >= 1 ? 'warn' : 'good',
     ]);
   }
   return [

@@ -6,6 +6,7 @@ import {
   formatAccuracy,
   formatClassShares,
   formatCount,
+  formatBurn,
   formatDuration,
   formatMeasured,
   formatMissing,
@@ -89,6 +90,24 @@ export function renderMarkdownSummary(result: RunResult, opts: MarkdownOptions =
       '',
       `${formatPercent(b.consumed)} of the error budget consumed: ${formatCount(b.errors)} errors in ` +
         `${formatCount(b.requests)} requests against a ${formatNumber(b.slo * 100, 3)}% objective.`,
+      '',
+    );
+  }
+
+  if (result.burnRate) {
+    const r = result.burnRate;
+    out.push(
+      '### Error-budget burn rate',
+      '',
+      `Each window's error rate as a multiple of the rate the ${formatNumber(r.slo * 100, 3)}% objective (\`${r.from}\`) allows: ` +
+        '1× spends exactly the budget over the SLO period, 14.4× spends 2 % of a 30-day budget in an hour.',
+      '',
+      '| window | requests | errors | error rate | burn rate |',
+      '| --- | --- | --- | --- | --- |',
+      ...r.windows.map(
+        (w) =>
+          `| ${w.window} | ${formatCount(w.requests)} | ${formatCount(w.errors)} | ${formatPercent(w.errorRate)} | ${formatBurn(w.burnRate)} |`,
+      ),
       '',
     );
   }

@@ -6,6 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpProbe } from '../adapters/http.js';
 import type { Deployment, HorizontalPodAutoscaler, Kube, Pod } from '../adapters/kube.js';
+import { burnRates } from '../budget/burn-rate.js';
 import { ChaosError, ExitCode } from '../errors.js';
 import { faultPlugin } from '../faults/registry.js';
 import type { LiveStats } from '../load/ingest.js';
@@ -337,6 +338,7 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
             consumed: round(all.errorRate / (1 - budgetSlo)),
           }
         : null,
+    burnRate: burnRates(s.slos, windowStats),
     artifacts: { ...state.artifacts, ...(outcome ? { k6Raw: K6_FILES.raw } : {}) },
   };
 }

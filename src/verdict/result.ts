@@ -150,6 +150,24 @@ export interface LoadInfo {
   k6Error: string | null;
 }
 
+/** One window's error-budget burn. */
+export interface WindowBurn {
+  window: WindowName;
+  requests: number;
+  errors: number;
+  errorRate: number;
+  /** errorRate / (1 − slo): 1 spends exactly the budget over the SLO period. Null when the window had no requests. */
+  burnRate: number | null;
+}
+
+export interface BurnRateRecord {
+  /** The success objective burned against, e.g. 0.98 for "errors < 2 %". */
+  slo: number;
+  /** The id of the errorRate SLO it comes from, e.g. "error-rate-all". */
+  from: string;
+  windows: WindowBurn[];
+}
+
 /** One k6 threshold as k6 judged it at the end of the load (its --summary-export). */
 export interface ThresholdResult {
   /** The k6 metric, with its tags for a sub-metric threshold, e.g. "http_req_duration{window:fault}". */
@@ -216,6 +234,11 @@ export interface RunResult {
   /** Present when a scaling SLO watched the autoscaler. */
   scaling?: ScalingRecord;
   errorBudget: { slo: number; requests: number; errors: number; consumed: number } | null;
+  /**
+   * Error-budget burn per window (src/budget/burn-rate.ts); null when the scenario has no errorRate SLO with a
+   * budget. Absent in results written before it was reported.
+   */
+  burnRate?: BurnRateRecord | null;
   /** Paths relative to the report dir. */
   artifacts: Record<string, string>;
 }
