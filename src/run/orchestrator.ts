@@ -18,6 +18,7 @@ import {
   triage,
   verdict,
 } from './phases.js';
+import { startFaultMarkers } from './fault-markers.js';
 import { createRunState, revertAll, type RunContext, type RunDeps } from './state.js';
 
 export type { LoadHandle, LoadOutcome, RunContext, RunDeps } from './state.js';
@@ -29,10 +30,18 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
     state.faultAbort.abort();
   };
   ctx.interrupt.addEventListener('abort', onInterrupt, { once: true });
+  let markers: { stop(): Promise<void> } | null = null;
   try {
     await preflight(state);
     if (!(await steadyStateBefore(state))) return await verdict(state, 'INCONCLUSIVE');
     await startLoad(state);
+    if (deps.faultMarkers)
+      markers = startFaultMarkers(
+        state,
+        deps.faultMarkers.sink,
+        deps.faultMarkers.labels,
+        deps.faultMarkers.intervalMs,
+      );
     baseline(state);
     await inject(state);
     if (await faultWindow(state)) {
@@ -50,6 +59,7 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
     state.loadAbort.abort();
     // Any exit path: nothing stays injected. A second Ctrl-C does not reach here (the handler ignores it).
     await revertAll(state);
+    await markers?.stop();
     state.watch?.stop();
     if (state.load && !state.outcome) await state.load.finished.catch(() => undefined);
   }

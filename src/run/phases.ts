@@ -199,6 +199,7 @@ export async function triage(state: RunState): Promise<void> {
 
 /** Ends the fault window: everything the ledger holds open is undone, and the recovery window begins. */
 export async function revert(state: RunState): Promise<void> {
+  state.revertStartedMs = Date.now();
   note(state, 'phase', state.plan.faults.length > 0 ? 'revert faults; recovery window' : 'recovery window');
   await revertAll(state);
 }
@@ -323,6 +324,15 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
           ignoredOptions: outcome.ignoredOptions,
           coverage,
           k6Error: outcome.scriptError ? deps.redact(outcome.scriptError) : null,
+          ...(deps.faultMarkers
+            ? {
+                remoteWrite: {
+                  url: deps.redact(deps.faultMarkers.url),
+                  labels: deps.faultMarkers.labels,
+                  faultMarkers: state.faultMarkers ? { ...state.faultMarkers } : null,
+                },
+              }
+            : {}),
         }
       : undefined,
     thresholds,

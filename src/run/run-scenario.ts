@@ -26,6 +26,14 @@ import { kubectlArgIssues } from '../scenario/kubectl-rules.js';
 import { RESULT_SCHEMA_VERSION, type RunResult } from '../verdict/result.js';
 import { runPlan, type LoadHandle } from './orchestrator.js';
 import { makeRedactor } from './redact.js';
+import { pushSeries } from '../adapters/remote-write.js';
+import {
+  k6RemoteWriteArgs,
+  k6RemoteWriteEnv,
+  remoteWriteHeaders,
+  remoteWriteSecrets,
+  runLabels,
+} from '../load/remote-write.js';
 import { seededRandom } from './random.js';
 import { formatDuration } from '../scenario/units.js';
 import { budgetTarget } from '../verdict/slo.js';
@@ -172,7 +180,16 @@ async function runOne(
       throw new EnvironmentError(`secret ${name} (load.secretEnv) is not set in the environment`);
     secrets[name] = value;
   }
-  const redact = makeRedactor(Object.values(secrets));
+  const rwSpec = plan.scenario.load.remoteWrite;
+  const rwSecrets = rwSpec ? remoteWriteSecrets(rwSpec, world.env) : null;
+  if (rwSecrets && rwSecrets.missing.length > 0)
+    throw new EnvironmentError(
+      `secret ${rwSecrets.missing.join(', ')} (load.remoteWrite) is not set in the environment`,
+    );
+  const redact = makeRedactor([
+    ...Object.values(secrets),
+    ...Object.values(rwSecrets?.values ?? {}).filter((v): v is string => v !== undefined),
+  ]);
   const k6Bin = findK6(world.env);
   const k6Options: Omit<RunK6Options, 'outDir'> = {
     targetUrl: plan.scenario.target.url,
@@ -252,7 +269,20 @@ async function runOne(
 
   const script = custom ? await custom.writeEntry(reportDir) : undefined;
   const k6Run = (_: Plan, signal: AbortSignal): LoadHandle => {
-    const run = runK6({ ...k6Options, outDir: reportDir, script, signal });
+    const run = runK6({
+      ...k6Options,
+      outDir: reportDir,
+      script,
+      signal,
+      ...(rwSpec && rwSecrets
+        ? {
+            remoteWrite: {
+              env: k6RemoteWriteEnv(rwSpec, rwSecrets.values),
+              args: k6RemoteWriteArgs(runLabels(runId, scenario.metadata.name)),
+            },
+          }
+        : {}),
+    });
     return {
       started: run.loadStarted.then((d) => {
         if (!d) throw new EnvironmentError('k6 ended without sending a request');
@@ -286,6 +316,26 @@ async function runOne(
         http: fetchProbe(),
         promql: (url, query) => promqlScalar(url, query),
         random,
+        ...(rwSpec && rwSecrets
+          ? {
+              faultMarkers: {
+                url: rwSpec.url,
+                labels: runLabels(runId, scenario.metadata.name),
+                intervalMs: rwSpec.pushInterval.ms,
+                sink: {
+                  push: (series) =>
+                    pushSeries(
+                      {
+                        url: rwSpec.url,
+                        headers: remoteWriteHeaders(rwSpec, rwSecrets.values),
+                        insecureSkipVerify: rwSpec.insecureSkipVerify,
+                      },
+                      series,
+                    ),
+                },
+              },
+            }
+          : {}),
       },
       { runId, reportDir, interrupt: interrupt.signal },
     );

@@ -15,6 +15,7 @@ import { PodObserver } from '../observe/pods.js';
 import type { ScalingObserver } from '../observe/scaling.js';
 import type { Plan } from '../plan/plan.js';
 import type { FaultRecord, ThresholdResult, TimelineEvent } from '../verdict/result.js';
+import type { RemoteWriteSeries } from '../adapters/remote-write.js';
 import type { Redactor } from './redact.js';
 
 export interface LoadHandle {
@@ -38,6 +39,18 @@ export interface LoadOutcome {
   thresholds: ThresholdResult[];
 }
 
+/** Where load.remoteWrite's fault markers go (src/run/fault-markers.ts). */
+export interface FaultMarkerSink {
+  push(series: RemoteWriteSeries[]): Promise<void>;
+}
+
+export interface FaultMarkerStats {
+  series: number;
+  pushes: number;
+  failures: number;
+  lastError: string | null;
+}
+
 export interface RunDeps {
   kube: Kube;
   ledger: Ledger;
@@ -46,6 +59,8 @@ export interface RunDeps {
   startLoad: (plan: Plan, signal: AbortSignal) => LoadHandle;
   http: HttpProbe;
   promql?: (url: string, query: string) => Promise<number | null>;
+  /** load.remoteWrite: where the fault markers go, with the run's labels. */
+  faultMarkers?: { url: string; sink: FaultMarkerSink; labels: Record<string, string>; intervalMs: number };
   random: () => number;
 }
 
@@ -84,6 +99,10 @@ export interface RunState {
   versionBefore: string | null;
   previousLogs: Record<string, string>;
   progress: NodeJS.Timeout | undefined;
+  /** When the revert phase began: the end of faults that have nothing to revert (a killed pod). */
+  revertStartedMs: number | null;
+  /** load.remoteWrite's fault markers, while they are pushed. */
+  faultMarkers: FaultMarkerStats | null;
 }
 
 export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunState {
@@ -111,6 +130,8 @@ export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunS
     versionBefore: null,
     previousLogs: {},
     progress: undefined,
+    revertStartedMs: null,
+    faultMarkers: null,
   };
   return state;
 }

@@ -116,6 +116,35 @@ const steadyStateCheck = z.discriminatedUnion('type', [
 
 const stage = z.strictObject({ duration, target: z.number().int().min(0).max(100_000) });
 
+/** k6's experimental-prometheus-rw output, and the harness's fault markers, to a remote-write endpoint. */
+const remoteWrite = z.strictObject({
+  url: httpUrl.describe('Remote-write endpoint, e.g. http://127.0.0.1:30900/api/v1/write'),
+  bearerTokenEnv: envName
+    .optional()
+    .describe('Environment variable holding a bearer token; redacted everywhere, like secretEnv'),
+  basicAuth: z
+    .strictObject({
+      username: z.string().min(1),
+      passwordEnv: envName.describe('Environment variable holding the password; redacted everywhere'),
+    })
+    .optional(),
+  headers: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, 'expected an HTTP header name'),
+      z.string().regex(/^[^\r\n]*$/, 'expected a header value on one line'),
+    )
+    .default({})
+    .describe('Extra request headers, e.g. X-Scope-OrgID (not secret: use bearerTokenEnv or basicAuth)'),
+  insecureSkipVerify: z.boolean().default(false),
+  pushInterval: duration.prefault('5s').describe('How often k6 and the fault markers push'),
+  nativeHistograms: z
+    .boolean()
+    .default(true)
+    .describe(
+      "k6's trends as native histograms (Prometheus ≥ 2.40 with --enable-feature=native-histograms); false: p(95)/p(99)/avg… gauges",
+    ),
+});
+
 const load = z.strictObject({
   script: z
     .string()
@@ -178,6 +207,11 @@ const load = z.strictObject({
     .array(envName)
     .default([])
     .describe('Names of environment variables passed to k6 from your environment and redacted everywhere'),
+  remoteWrite: remoteWrite
+    .optional()
+    .describe(
+      "Send k6's metrics and fault markers (chaos_fault_active) to a Prometheus remote-write endpoint",
+    ),
 });
 
 const windows = z.strictObject({ baseline: duration, fault: duration, recovery: duration });

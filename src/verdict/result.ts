@@ -148,6 +148,14 @@ export interface LoadInfo {
   coverage: LoadCoverage[];
   /** The last error k6 logged (a script exception, for instance), or null. */
   k6Error: string | null;
+  /** load.remoteWrite: where k6's metrics and the fault markers went. Absent without it. */
+  remoteWrite?: {
+    url: string;
+    /** On every series the run wrote (k6's as tags): run_id, chaos_scenario. */
+    labels: Record<string, string>;
+    /** chaos_fault_active pushes; null when the load never started. */
+    faultMarkers: { series: number; pushes: number; failures: number; lastError: string | null } | null;
+  };
 }
 
 /** One window's error-budget burn. */
