@@ -13,10 +13,16 @@ function faultLabels(state: RunState): string[] {
   return [...state.plan.faults].sort((a, b) => a.atMs - b.atMs).map((f, i) => `${i + 1}-${f.spec.type}`);
 }
 
-/** In place: injected and confirmed, and neither reverted nor past the fault window (a killed pod has no undo). */
+/**
+ * In place: from the start of its injection (a repeated pod kill returns after its last round) until it is
+ * reverted or, with nothing to revert (a killed pod), the fault window ends. An injection that ended unconfirmed
+ * (matched nothing, denied) drops back to 0.
+ */
 export function faultActive(state: RunState, index: number): boolean {
+  if (state.faultStartedMs[index] === undefined) return false;
   const rec = state.faultRecords[index];
-  if (!rec || !rec.confirmed || rec.injectedAt === null) return false;
+  if (!rec) return state.revertStartedMs === null;
+  if (!rec.confirmed || rec.injectedAt === null) return false;
   return rec.nothingToRevert !== undefined ? state.revertStartedMs === null : rec.revertedAt === null;
 }
 

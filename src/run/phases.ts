@@ -151,6 +151,7 @@ export async function inject(state: RunState): Promise<void> {
       faultWindowAnnounced = true;
     }
     note(state, 'fault', `inject ${f.spec.type}`);
+    state.faultStartedMs.push(Date.now());
     const plugin = faultPlugin(f.spec);
     const injection = await plugin.inject(f.spec, {
       kube: deps.kube,

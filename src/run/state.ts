@@ -99,6 +99,8 @@ export interface RunState {
   versionBefore: string | null;
   previousLogs: Record<string, string>;
   progress: NodeJS.Timeout | undefined;
+  /** When each fault's injection began, in injection order: a repeated pod kill is in place from its first round. */
+  readonly faultStartedMs: number[];
   /** When the revert phase began: the end of faults that have nothing to revert (a killed pod). */
   revertStartedMs: number | null;
   /** load.remoteWrite's fault markers, while they are pushed. */
@@ -130,6 +132,7 @@ export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunS
     versionBefore: null,
     previousLogs: {},
     progress: undefined,
+    faultStartedMs: [],
     revertStartedMs: null,
     faultMarkers: null,
   };

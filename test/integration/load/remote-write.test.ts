@@ -179,6 +179,7 @@ describe('load.remoteWrite', () => {
     const state = {
       plan: { faults: [{ atMs: 0, spec: { type: 'pod-kill' } }] },
       faultRecords: [] as FaultRecord[],
+      faultStartedMs: [] as number[],
       revertStartedMs: null as number | null,
       faultMarkers: null,
       deps: {
@@ -204,6 +205,7 @@ describe('load.remoteWrite', () => {
       500,
     );
     await sleep(2000);
+    state.faultStartedMs.push(Date.now());
     state.faultRecords.push({ ...record, injectedAt: new Date().toISOString() });
     await sleep(2000);
     const duringLoad = Date.now();
@@ -277,6 +279,7 @@ describe('load.remoteWrite', () => {
     const state = {
       plan: { faults: [{ atMs: 0, spec: { type: 'latency' } }] },
       faultRecords: [],
+      faultStartedMs: [],
       revertStartedMs: null,
       faultMarkers: null as null | { failures: number; pushes: number; lastError: string | null },
       deps: { redact: (t: string) => t, out: { warn: (l: string) => warnings.push(l) } },
