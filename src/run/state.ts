@@ -12,6 +12,7 @@ import { runUndo } from '../faults/registry.js';
 import type { LiveStats } from '../load/ingest.js';
 import type { LoadSummary } from '../load/summary.js';
 import { PodObserver } from '../observe/pods.js';
+import type { PrometheusContext } from '../observe/prometheus.js';
 import type { ScalingObserver } from '../observe/scaling.js';
 import type { Plan } from '../plan/plan.js';
 import type { FaultRecord, ThresholdResult, TimelineEvent } from '../verdict/result.js';
@@ -45,7 +46,8 @@ export interface RunDeps {
   redact: Redactor;
   startLoad: (plan: Plan, signal: AbortSignal) => LoadHandle;
   http: HttpProbe;
-  promql?: (url: string, query: string) => Promise<number | null>;
+  /** The scenario's Prometheus; absent when neither a prometheus section nor a promql SLO names one. */
+  prometheus?: PrometheusContext;
   random: () => number;
 }
 
