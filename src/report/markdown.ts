@@ -191,6 +191,36 @@ export function renderMarkdownSummary(result: RunResult, opts: MarkdownOptions =
     out.push('');
   }
 
+  const server = result.prometheus?.serverSide;
+  if (server) {
+    out.push(
+      '### Server side (Prometheus)',
+      '',
+      '| Window | k6 sent | Servers counted | Connection errors (k6) | Unexplained | Server p95 | Server 5xx | |',
+      '| --- | ---: | ---: | --- | ---: | ---: | ---: | --- |',
+    );
+    for (const r of server.reconciliation) {
+      const c = server.checks.find((x) => x.window === r.window);
+      const errors = Object.entries(r.connectionErrorsByCode)
+        .map(([k, n]) => `${k} ${formatCount(n)}`)
+        .join(', ');
+      out.push(
+        row([
+          r.window,
+          formatCount(r.sent),
+          formatCount(r.counted),
+          cell(errors ? `${formatCount(r.connectionErrors)} (${errors})` : '0'),
+          `${formatCount(r.unexplained)} (${formatPercent(r.unexplainedShare)})`,
+          formatMs(c?.p95Ms ?? null),
+          c?.errorRatio === null || c?.errorRatio === undefined ? '–' : formatPercent(c.errorRatio),
+          r.flagged ? `⚠ unexplained gap beyond ${formatCount(r.tolerance)}` : '',
+        ]),
+      );
+    }
+    for (const p of server.problems) out.push('', `- ${md(p).replace(/\r?\n/g, ' ')}`);
+    out.push('');
+  }
+
   out.push('### Artifacts', '');
   const base = opts.artifactBaseUrl?.replace(/\/+$/, '');
   const link = (text: string, path: string): string => {

@@ -10,8 +10,9 @@ import { burnRates } from '../budget/burn-rate.js';
 import { ChaosError, ExitCode } from '../errors.js';
 import { faultPlugin } from '../faults/registry.js';
 import type { LiveStats } from '../load/ingest.js';
-import { toTimeline, toWindowStats } from '../load/summary.js';
+import { toTimeline, toWindowStats, type WindowSummary } from '../load/summary.js';
 import { K6_FILES } from '../load/k6.js';
+import { k6ErrorName, serverSideChecks, type WindowSend } from '../observe/prometheus.js';
 import { sampleAt, ScalingObserver, type HpaSample, type ScalingTimeline } from '../observe/scaling.js';
 import { collectTriage } from '../observe/triage.js';
 import { windowAt, type Plan } from '../plan/plan.js';
@@ -257,6 +258,11 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
   }
   const perSecond = summary ? toTimeline(summary) : [];
   const scaling = state.scaling?.timeline() ?? null;
+  const prometheus = deps.prometheus ?? null;
+  const loadEndMs = loadStartMs === null ? null : loadStartMs + plan.totalMs;
+  // The last window's end must be scraped (and a step past it) before a query over it means anything.
+  if (prometheus && loadEndMs !== null)
+    await waitUntil(loadEndMs + (2 * prometheus.stepS + 1) * 1000, ctx.interrupt);
   const judgedSlos = await judgeSlos(plan, {
     load: evidence,
     pods,
@@ -265,11 +271,29 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
     desiredReplicas: state.desiredReplicas,
     versionBefore: state.versionBefore,
     previousLogs: state.previousLogs,
-    promql: deps.promql,
+    prometheus,
     scaling,
     perSecond,
   });
   const slos = applyCoverage(judgedSlos, coverage);
+  const serverSide =
+    prometheus && s.prometheus && summary && loadStartMs !== null && loadEndMs !== null
+      ? await serverSideChecks({
+          ctx: prometheus,
+          metrics: s.prometheus.metrics,
+          maxUnexplained: s.prometheus.reconcile.maxUnexplained.ratio,
+          loadStartMs,
+          loadEndMs,
+          windows: sendsByWindow(plan, summary.windows, loadStartMs),
+        })
+      : undefined;
+  for (const row of serverSide?.reconciliation ?? [])
+    if (row.flagged)
+      note(
+        state,
+        'phase',
+        `reconciliation (${row.window}): ${row.unexplained} requests sent but neither counted by a server nor failed at connection level (${(row.unexplainedShare * 100).toFixed(2)}%)`,
+      );
   const thresholds = outcome?.thresholds ?? [];
   const judged = overallVerdict([...slos, ...thresholdChecks(thresholds)], faultRecords);
   let verdict = forced ?? judged.verdict;
@@ -338,6 +362,14 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
       : undefined,
     thresholds,
     ...(scaling ? { scaling: scalingRecord(scaling, loadStartMs) } : {}),
+    ...(prometheus
+      ? {
+          prometheus: {
+            queries: prometheus.querier.log.map((q) => (q.error ? { ...q, error: deps.redact(q.error) } : q)),
+            ...(serverSide ? { serverSide } : {}),
+          },
+        }
+      : {}),
     errorBudget:
       budgetSlo !== null && all && all.requests > 0
         ? {
@@ -427,4 +459,27 @@ function liveLine(live: LiveStats): string {
 function fmtClock(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** What k6 sent per window, with absolute bounds; the last window (and `all`) ends a second after the load. */
+function sendsByWindow(plan: Plan, windows: readonly WindowSummary[], loadStartMs: number): WindowSend[] {
+  const tail = 1000;
+  const spans: { name: string; startMs: number; endMs: number }[] = [
+    ...plan.windows.map((w) => ({ name: w.name, startMs: w.startMs, endMs: w.endMs })),
+    { name: 'all', startMs: 0, endMs: plan.totalMs },
+  ];
+  return spans.map((w) => {
+    const k6 = windows.find((x) => x.window === w.name);
+    const connectionErrors: Record<string, number> = {};
+    for (const [code, n] of Object.entries(k6?.connectionErrors ?? {}))
+      connectionErrors[k6ErrorName(code)] = (connectionErrors[k6ErrorName(code)] ?? 0) + n;
+    return {
+      window: w.name,
+      startMs: loadStartMs + w.startMs,
+      endMs: loadStartMs + w.endMs + (w.endMs >= plan.totalMs ? tail : 0),
+      sent: k6?.requests ?? 0,
+      connectionErrors,
+      interiorEdges: (w.startMs > 0 ? 1 : 0) + (w.endMs < plan.totalMs ? 1 : 0),
+    };
+  });
 }

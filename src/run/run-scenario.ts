@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { fetchProbe, promqlScalar } from '../adapters/http.js';
+import { fetchProbe } from '../adapters/http.js';
 import { Kube } from '../adapters/kube.js';
 import { findKubectl } from '../adapters/kubectl.js';
 import type { Output } from '../adapters/output.js';
@@ -25,6 +25,7 @@ import { PROTECTED_NAMESPACES } from '../scenario/semantic.js';
 import { kubectlArgIssues } from '../scenario/kubectl-rules.js';
 import { RESULT_SCHEMA_VERSION, type RunResult } from '../verdict/result.js';
 import { runPlan, type LoadHandle } from './orchestrator.js';
+import { prometheusSetup } from './prometheus.js';
 import { makeRedactor } from './redact.js';
 import { pushSeries } from '../adapters/remote-write.js';
 import {
@@ -186,8 +187,10 @@ async function runOne(
     throw new EnvironmentError(
       `secret ${rwSecrets.missing.join(', ')} (load.remoteWrite) is not set in the environment`,
     );
+  const prom = prometheusSetup(file, scenario, world.env);
   const redact = makeRedactor([
     ...Object.values(secrets),
+    ...(prom?.secrets ?? []),
     ...Object.values(rwSecrets?.values ?? {}).filter((v): v is string => v !== undefined),
   ]);
   const k6Bin = findK6(world.env);
@@ -314,7 +317,7 @@ async function runOne(
         redact,
         startLoad: k6Run,
         http: fetchProbe(),
-        promql: (url, query) => promqlScalar(url, query),
+        ...(prom ? { prometheus: prom.context } : {}),
         random,
         ...(rwSpec && rwSecrets
           ? {

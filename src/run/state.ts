@@ -12,6 +12,7 @@ import { runUndo } from '../faults/registry.js';
 import type { LiveStats } from '../load/ingest.js';
 import type { LoadSummary } from '../load/summary.js';
 import { PodObserver } from '../observe/pods.js';
+import type { PrometheusContext } from '../observe/prometheus.js';
 import type { ScalingObserver } from '../observe/scaling.js';
 import type { Plan } from '../plan/plan.js';
 import type { FaultRecord, ThresholdResult, TimelineEvent } from '../verdict/result.js';
@@ -58,7 +59,8 @@ export interface RunDeps {
   redact: Redactor;
   startLoad: (plan: Plan, signal: AbortSignal) => LoadHandle;
   http: HttpProbe;
-  promql?: (url: string, query: string) => Promise<number | null>;
+  /** The scenario's Prometheus; absent when neither a prometheus section nor a promql SLO names one. */
+  prometheus?: PrometheusContext;
   /** load.remoteWrite: where the fault markers go, with the run's labels. */
   faultMarkers?: { url: string; sink: FaultMarkerSink; labels: Record<string, string>; intervalMs: number };
   random: () => number;

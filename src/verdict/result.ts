@@ -3,6 +3,7 @@
  * ever added; renaming or removing one bumps RESULT_SCHEMA_VERSION. v2 added the answers' quality per window
  * (docs/result-schema.md says what a v1 reader sees of a v2 document).
  */
+import type { PromQueryRecord, ServerSideRecord } from '../observe/prometheus.js';
 import type { HpaSample, HpaSpecSummary, ReplicaSample } from '../observe/scaling.js';
 
 export const RESULT_SCHEMA_VERSION = 'chaos.result/v2';
@@ -214,6 +215,13 @@ export interface ScalingRecord {
   replicaSamples: Array<Omit<ReplicaSample, 'at'> & { at: string; t: number | null }>;
 }
 
+export interface PrometheusRecord {
+  /** Every query sent, in order, with its raw result or error. */
+  queries: PromQueryRecord[];
+  /** Built-in checks and reconciliation; present with a scenario prometheus section. */
+  serverSide?: ServerSideRecord;
+}
+
 export interface RunResult {
   schemaVersion: typeof RESULT_SCHEMA_VERSION;
   runId: string;
@@ -241,6 +249,8 @@ export interface RunResult {
   thresholds?: ThresholdResult[];
   /** Present when a scaling SLO watched the autoscaler. */
   scaling?: ScalingRecord;
+  /** Present when the run asked Prometheus anything: every query with its raw result, and the server side. */
+  prometheus?: PrometheusRecord;
   errorBudget: { slo: number; requests: number; errors: number; consumed: number } | null;
   /**
    * Error-budget burn per window (src/budget/burn-rate.ts); null when the scenario has no errorRate SLO with a
