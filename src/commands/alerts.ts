@@ -42,7 +42,7 @@ export async function alertsCommand(file: string, opts: AlertsCliOptions, out: O
     ]);
   const first = withSlos[0]!;
   const files = alertFiles(
-    withSlos.map((s) => ({ ...s, metrics: DEFAULT_METRICS })),
+    withSlos.map((s) => ({ ...s, metrics: s.prometheus?.metrics ?? DEFAULT_METRICS })),
     {
       source: printable(path.relative(process.cwd(), path.resolve(file)) || file),
       period: opts.period ?? '30d',

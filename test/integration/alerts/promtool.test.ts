@@ -103,6 +103,17 @@ describe('chaos alerts', () => {
     expect(run(['check', 'rules', manifestGroups(manifestFile)]).code).toBe(0);
   });
 
+  it("takes the metric names and selector from the scenario's prometheus section", () => {
+    const out = path.join(dir, 'prom');
+    const r = chaos(['alerts', 'scenarios/pod-kill-prometheus.yaml', '--out-dir', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const rules = readFileSync(path.join(out, 'pod-kill-prometheus.rules.yaml'), 'utf8');
+    expect(rules).toContain(
+      'http_requests_total{namespace="ml-serving",app="fraud-scorer",route="/score",code=~"5.."}[5m]',
+    );
+    expect(run(['check', 'rules', path.join(out, 'pod-kill-prometheus.rules.yaml')]).code).toBe(0);
+  });
+
   it('refuses bad input with exit 2, file:line:col, no stack and no file written', () => {
     const bad = path.join(dir, 'bad.yaml');
     writeFileSync(
