@@ -14,14 +14,20 @@ function listPods() {
   return new Promise((resolve, reject) => {
     // The token is re-read each time: the kubelet rotates it.
     const token = readFileSync(`${sa}/token`, 'utf8').trim();
-    const req = request(`${api}/api/v1/pods`, { ca, headers: { Authorization: `Bearer ${token}` }, timeout: 4000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () =>
-        res.statusCode === 200 ? resolve(JSON.parse(body).items) : reject(new Error(`API server: ${res.statusCode} ${body.slice(0, 200)}`)),
-      );
-    });
+    const req = request(
+      `${api}/api/v1/pods`,
+      { ca, headers: { Authorization: `Bearer ${token}` }, timeout: 4000 },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (body += c));
+        res.on('end', () =>
+          res.statusCode === 200
+            ? resolve(JSON.parse(body).items)
+            : reject(new Error(`API server: ${res.statusCode} ${body.slice(0, 200)}`)),
+        );
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('API server timed out')));
     req.on('error', reject);
     req.end();
@@ -29,24 +35,26 @@ function listPods() {
 }
 
 function targetGroups(pods) {
-  return pods
-    .filter((p) => p.metadata.annotations?.['prometheus.io/scrape'] === 'true')
-    // A terminating pod stays Running until it exits: it is scraped to the end, so its last requests count.
-    .filter((p) => p.status?.phase === 'Running' && p.status.podIP)
-    .map((p) => {
-      const a = p.metadata.annotations;
-      const port = a['prometheus.io/port'] ?? p.spec.containers[0]?.ports?.[0]?.containerPort ?? 80;
-      return {
-        targets: [`${p.status.podIP}:${port}`],
-        labels: {
-          __metrics_path__: a['prometheus.io/path'] ?? '/metrics',
-          namespace: p.metadata.namespace,
-          pod: p.metadata.name,
-          app: p.metadata.labels?.app ?? '',
-          node: p.spec.nodeName ?? '',
-        },
-      };
-    });
+  return (
+    pods
+      .filter((p) => p.metadata.annotations?.['prometheus.io/scrape'] === 'true')
+      // A terminating pod stays Running until it exits: it is scraped to the end, so its last requests count.
+      .filter((p) => p.status?.phase === 'Running' && p.status.podIP)
+      .map((p) => {
+        const a = p.metadata.annotations;
+        const port = a['prometheus.io/port'] ?? p.spec.containers[0]?.ports?.[0]?.containerPort ?? 80;
+        return {
+          targets: [`${p.status.podIP}:${port}`],
+          labels: {
+            __metrics_path__: a['prometheus.io/path'] ?? '/metrics',
+            namespace: p.metadata.namespace,
+            pod: p.metadata.name,
+            app: p.metadata.labels?.app ?? '',
+            node: p.spec.nodeName ?? '',
+          },
+        };
+      })
+  );
 }
 
 createServer((req, res) => {
