@@ -12,3 +12,24 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need[@]}"
 fi
+
+# promtool (`chaos alerts` tests) and a host-local prometheus (the remote-write test), from Debian's package at
+# the version the testbed pins. Extracted, not installed: installing the package would start a system service.
+# They land in the testbed's build cache, where chaos and the tests look for binaries (PROMTOOL_BIN,
+# PROMETHEUS_BIN override).
+root=$(cd "$(dirname "$0")/.." && pwd)
+PROMETHEUS_VERSION=$(sed -n 's/^PROMETHEUS_VERSION=//p' "$root/testbed/versions.env")
+prom_bin=${CHAOS_TESTBED_CACHE:-$HOME/.cache/chaos-testbed}/prometheus-${PROMETHEUS_VERSION}/bin
+if [ ! -x "$prom_bin/promtool" ] || [ ! -x "$prom_bin/prometheus" ]; then
+  echo "extracting promtool and prometheus ${PROMETHEUS_VERSION} into $prom_bin"
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  # apt-get download drops privileges to _apt, which must be able to write here.
+  chmod 0777 "$work"
+  (cd "$work" && { apt-get download "prometheus=${PROMETHEUS_VERSION}" 2>/dev/null ||
+    { apt-get update && apt-get download "prometheus=${PROMETHEUS_VERSION}"; }; })
+  dpkg-deb -x "$work"/prometheus_*.deb "$work/x"
+  mkdir -p "$prom_bin"
+  install -m 0755 "$work/x/usr/bin/promtool" "$work/x/usr/bin/prometheus" "$prom_bin/"
+  "$prom_bin/promtool" --version | head -1
+fi

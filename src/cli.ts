@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { processOutput, type Output } from './adapters/output.js';
+import type { AlertsCliOptions } from './commands/alerts.js';
 import type { GameDayCliOptions } from './commands/gameday.js';
 import type { PlanCliOptions } from './commands/plan.js';
 import type { RecoverCliOptions } from './commands/recover.js';
@@ -63,6 +64,21 @@ function configMapRef(value: string): string {
       '--report-configmap must be <namespace>/<name>, e.g. ml-serving/chaos-report',
     );
   return value;
+}
+
+/** An SLO period in Prometheus units; at least the 3 d of the slowest ticket's long window. */
+function sloPeriod(value: string): string {
+  const m = /^(\d+)([hdw])$/.exec(value);
+  const hours = m ? Number(m[1]) * ({ h: 1, d: 24, w: 168 } as const)[m[2] as 'h' | 'd' | 'w'] : 0;
+  if (hours < 72)
+    throw new InvalidArgumentError('--period must be a duration of at least 3d, like 30d, 28d or 4w');
+  return value;
+}
+
+function ruleLabel(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const m = /^([a-zA-Z0-9][-a-zA-Z0-9_./]*)=([-a-zA-Z0-9_.]*)$/.exec(value);
+  if (!m) throw new InvalidArgumentError('--label must be key=value, e.g. release=prometheus');
+  return { ...previous, [m[1]!]: m[2]! };
 }
 
 function integer(name: string) {
@@ -180,6 +196,29 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
     });
 
   program
+    .command('alerts')
+    .description(
+      "write Prometheus burn-rate alerts for a scenario's (or a suite's) SLOs: a rules file and a PrometheusRule",
+    )
+    .argument('<file>', 'scenario file, or game-day suite (kind: GameDay)')
+    .option('--out-dir <dir>', 'where the two files go (default: alerts/)')
+    .option('--rules-file <file>', 'the rules file (default: <out-dir>/<name>.rules.yaml)')
+    .option('--manifest-file <file>', 'the PrometheusRule (default: <out-dir>/<name>.prometheusrule.yaml)')
+    .option('--period <duration>', 'the SLO period the budget is spent over (default: 30d)', sloPeriod)
+    .option('--namespace <ns>', "the PrometheusRule's namespace (default: the scenario's target namespace)")
+    .option('--name <name>', "the PrometheusRule's name (default: chaos-slo-<name>)")
+    .option(
+      '--label <key=value>',
+      "a label on the PrometheusRule, for the operator's ruleSelector (repeatable)",
+      ruleLabel,
+    )
+    .action(async (file: string, opts: AlertsCliOptions) => {
+      await refuseInvalid([file], 'either');
+      const { alertsCommand } = await import('./commands/alerts.js');
+      await alertsCommand(file, opts, out);
+    });
+
+  program
     .command('validate')
     .description('check scenario files; prints every problem as file:line:col: path: message')
     .argument('<file...>', 'scenario files')
@@ -290,7 +329,7 @@ export function exitCodeFor(error: unknown, out: Output): number {
  * Input is checked before a command that talks to a cluster is even loaded: a typo is refused at what
  * `chaos validate` costs, not after the start-up of the Kubernetes client and everything a run needs.
  */
-async function refuseInvalid(files: string[], kind: 'scenario' | 'suite'): Promise<void> {
+async function refuseInvalid(files: string[], kind: 'scenario' | 'suite' | 'either'): Promise<void> {
   const { inputProblems } = await import('./commands/validate.js');
   const problems = await inputProblems(files, kind);
   if (problems.length > 0) throw new InvalidInputError(problems);

@@ -33,6 +33,8 @@ node20_image=chaos-testbed/node20:$DEBIAN_SUITE
 netem_image=chaos-testbed/netem:$DEBIAN_SUITE
 python_image=chaos-testbed/python3:$DEBIAN_SUITE
 metrics_server_image=chaos-testbed/metrics-server:$METRICS_SERVER_VERSION
+# Docker tags take no '+': 2.42.0+ds-5+deb12u1 → 2.42.0-ds-5-deb12u1.
+prometheus_image=chaos-testbed/prometheus:${PROMETHEUS_VERSION//+/-}
 kube_minor=${KUBERNETES_VERSION#v1.}
 kube_minor=${kube_minor%%.*}
 
@@ -481,6 +483,40 @@ metrics_server() {
   return 1
 }
 
+# Prometheus from Debian's package: debootstrap'd with it (its JS UI dependencies come along), then only the
+# two binaries on our base image, so the image is small and nothing is pulled. The archive decides what
+# `--include` gets; a version other than the pinned one fails here rather than drifting silently.
+prometheus_image_build() {
+  have_image "$prometheus_image" && { echo "$prometheus_image exists"; return 0; }
+  local dir=$cache/rootfs-prometheus got
+  rm -rf "$dir"
+  debootstrap --variant=minbase --include=prometheus "$DEBIAN_SUITE" "$dir" "$mirror"
+  got=$(chroot "$dir" dpkg-query -W -f '${Version}' prometheus)
+  if [ "$got" != "$PROMETHEUS_VERSION" ]; then
+    echo "the archive has prometheus $got, versions.env pins $PROMETHEUS_VERSION: update PROMETHEUS_VERSION" >&2
+    rm -rf "$dir"
+    return 1
+  fi
+  build_image "$prometheus_image" "FROM $base_image
+COPY prometheus promtool /usr/bin/
+LABEL chaos.prometheus-version=$PROMETHEUS_VERSION
+USER 65534:65534
+ENTRYPOINT [\"/usr/bin/prometheus\"]" "$dir/usr/bin/prometheus" "$dir/usr/bin/promtool"
+  rm -rf "$dir"
+}
+
+prometheus() {
+  prometheus_image_build
+  kind load docker-image --name "$cluster" "$prometheus_image" "$node20_image"
+  kubectl create namespace monitoring --dry-run=client -o yaml | kubectl apply -f -
+  kubectl -n monitoring create configmap prometheus-sd --from-file="$here/prometheus-sd.mjs" \
+    --dry-run=client -o yaml | kubectl apply -f -
+  sed -e "s#@IMAGE@#$prometheus_image#" -e "s#@NODE_IMAGE@#$node20_image#" "$here/prometheus.yaml" | kubectl apply -f -
+  # The ConfigMaps are read at start: a changed discovery script or scrape config needs a new pod.
+  kubectl -n monitoring rollout restart deploy/prometheus
+  kubectl -n monitoring rollout status deploy/prometheus --timeout=180s
+}
+
 # ---------------------------------------------------------------------------------------------------------
 # Sample stack
 # ---------------------------------------------------------------------------------------------------------
@@ -570,6 +606,7 @@ up() {
   step cluster create_cluster
   step network configure_network
   step metrics-server metrics_server
+  step prometheus prometheus
   step sample-stack sample_stack
   step harness-image harness_image
   step mlserver mlserver
@@ -589,6 +626,18 @@ down() {
   say "down"
 }
 
+# Prometheus's own view: ready or not, and each scrape target's health (the last error when down).
+prometheus_status() {
+  local url=http://127.0.0.1:30900
+  if ! curl -fsS --max-time 5 "$url/-/ready" >/dev/null 2>&1; then
+    say "prometheus: $url/-/ready does not answer"; return 1
+  fi
+  say "prometheus: $url ready; scrape targets:"
+  curl -fsS --max-time 10 "$url/api/v1/targets?state=active" |
+    jq -r '.data.activeTargets[] | [.labels.job, (.labels.namespace // "-") + "/" + (.labels.pod // .labels.instance),
+      .health, .lastError] | @tsv' | sort | column -t -s $'\t'
+}
+
 status() {
   local rc=0
   if docker_answers; then
@@ -603,6 +652,7 @@ status() {
     kubectl --context "kind-$cluster" get nodes -o wide || rc=1
     kubectl --context "kind-$cluster" -n ml-serving get deploy 2>/dev/null || true
     kubectl --context "kind-$cluster" -n mlserver get deploy 2>/dev/null || true
+    prometheus_status || rc=1
   else
     say "cluster: none"; rc=1
   fi

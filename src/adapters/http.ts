@@ -33,23 +33,3 @@ export function fetchProbe(timeoutMs = 5000): HttpProbe {
     },
   };
 }
-
-/** Instant-query a Prometheus server; the first sample's value, or null when the result is empty. */
-export async function promqlScalar(
-  baseUrl: string,
-  query: string,
-  timeoutMs = 10_000,
-): Promise<number | null> {
-  const url = new URL('/api/v1/query', baseUrl);
-  url.searchParams.set('query', query);
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!res.ok) throw new Error(`Prometheus answered ${res.status}`);
-  const body = (await res.json()) as { data?: { resultType?: string; result?: unknown } };
-  const result = body.data?.result;
-  if (body.data?.resultType === 'scalar' && Array.isArray(result)) return Number(result[1]);
-  if (Array.isArray(result) && result.length > 0) {
-    const first = result[0] as { value?: [number, string] };
-    return first.value ? Number(first.value[1]) : null;
-  }
-  return null;
-}

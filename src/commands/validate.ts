@@ -47,12 +47,18 @@ export async function validateCommand(files: string[], out: Output): Promise<voi
 }
 
 /**
- * Every problem of files a command expects to be scenarios (run, plan) or suites (gameday, schedule): what the
+ * Every problem of files a command expects to be scenarios (run, plan), suites (gameday, schedule) or either
+ * (alerts): what the
  * CLI checks before it loads a command that talks to a cluster.
  */
-export async function inputProblems(files: string[], kind: 'scenario' | 'suite'): Promise<string[]> {
+export async function inputProblems(
+  files: string[],
+  kind: 'scenario' | 'suite' | 'either',
+): Promise<string[]> {
   const lines: string[] = [];
-  for (const file of files)
-    lines.push(...(kind === 'suite' ? await checkSuite(file) : await checkScenario(file)).problems);
+  for (const file of files) {
+    const suite = kind === 'suite' || (kind === 'either' && (await looksLikeSuite(file)));
+    lines.push(...(suite ? await checkSuite(file) : await checkScenario(file)).problems);
+  }
   return lines;
 }

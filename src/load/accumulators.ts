@@ -113,6 +113,8 @@ export class WindowAcc {
   lastOffsetS = -Infinity;
   readonly hist = windowHistogram();
   readonly status = new Counts();
+  /** Requests without any response (status 0), by k6's error_code: what no server could have counted. */
+  readonly noResponse = new Counts();
   readonly byPayload = new Map<string, Counts>();
   readonly versions = new Counts();
   // First and last success per second: the longest gap across seconds is exact from these alone, without
@@ -133,8 +135,9 @@ export class WindowAcc {
     this.answers = new AnswersAcc(scoreRange[0], scoreRange[1]);
   }
 
-  request(us: number, status: string, payload: string, offsetS: number): void {
+  request(us: number, status: string, payload: string, offsetS: number, errorCode = ''): void {
     this.requests++;
+    if (status === '0') this.noResponse.add(errorCode || 'none', 1);
     this.hist.recordValue(us);
     this.sumUs += us;
     if (us < this.minUs) this.minUs = us;

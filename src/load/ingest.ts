@@ -240,8 +240,9 @@ export class K6Ingest {
     const us = valueMs > 0 ? Math.round(valueMs * 1000) : 0;
     const status = typeof tags.status === 'string' ? tags.status : 'none';
     const payload = typeof tags.payload === 'string' ? tags.payload : 'none';
-    this.all.request(us, status, payload, off);
-    this.accFor(tags.window, off)?.request(us, status, payload, off);
+    const errorCode = typeof tags.error_code === 'string' ? tags.error_code : '';
+    this.all.request(us, status, payload, off, errorCode);
+    this.accFor(tags.window, off)?.request(us, status, payload, off, errorCode);
     this.timeline.request(sec, us);
   }
 

@@ -132,6 +132,8 @@ export interface RunK6Options {
   env?: NodeJS.ProcessEnv;
   /** More variables for the script (__ENV). */
   extraEnv?: Record<string, string>;
+  /** load.remoteWrite: k6's experimental-prometheus-rw output (its K6_PROMETHEUS_RW_* environment and args). */
+  remoteWrite?: { env: Record<string, string>; args: string[] };
   signal?: AbortSignal;
   /** Hard limit; default: the windows' total plus 5 minutes. */
   timeoutMs?: number;
@@ -244,6 +246,7 @@ export function k6Env(opts: RunK6Options): Record<string, string> {
   set('CHAOS_REQUEST_TIMEOUT', opts.requestTimeout);
   set('ENDPOINT_KEY', opts.endpointKey);
   Object.assign(env, opts.extraEnv);
+  Object.assign(env, opts.remoteWrite?.env);
   return env;
 }
 
@@ -258,11 +261,12 @@ export const K6_RUN_ARGS: readonly string[] = [
   '',
 ];
 
-export function k6Args(script: string, files: K6Files): string[] {
+export function k6Args(script: string, files: K6Files, extra: readonly string[] = []): string[] {
   return [
     ...K6_RUN_ARGS,
     '--out',
     `json=${files.raw}`,
+    ...extra,
     '--summary-export',
     files.summary,
     '--summary-trend-stats',
@@ -288,7 +292,7 @@ export function runK6(opts: RunK6Options): K6Run {
   };
   const bin = opts.k6Bin ?? findK6(opts.env ?? process.env);
   const script = resolve(opts.script ?? builtinScript());
-  const args = k6Args(script, files);
+  const args = k6Args(script, files, opts.remoteWrite?.args);
   const timeoutMs = opts.timeoutMs ?? (totalSeconds(opts.windows) + 300) * 1000;
   const pollMs = opts.pollMs ?? 100;
 

@@ -52,7 +52,16 @@ const NAMES = [
 // The harness's own metrics, all starting with `chaos_`, tried in this order after their first byte.
 const CHAOS_KINDS = [Metric.Version, Metric.Score, Metric.Class, Metric.Missing] as const;
 // Tags the ingest reads; the fast path skips the others.
-const READ_TAGS = new Set(['status', 'payload', 'window', 'model_version', 'class', 'golden', 'reason']);
+const READ_TAGS = new Set([
+  'status',
+  'error_code',
+  'payload',
+  'window',
+  'model_version',
+  'class',
+  'golden',
+  'reason',
+]);
 const HTTP_REQ = 'http_req_';
 
 const B_METRIC_HEAD = Buffer.from(METRIC_HEAD);
@@ -192,7 +201,7 @@ export class PointScanner {
     if (Number.isNaN(v)) return false;
     const tags = this.fastTags;
     tags.status = tags.payload = tags.window = tags.model_version = undefined;
-    tags.class = tags.golden = tags.reason = undefined;
+    tags.class = tags.golden = tags.reason = tags.error_code = undefined;
     let k = ve + TAGS_KEY.length;
     if (t.charCodeAt(k) !== C_CLOSE_BRACE) {
       for (;;) {

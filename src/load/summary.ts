@@ -27,6 +27,8 @@ export interface WindowSummary {
   minMs: number | null;
   maxMs: number | null;
   statusCounts: Record<string, number>;
+  /** Requests without any response (status 0), by k6 error_code. */
+  connectionErrors: Record<string, number>;
   /** k6's dropped_iterations in the window (placed by time: k6 tags them with the scenario only). */
   dropped: number;
   /** payload tag ("normal" | "oversize") → status → count */
@@ -96,6 +98,7 @@ export function summarizeWindow(
     minMs: has ? acc.minUs / 1000 : null,
     maxMs: has ? acc.maxUs / 1000 : null,
     statusCounts: acc.status.toRecord(),
+    connectionErrors: acc.noResponse.toRecord(),
     dropped: acc.dropped,
     statusByPayload: byPayload,
     modelVersions: acc.versions.toRecord(),

@@ -2,6 +2,7 @@ import type { RunResult, RunVerdict } from '../verdict/result.js';
 import {
   describeStop,
   formatAccuracy,
+  formatBurnRates,
   formatClassShares,
   formatCount,
   formatDuration,
@@ -97,6 +98,12 @@ export function renderConsoleSummary(result: RunResult, opts: ConsoleSummaryOpti
     const b = result.errorBudget;
     lines.push(
       `error budget: ${formatPercent(b.consumed)} consumed (${b.errors}/${b.requests} errors against a ${formatNumber(b.slo * 100, 3)}% SLO)`,
+    );
+  }
+  if (result.burnRate) {
+    const r = result.burnRate;
+    lines.push(
+      `burn rate: ${formatBurnRates(r)} (× the budget rate of the ${formatNumber(r.slo * 100, 3)}% objective, ${r.from}; 1× spends exactly the budget over the SLO period)`,
     );
   }
   if (opts.reportFiles && opts.reportFiles.length > 0) {

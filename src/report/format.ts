@@ -1,4 +1,5 @@
 import type {
+  BurnRateRecord,
   FaultRecord,
   QualityStats,
   RunResult,
@@ -210,3 +211,27 @@ export const REPORT_FILES = {
   junit: 'junit.xml',
   json: 'result.json',
 } as const;
+
+/** "3.2×", "0.5×", "<0.01×"; "n/a" for a window without requests. */
+export function formatBurn(burnRate: number | null): string {
+  if (burnRate === null) return 'n/a';
+  if (burnRate > 0 && burnRate < 0.01) return '<0.01×';
+  return `${Number(burnRate.toFixed(burnRate >= 10 ? 1 : 2))}×`;
+}
+
+/** "baseline 0×, fault 3.2×, recovery 0.1×, all 1.1×", windows in run order. */
+export function formatBurnRates(record: BurnRateRecord): string {
+  const rank = { baseline: 0, fault: 1, recovery: 2, all: 3 } as const;
+  return [...record.windows]
+    .sort((a, b) => rank[a.window] - rank[b.window])
+    .map((w) => `${w.window} ${formatBurn(w.burnRate)}`)
+    .join(', ');
+}
+
+/** The window that burned fastest; null when none had requests. */
+export function peakBurn(record: BurnRateRecord): BurnRateRecord['windows'][number] | null {
+  return record.windows.reduce<BurnRateRecord['windows'][number] | null>(
+    (a, w) => (w.burnRate !== null && (a === null || w.burnRate > (a.burnRate ?? -1)) ? w : a),
+    null,
+  );
+}

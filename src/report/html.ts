@@ -19,6 +19,8 @@ import {
   formatMeasured,
   formatMissing,
   formatMs,
+  formatBurn,
+  formatBurnRates,
   formatNumber,
   formatOffset,
   formatPercent,
@@ -27,6 +29,7 @@ import {
   orderedArtifacts,
   orderedWindows,
   parseThreshold,
+  peakBurn,
   qualityWindows,
   triageRank,
   verdictCounts,
@@ -52,6 +55,7 @@ const SERIES = {
   errors: '#dc2626',
   pods: '#059669',
   desired: '#7c3aed',
+  server: '#ea580c',
 } as const;
 
 /** Bars per window in the answers charts; the windows' band colours, darkened to read as bars. */
@@ -197,6 +201,16 @@ function kpiSection(result: RunResult): string {
       formatPercent(b.consumed),
       `${formatCount(b.errors)} errors vs ${formatNumber(b.slo * 100, 3)}% objective`,
       b.consumed >= 1 ? 'bad' : b.consumed >= 0.5 ? 'warn' : 'good',
+    ]);
+  }
+  const peak = result.burnRate ? peakBurn(result.burnRate) : null;
+  if (result.burnRate && peak) {
+    const burn = peak.burnRate ?? 0;
+    cards.push([
+      `Peak burn rate (${peak.window})`,
+      formatBurn(peak.burnRate),
+      formatBurnRates(result.burnRate),
+      burn >= 14.4 ? 'bad' : burn >= 1 ? 'warn' : 'good',
     ]);
   }
   return [
@@ -349,6 +363,53 @@ function chartsSection(result: RunResult): string {
 
   const figure = (heading: string, caption: string, svg: string): string =>
     `<figure><figcaption><strong>${h(heading)}</strong> <span>${h(caption)}</span></figcaption>${svg}</figure>`;
+  const serverSeries = result.prometheus?.serverSide?.series ?? [];
+  const server = (name: string) =>
+    serverSeries.find((x) => x.name === name)?.points.map(([t, v]): [number, number | null] => [t, v]) ?? [];
+  const serverFigures =
+    serverSeries.length === 0
+      ? []
+      : [
+          figure(
+            'Server-side latency (Prometheus)',
+            'p95 as k6 saw it per second, and as the servers’ latency histogram has it at each scrape',
+            renderChart({
+              ...common,
+              id: 'chart-server-latency',
+              title: 'k6 and server-side p95 over time',
+              left: { label: 'latency (ms)', format: (v) => formatNumber(v, 1) },
+              series: [
+                { name: 'k6 p95', color: SERIES.p95, points: timeline.map((p) => [p.t, p.p95Ms]) },
+                { name: 'server p95', color: SERIES.server, points: server('server p95'), dash: '6 4' },
+              ],
+              thresholds: thresholds.latency,
+            }),
+          ),
+          figure(
+            'Server-side requests (Prometheus)',
+            'requests per second k6 sent, the servers counted, and the servers’ 5xx per second',
+            renderChart({
+              ...common,
+              id: 'chart-server-requests',
+              title: 'k6 and server-side request rates over time',
+              left: { label: 'requests / s', format: (v) => formatNumber(v, 1) },
+              series: [
+                {
+                  name: 'k6 requests/s',
+                  color: SERIES.rps,
+                  points: requestRate(timeline, windowFor(result, 'all')),
+                },
+                {
+                  name: 'server requests/s',
+                  color: SERIES.server,
+                  points: server('server requests/s'),
+                  dash: '6 4',
+                },
+                { name: 'server 5xx/s', color: SERIES.errors, points: server('server 5xx/s') },
+              ],
+            }),
+          ),
+        ];
   return card(
     'Load and faults over time',
     [
@@ -363,6 +424,7 @@ function chartsSection(result: RunResult): string {
           : 'pods ready behind the service',
         pods,
       ),
+      ...serverFigures,
     ].join('\n'),
     'charts',
   );

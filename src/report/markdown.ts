@@ -7,6 +7,7 @@ import {
   formatAccuracy,
   formatClassShares,
   formatCount,
+  formatBurn,
   formatDuration,
   formatMeasured,
   formatMissing,
@@ -95,6 +96,24 @@ export function renderMarkdownSummary(result: RunResult, opts: MarkdownOptions =
     );
   }
 
+  if (result.burnRate) {
+    const r = result.burnRate;
+    out.push(
+      '### Error-budget burn rate',
+      '',
+      `Each window's error rate as a multiple of the rate the ${formatNumber(r.slo * 100, 3)}% objective (\`${r.from}\`) allows: ` +
+        '1× spends exactly the budget over the SLO period, 14.4× spends 2 % of a 30-day budget in an hour.',
+      '',
+      '| window | requests | errors | error rate | burn rate |',
+      '| --- | --- | --- | --- | --- |',
+      ...r.windows.map(
+        (w) =>
+          `| ${w.window} | ${formatCount(w.requests)} | ${formatCount(w.errors)} | ${formatPercent(w.errorRate)} | ${formatBurn(w.burnRate)} |`,
+      ),
+      '',
+    );
+  }
+
   out.push('### Faults', '');
   if (result.faults.length === 0) {
     out.push('No faults were injected.', '');
@@ -171,6 +190,36 @@ export function renderMarkdownSummary(result: RunResult, opts: MarkdownOptions =
         ]),
       );
     }
+    out.push('');
+  }
+
+  const server = result.prometheus?.serverSide;
+  if (server) {
+    out.push(
+      '### Server side (Prometheus)',
+      '',
+      '| Window | k6 sent | Servers counted | Connection errors (k6) | Unexplained | Server p95 | Server 5xx | |',
+      '| --- | ---: | ---: | --- | ---: | ---: | ---: | --- |',
+    );
+    for (const r of server.reconciliation) {
+      const c = server.checks.find((x) => x.window === r.window);
+      const errors = Object.entries(r.connectionErrorsByCode)
+        .map(([k, n]) => `${k} ${formatCount(n)}`)
+        .join(', ');
+      out.push(
+        row([
+          r.window,
+          formatCount(r.sent),
+          formatCount(r.counted),
+          cell(errors ? `${formatCount(r.connectionErrors)} (${errors})` : '0'),
+          `${formatCount(r.unexplained)} (${formatPercent(r.unexplainedShare)})`,
+          formatMs(c?.p95Ms ?? null),
+          c?.errorRatio === null || c?.errorRatio === undefined ? '–' : formatPercent(c.errorRatio),
+          r.flagged ? `⚠ unexplained gap beyond ${formatCount(r.tolerance)}` : '',
+        ]),
+      );
+    }
+    for (const p of server.problems) out.push('', `- ${md(p).replace(/\r?\n/g, ' ')}`);
     out.push('');
   }
 

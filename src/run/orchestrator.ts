@@ -21,6 +21,7 @@ import {
   verdict,
   watchStopConditions,
 } from './phases.js';
+import { startFaultMarkers } from './fault-markers.js';
 import { createRunState, revertAll, type RunContext, type RunDeps } from './state.js';
 
 export type { LoadHandle, LoadOutcome, RunContext, RunDeps } from './state.js';
@@ -36,10 +37,18 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
   // Ctrl-C during an API outage ends the waits of reads (the undo's retries are not given the signal).
   deps.kube.retrySignal = ctx.interrupt;
   state.contact.start();
+  let markers: { stop(): Promise<void> } | null = null;
   try {
     await preflight(state);
     if (!(await steadyStateBefore(state))) return await verdict(state, 'INCONCLUSIVE');
     await startLoad(state);
+    if (deps.faultMarkers)
+      markers = startFaultMarkers(
+        state,
+        deps.faultMarkers.sink,
+        deps.faultMarkers.labels,
+        deps.faultMarkers.intervalMs,
+      );
     baseline(state);
     watchStopConditions(state);
     await inject(state);
@@ -60,6 +69,7 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
     state.loadAbort.abort();
     // Any exit path: nothing stays injected. A second Ctrl-C does not reach here (the handler ignores it).
     await revertAll(state);
+    await markers?.stop();
     state.watch?.stop();
     if (state.load && !state.outcome) await state.load.finished.catch(() => undefined);
   }

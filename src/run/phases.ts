@@ -3,15 +3,18 @@
  * baseline → inject → fault window → triage → revert → recovery → steady state again → verdict. Each reads
  * and extends the RunState; none reverts on its own error — runPlan's `finally` does, whatever phase threw.
  */
+import { queryInstant } from '../adapters/prometheus.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpProbe } from '../adapters/http.js';
 import { firstAt } from '../scenario/answer-path.js';
 import type { Deployment, HorizontalPodAutoscaler, Kube, Pod } from '../adapters/kube.js';
+import { burnRates } from '../budget/burn-rate.js';
 import { ChaosError, ExitCode } from '../errors.js';
 import { faultPlugin } from '../faults/registry.js';
 import type { LiveStats } from '../load/ingest.js';
-import { toTimeline, toWindowStats } from '../load/summary.js';
+import { toTimeline, toWindowStats, type WindowSummary } from '../load/summary.js';
 import { K6_FILES } from '../load/k6.js';
+import { k6ErrorName, serverSideChecks, type WindowSend } from '../observe/prometheus.js';
 import { sampleAt, ScalingObserver, type HpaSample, type ScalingTimeline } from '../observe/scaling.js';
 import { checkStopConditions, type StopReadings } from '../observe/stop-conditions.js';
 import { collectTriage } from '../observe/triage.js';
@@ -157,6 +160,7 @@ export async function inject(state: RunState): Promise<void> {
       faultWindowAnnounced = true;
     }
     note(state, 'fault', `inject ${f.spec.type}`);
+    state.faultStartedMs.push(Date.now());
     const plugin = faultPlugin(f.spec);
     const injection = await plugin.inject(f.spec, {
       kube: deps.kube,
@@ -206,7 +210,12 @@ export function watchStopConditions(state: RunState): void {
   const readings: StopReadings = {
     recent: (seconds) => state.load?.recent(seconds) ?? null,
     readyPods: () => state.pods.readyAt(Date.now()),
-    promql: deps.promql,
+    // Straight to the adapter, not the run's query log: twice a second would bury the SLOs' queries.
+    promql: async (url, query) => {
+      const conn = deps.prometheus?.connection(url) ?? { url };
+      const series = await queryInstant({ ...conn, url, timeoutMs: 2_000 }, query, Date.now() / 1000);
+      return series[0]?.values[0]?.[1] ?? null;
+    },
   };
   state.stopTimer = setInterval(() => {
     if (busy || state.halt.signal.aborted || Date.now() > until) {
@@ -279,6 +288,7 @@ export async function triage(state: RunState): Promise<void> {
 
 /** Ends the fault window: everything the ledger holds open is undone, and the recovery window begins. */
 export async function revert(state: RunState): Promise<void> {
+  state.revertStartedMs = Date.now();
   note(state, 'phase', state.plan.faults.length > 0 ? 'revert faults; recovery window' : 'recovery window');
   await revertAll(state, { keepLoad: true });
 }
@@ -337,6 +347,11 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
   }
   const perSecond = summary ? toTimeline(summary) : [];
   const scaling = state.scaling?.timeline() ?? null;
+  const prometheus = deps.prometheus ?? null;
+  const loadEndMs = loadStartMs === null ? null : loadStartMs + plan.totalMs;
+  // The last window's end must be scraped (and a step past it) before a query over it means anything.
+  if (prometheus && loadEndMs !== null)
+    await waitUntil(loadEndMs + (2 * prometheus.stepS + 1) * 1000, ctx.interrupt);
   const judgedSlos = await judgeSlos(plan, {
     load: evidence,
     pods,
@@ -345,11 +360,29 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
     desiredReplicas: state.desiredReplicas,
     versionBefore: state.versionBefore,
     previousLogs: state.previousLogs,
-    promql: deps.promql,
+    prometheus,
     scaling,
     perSecond,
   });
   const slos = applyCoverage(judgedSlos, coverage);
+  const serverSide =
+    prometheus && s.prometheus && summary && loadStartMs !== null && loadEndMs !== null
+      ? await serverSideChecks({
+          ctx: prometheus,
+          metrics: s.prometheus.metrics,
+          maxUnexplained: s.prometheus.reconcile.maxUnexplained.ratio,
+          loadStartMs,
+          loadEndMs,
+          windows: sendsByWindow(plan, summary.windows, loadStartMs),
+        })
+      : undefined;
+  for (const row of serverSide?.reconciliation ?? [])
+    if (row.flagged)
+      note(
+        state,
+        'phase',
+        `reconciliation (${row.window}): ${row.unexplained} requests sent but neither counted by a server nor failed at connection level (${(row.unexplainedShare * 100).toFixed(2)}%)`,
+      );
   const thresholds = outcome?.thresholds ?? [];
   const judged = overallVerdict([...slos, ...thresholdChecks(thresholds)], faultRecords);
   // A stop condition that held is a finding, whatever the SLOs say: the run could not be let to finish.
@@ -409,12 +442,29 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
           coverage,
           k6Error: outcome.scriptError ? deps.redact(outcome.scriptError) : null,
           ...(outcome.runners ? { runners: outcome.runners } : {}),
+          ...(deps.faultMarkers
+            ? {
+                remoteWrite: {
+                  url: deps.redact(deps.faultMarkers.url),
+                  labels: deps.faultMarkers.labels,
+                  faultMarkers: state.faultMarkers ? { ...state.faultMarkers } : null,
+                },
+              }
+            : {}),
         }
       : undefined,
     thresholds,
     apiContact: contact,
     ...(state.stop ? { stoppedBy: state.stop } : {}),
     ...(scaling ? { scaling: scalingRecord(scaling, loadStartMs) } : {}),
+    ...(prometheus
+      ? {
+          prometheus: {
+            queries: prometheus.querier.log.map((q) => (q.error ? { ...q, error: deps.redact(q.error) } : q)),
+            ...(serverSide ? { serverSide } : {}),
+          },
+        }
+      : {}),
     errorBudget:
       budgetSlo !== null && all && all.requests > 0
         ? {
@@ -426,6 +476,7 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
             consumed: round(all.errorRate / (1 - budgetSlo)),
           }
         : null,
+    burnRate: burnRates(s.slos, windowStats),
     artifacts: {
       ...state.artifacts,
       ...(outcome && !outcome.runners ? { k6Raw: K6_FILES.raw } : {}),
@@ -537,4 +588,27 @@ function liveLine(live: LiveStats): string {
 function fmtClock(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** What k6 sent per window, with absolute bounds; the last window (and `all`) ends a second after the load. */
+function sendsByWindow(plan: Plan, windows: readonly WindowSummary[], loadStartMs: number): WindowSend[] {
+  const tail = 1000;
+  const spans: { name: string; startMs: number; endMs: number }[] = [
+    ...plan.windows.map((w) => ({ name: w.name, startMs: w.startMs, endMs: w.endMs })),
+    { name: 'all', startMs: 0, endMs: plan.totalMs },
+  ];
+  return spans.map((w) => {
+    const k6 = windows.find((x) => x.window === w.name);
+    const connectionErrors: Record<string, number> = {};
+    for (const [code, n] of Object.entries(k6?.connectionErrors ?? {}))
+      connectionErrors[k6ErrorName(code)] = (connectionErrors[k6ErrorName(code)] ?? 0) + n;
+    return {
+      window: w.name,
+      startMs: loadStartMs + w.startMs,
+      endMs: loadStartMs + w.endMs + (w.endMs >= plan.totalMs ? tail : 0),
+      sent: k6?.requests ?? 0,
+      connectionErrors,
+      interiorEdges: (w.startMs > 0 ? 1 : 0) + (w.endMs < plan.totalMs ? 1 : 0),
+    };
+  });
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { fetchProbe, promqlScalar } from '../adapters/http.js';
+import { fetchProbe } from '../adapters/http.js';
 import { Kube } from '../adapters/kube.js';
 import { findKubectl } from '../adapters/kubectl.js';
 import type { Output } from '../adapters/output.js';
@@ -33,7 +33,16 @@ import { kubectlArgIssues } from '../scenario/kubectl-rules.js';
 import { RESULT_SCHEMA_VERSION, type RunResult } from '../verdict/result.js';
 import { runPlan, type LoadHandle } from './orchestrator.js';
 import { acquireLease, LEASE_NAME, LEASE_RENEW_MS, undoEntry, type HeldLease } from './lease.js';
+import { prometheusSetup } from './prometheus.js';
 import { makeRedactor } from './redact.js';
+import { pushSeries } from '../adapters/remote-write.js';
+import {
+  k6RemoteWriteArgs,
+  k6RemoteWriteEnv,
+  remoteWriteHeaders,
+  remoteWriteSecrets,
+  runLabels,
+} from '../load/remote-write.js';
 import { seededRandom } from './random.js';
 import { formatDuration } from '../scenario/units.js';
 import { budgetTarget } from '../verdict/slo.js';
@@ -265,7 +274,18 @@ async function runOne(
       throw new EnvironmentError(`secret ${name} (load.secretEnv) is not set in the environment`);
     secrets[name] = value;
   }
-  const redact = makeRedactor(Object.values(secrets));
+  const rwSpec = plan.scenario.load.remoteWrite;
+  const rwSecrets = rwSpec ? remoteWriteSecrets(rwSpec, world.env) : null;
+  if (rwSecrets && rwSecrets.missing.length > 0)
+    throw new EnvironmentError(
+      `secret ${rwSecrets.missing.join(', ')} (load.remoteWrite) is not set in the environment`,
+    );
+  const prom = prometheusSetup(file, scenario, world.env);
+  const redact = makeRedactor([
+    ...Object.values(secrets),
+    ...(prom?.secrets ?? []),
+    ...Object.values(rwSecrets?.values ?? {}).filter((v): v is string => v !== undefined),
+  ]);
   const k6Bin = findK6(world.env);
   const k6Options: Omit<RunK6Options, 'outDir'> = {
     ...planLoadOptions(plan, file),
@@ -374,6 +394,14 @@ async function runOne(
       script,
       signal,
       recentSeconds: stopLookBackS(plan),
+      ...(rwSpec && rwSecrets
+        ? {
+            remoteWrite: {
+              env: k6RemoteWriteEnv(rwSpec, rwSecrets.values),
+              args: k6RemoteWriteArgs(runLabels(runId, scenario.metadata.name)),
+            },
+          }
+        : {}),
     });
     return {
       started: run.loadStarted.then((d) => {
@@ -465,8 +493,28 @@ async function runOne(
         redact,
         startLoad: runners ? runnersRun : k6Run,
         http: fetchProbe(),
-        promql: (url, query) => promqlScalar(url, query),
+        ...(prom ? { prometheus: prom.context } : {}),
         random,
+        ...(rwSpec && rwSecrets
+          ? {
+              faultMarkers: {
+                url: rwSpec.url,
+                labels: runLabels(runId, scenario.metadata.name),
+                intervalMs: rwSpec.pushInterval.ms,
+                sink: {
+                  push: (series) =>
+                    pushSeries(
+                      {
+                        url: rwSpec.url,
+                        headers: remoteWriteHeaders(rwSpec, rwSecrets.values),
+                        insecureSkipVerify: rwSpec.insecureSkipVerify,
+                      },
+                      series,
+                    ),
+                },
+              },
+            }
+          : {}),
       },
       { runId, reportDir, interrupt: interrupt.signal, heldLedgerIds: [lease.ledgerId] },
     );

@@ -13,6 +13,7 @@ import type { LiveStats, RecentLoad } from '../load/ingest.js';
 import type { LoadSummary } from '../load/summary.js';
 import { ContactMonitor } from '../observe/contact.js';
 import { PodObserver } from '../observe/pods.js';
+import type { PrometheusContext } from '../observe/prometheus.js';
 import type { ScalingObserver } from '../observe/scaling.js';
 import type { Plan } from '../plan/plan.js';
 import { RUNNERS_UNDO } from '../runners/pool.js';
@@ -23,6 +24,7 @@ import type {
   ThresholdResult,
   TimelineEvent,
 } from '../verdict/result.js';
+import type { RemoteWriteSeries } from '../adapters/remote-write.js';
 import type { Redactor } from './redact.js';
 
 export interface LoadHandle {
@@ -50,6 +52,18 @@ export interface LoadOutcome {
   runners?: RunnerRecord[];
 }
 
+/** Where load.remoteWrite's fault markers go (src/run/fault-markers.ts). */
+export interface FaultMarkerSink {
+  push(series: RemoteWriteSeries[]): Promise<void>;
+}
+
+export interface FaultMarkerStats {
+  series: number;
+  pushes: number;
+  failures: number;
+  lastError: string | null;
+}
+
 export interface RunDeps {
   kube: Kube;
   ledger: Ledger;
@@ -57,7 +71,10 @@ export interface RunDeps {
   redact: Redactor;
   startLoad: (plan: Plan, signal: AbortSignal) => LoadHandle;
   http: HttpProbe;
-  promql?: (url: string, query: string) => Promise<number | null>;
+  /** The scenario's Prometheus; absent when neither a prometheus section nor a promql SLO names one. */
+  prometheus?: PrometheusContext;
+  /** load.remoteWrite: where the fault markers go, with the run's labels. */
+  faultMarkers?: { url: string; sink: FaultMarkerSink; labels: Record<string, string>; intervalMs: number };
   random: () => number;
 }
 
@@ -106,6 +123,12 @@ export interface RunState {
   versionBefore: string | null;
   previousLogs: Record<string, string>;
   progress: NodeJS.Timeout | undefined;
+  /** When each fault's injection began, in injection order: a repeated pod kill is in place from its first round. */
+  readonly faultStartedMs: number[];
+  /** When the revert phase began: the end of faults that have nothing to revert (a killed pod). */
+  revertStartedMs: number | null;
+  /** load.remoteWrite's fault markers, while they are pushed. */
+  faultMarkers: FaultMarkerStats | null;
 }
 
 export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunState {
@@ -147,6 +170,9 @@ export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunS
     versionBefore: null,
     previousLogs: {},
     progress: undefined,
+    faultStartedMs: [],
+    revertStartedMs: null,
+    faultMarkers: null,
   };
   return state;
 }

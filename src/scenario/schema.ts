@@ -69,6 +69,10 @@ const selector = z.record(labelKey, labelValue).describe('Kubernetes label selec
 const count = z.number().int().positive().max(10_000);
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
+export const PROMQL_REDUCERS = ['max', 'min', 'avg', 'last', 'quantile'] as const;
+const promMetricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'expected a Prometheus metric name');
+const promLabelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'expected a Prometheus label name');
+
 export const WINDOW_NAMES = ['baseline', 'fault', 'recovery', 'all'] as const;
 const window = z.enum(WINDOW_NAMES).default('all').describe('Which window the SLO judges');
 // Answers are compared with the baseline window's: a quality SLO on 'all' would compare it with itself in part.
@@ -218,6 +222,35 @@ const runners = z
   .optional()
   .describe('Run the load as this many k6 pods in the cluster (or these settings), judged as one');
 
+/** k6's experimental-prometheus-rw output, and the harness's fault markers, to a remote-write endpoint. */
+const remoteWrite = z.strictObject({
+  url: httpUrl.describe('Remote-write endpoint, e.g. http://127.0.0.1:30900/api/v1/write'),
+  bearerTokenEnv: envName
+    .optional()
+    .describe('Environment variable holding a bearer token; redacted everywhere, like secretEnv'),
+  basicAuth: z
+    .strictObject({
+      username: z.string().min(1),
+      passwordEnv: envName.describe('Environment variable holding the password; redacted everywhere'),
+    })
+    .optional(),
+  headers: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, 'expected an HTTP header name'),
+      z.string().regex(/^[^\r\n]*$/, 'expected a header value on one line'),
+    )
+    .default({})
+    .describe('Extra request headers, e.g. X-Scope-OrgID (not secret: use bearerTokenEnv or basicAuth)'),
+  insecureSkipVerify: z.boolean().default(false),
+  pushInterval: duration.prefault('5s').describe('How often k6 and the fault markers push'),
+  nativeHistograms: z
+    .boolean()
+    .default(true)
+    .describe(
+      "k6's trends as native histograms (Prometheus ≥ 2.40 with --enable-feature=native-histograms); false: p(95)/p(99)/avg… gauges",
+    ),
+});
+
 const load = z.strictObject({
   runners,
   script: z
@@ -281,6 +314,11 @@ const load = z.strictObject({
     .array(envName)
     .default([])
     .describe('Names of environment variables passed to k6 from your environment and redacted everywhere'),
+  remoteWrite: remoteWrite
+    .optional()
+    .describe(
+      "Send k6's metrics and fault markers (chaos_fault_active) to a Prometheus remote-write endpoint",
+    ),
 });
 
 const windows = z.strictObject({ baseline: duration, fault: duration, recovery: duration });
@@ -486,10 +524,28 @@ const slo = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     type: z.literal('promql'),
-    url: httpUrl,
-    query: z.string().min(1),
+    url: httpUrl.optional().describe('The Prometheus to ask; default: prometheus.url'),
+    query: z
+      .string()
+      .min(1)
+      .describe('PromQL; $window stands for the window’s length (e.g. increase(x[$window]) with instant)'),
     max: z.number().optional(),
     min: z.number().optional(),
+    window,
+    reduce: z
+      .enum(PROMQL_REDUCERS)
+      .default('max')
+      .describe('How the range query’s samples over the window become one number'),
+    quantile: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('With reduce: quantile, which quantile over time (e.g. 0.95)'),
+    instant: z
+      .boolean()
+      .default(false)
+      .describe('Evaluate once at the window’s end, for expressions that carry their own range'),
   }),
   z.strictObject({
     type: z.literal('scaling'),
@@ -542,6 +598,45 @@ const stopCondition = z.discriminatedUnion('type', [
     above: z.number().describe('Stop when the query returns more than this'),
   }),
 ]);
+/** Where server-side truth comes from: a Prometheus scraping the target, and its metric names. */
+const prometheus = z.strictObject({
+  url: httpUrl.describe('The Prometheus server to query, e.g. http://127.0.0.1:30900'),
+  bearerTokenEnv: envName
+    .optional()
+    .describe('Environment variable holding a bearer token; redacted everywhere, like load.secretEnv'),
+  tls: z
+    .strictObject({
+      caFile: z.string().min(1).optional().describe('PEM CA bundle to trust, relative to the scenario'),
+      insecureSkipVerify: z.boolean().default(false),
+    })
+    .optional(),
+  scrapeInterval: duration.prefault('5s').describe('The range-query step; the server’s scrape interval'),
+  metrics: z
+    .strictObject({
+      requests: promMetricName
+        .default('http_requests_total')
+        .describe('Counter of handled requests, labelled by status code'),
+      statusLabel: promLabelName.default('code'),
+      latency: promMetricName
+        .default('http_request_duration_seconds')
+        .describe('Histogram of request durations (<name>_bucket with le)'),
+      selector: z
+        .string()
+        .regex(/^\{.*\}$/s, 'expected label matchers in braces, e.g. {namespace="ml-serving"}')
+        .default('{}')
+        .describe('Label matchers selecting the target’s series'),
+    })
+    .prefault({}),
+  reconcile: z
+    .strictObject({
+      maxUnexplained: percent
+        .prefault('1%')
+        .describe(
+          'Flag a gap between sent and counted requests beyond k6’s connection errors above this share',
+        ),
+    })
+    .prefault({}),
+});
 
 const safety = z.strictObject({
   allowedNamespaces: z.array(dnsLabel).min(1).optional(),
@@ -571,6 +666,9 @@ export const scenarioSchema = z
     windows,
     faults: z.array(fault).max(50).prefault([]),
     slos: z.array(slo).min(1, 'a scenario needs at least one SLO: without one it cannot fail').max(100),
+    prometheus: prometheus
+      .optional()
+      .describe('Server-side truth: promql SLOs, server-side checks and request reconciliation'),
     safety: safety.prefault({}),
   })
   .describe('chaos scenario (chaos/v1)');

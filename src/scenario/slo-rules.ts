@@ -3,6 +3,7 @@
  * are scenario rules (what a kind needs from the rest of the file), so they live in the scenario layer; how a
  * kind is judged lives in its module under src/verdict/slos/. A kind with no rule beyond its schema has none here.
  */
+import { promqlSyntaxError } from './promql-syntax.js';
 import type { Scenario, SloSpec } from './schema.js';
 
 /** A problem found after the schema accepted the file: the path of the value to fix, and what is wrong. */
@@ -75,8 +76,25 @@ const RULES: { [K in SloKind]?: Rule<K> } = {
     slo.pods === 'new' && s.faults.length === 0
       ? [{ path: [...at, 'pods'], message: '"new" pods are those created after a fault; there is none' }]
       : [],
-  promql: (slo, _s, at) =>
-    slo.max === undefined && slo.min === undefined ? [{ path: at, message: 'give max, min, or both' }] : [],
+  promql: (slo, s, at) => {
+    const issues: SemanticIssue[] = [];
+    if (slo.max === undefined && slo.min === undefined)
+      issues.push({ path: at, message: 'give max, min, or both' });
+    if (!slo.url && !s.prometheus)
+      issues.push({
+        path: [...at, 'url'],
+        message: 'which Prometheus? give url here or a prometheus section',
+      });
+    const syntax = promqlSyntaxError(slo.query);
+    if (syntax) issues.push({ path: [...at, 'query'], message: syntax.message });
+    if (slo.reduce === 'quantile' && slo.quantile === undefined)
+      issues.push({ path: [...at, 'quantile'], message: 'reduce: quantile needs quantile, e.g. 0.95' });
+    if (slo.quantile !== undefined && slo.reduce !== 'quantile')
+      issues.push({ path: [...at, 'quantile'], message: 'quantile applies only with reduce: quantile' });
+    if (slo.instant && slo.reduce !== 'max')
+      issues.push({ path: [...at, 'reduce'], message: 'an instant query has one value: nothing to reduce' });
+    return issues;
+  },
   scaling: (slo, s, at) => {
     const issues: SemanticIssue[] = [];
     if (!s.target.deployment)

@@ -3,6 +3,7 @@
  * ever added; renaming or removing one bumps RESULT_SCHEMA_VERSION. v2 added the answers' quality per window
  * (docs/result-schema.md says what a v1 reader sees of a v2 document).
  */
+import type { PromQueryRecord, ServerSideRecord } from '../observe/prometheus.js';
 import type { HpaSample, HpaSpecSummary, ReplicaSample } from '../observe/scaling.js';
 
 export const RESULT_SCHEMA_VERSION = 'chaos.result/v2';
@@ -150,6 +151,14 @@ export interface LoadInfo {
   k6Error: string | null;
   /** Present when the load ran as k6 pods in the cluster (load.runners): one entry per runner. */
   runners?: RunnerRecord[];
+  /** load.remoteWrite: where k6's metrics and the fault markers went. Absent without it. */
+  remoteWrite?: {
+    url: string;
+    /** On every series the run wrote (k6's as tags): run_id, chaos_scenario. */
+    labels: Record<string, string>;
+    /** chaos_fault_active pushes; null when the load never started. */
+    faultMarkers: { series: number; pushes: number; failures: number; lastError: string | null } | null;
+  };
 }
 
 /** One load runner (a k6 pod) of a run with load.runners. */
@@ -170,6 +179,24 @@ export interface RunnerRecord {
   complete: boolean;
   /** Why not complete, or null. */
   problem: string | null;
+}
+
+/** One window's error-budget burn. */
+export interface WindowBurn {
+  window: WindowName;
+  requests: number;
+  errors: number;
+  errorRate: number;
+  /** errorRate / (1 − slo): 1 spends exactly the budget over the SLO period. Null when the window had no requests. */
+  burnRate: number | null;
+}
+
+export interface BurnRateRecord {
+  /** The success objective burned against, e.g. 0.98 for "errors < 2 %". */
+  slo: number;
+  /** The id of the errorRate SLO it comes from, e.g. "error-rate-all". */
+  from: string;
+  windows: WindowBurn[];
 }
 
 /** One k6 threshold as k6 judged it at the end of the load (its --summary-export). */
@@ -234,6 +261,13 @@ export interface ApiOutage {
   seconds: number;
 }
 
+export interface PrometheusRecord {
+  /** Every query sent, in order, with its raw result or error. */
+  queries: PromQueryRecord[];
+  /** Built-in checks and reconciliation; present with a scenario prometheus section. */
+  serverSide?: ServerSideRecord;
+}
+
 export interface RunResult {
   schemaVersion: typeof RESULT_SCHEMA_VERSION;
   runId: string;
@@ -265,7 +299,14 @@ export interface RunResult {
   stoppedBy?: StopRecord;
   /** Present when a scaling SLO watched the autoscaler. */
   scaling?: ScalingRecord;
+  /** Present when the run asked Prometheus anything: every query with its raw result, and the server side. */
+  prometheus?: PrometheusRecord;
   errorBudget: { slo: number; requests: number; errors: number; consumed: number } | null;
+  /**
+   * Error-budget burn per window (src/budget/burn-rate.ts); null when the scenario has no errorRate SLO with a
+   * budget. Absent in results written before it was reported.
+   */
+  burnRate?: BurnRateRecord | null;
   /** Paths relative to the report dir. */
   artifacts: Record<string, string>;
 }

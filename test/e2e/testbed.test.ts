@@ -243,4 +243,37 @@ describe('offline kind testbed', () => {
     });
     expect(took).toBeLessThan(60_000);
   });
+  it('runs Prometheus on 127.0.0.1:30900, with up = 1 for every scorer and feature-store pod', async () => {
+    const prom = 'http://127.0.0.1:30900';
+    await kubectl('-n', 'monitoring', 'rollout', 'status', 'deploy/prometheus', '--timeout=120s');
+    await waitFor(
+      'Prometheus /-/ready',
+      60_000,
+      async () => (await fetch(`${prom}/-/ready`).catch(() => null))?.ok === true,
+    );
+    const pods = await kubectlJson<{ items: PodJson[] }>(
+      '-n',
+      NS,
+      'get',
+      'pods',
+      '-l',
+      'app in (fraud-scorer,feature-store)',
+    );
+    const want = pods.items
+      .filter((p) => !p.metadata.deletionTimestamp)
+      .map((p) => p.metadata.name)
+      .sort();
+    expect(want.length).toBeGreaterThanOrEqual(5);
+    let up: { pod: string; value: string }[] = [];
+    // A pod started by resetStack is discovered within 5 s and scraped 5 s later.
+    await waitFor('every sample pod scraped and up', 60_000, async () => {
+      const q = encodeURIComponent('up{namespace="ml-serving",app=~"fraud-scorer|feature-store"}');
+      const body = (await (await fetch(`${prom}/api/v1/query?query=${q}`)).json()) as {
+        data: { result: { metric: { pod: string }; value: [number, string] }[] };
+      };
+      up = body.data.result.map((r) => ({ pod: r.metric.pod, value: r.value[1] }));
+      return want.every((p) => up.some((u) => u.pod === p && u.value === '1'));
+    });
+    expect(want.filter((p) => !up.some((u) => u.pod === p && u.value === '1'))).toEqual([]);
+  });
 });

@@ -36,14 +36,14 @@ export class HttpService {
   private draining = false;
   private shutdownPromise: Promise<void> | undefined;
   private activeRequests = 0;
-  private readonly requests: Counter<'route' | 'status'>;
+  private readonly requests: Counter<'route' | 'code'>;
   private readonly duration: Histogram<'route'>;
 
   constructor(private readonly options: HttpServiceOptions) {
     this.requests = new Counter({
       name: 'http_requests_total',
       help: 'HTTP responses by route and status code',
-      labelNames: ['route', 'status'],
+      labelNames: ['route', 'code'],
       registers: [options.registry],
     });
     this.duration = new Histogram({
@@ -134,7 +134,7 @@ export class HttpService {
     res.once('close', () => {
       this.activeRequests--;
       if (!res.writableFinished) return;
-      this.requests.inc({ route, status: String(res.statusCode) });
+      this.requests.inc({ route, code: String(res.statusCode) });
       this.duration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
     });
 

@@ -5,6 +5,7 @@
  */
 import type { AnswersSummary } from '../../load/answers.js';
 import type { PodObserver } from '../../observe/pods.js';
+import type { PrometheusContext } from '../../observe/prometheus.js';
 import type { ScalingTimeline } from '../../observe/scaling.js';
 import type { Plan } from '../../plan/plan.js';
 import type { SloSpec } from '../../scenario/schema.js';
@@ -31,7 +32,8 @@ export interface Observations {
   versionBefore: string | null;
   /** Previous-container logs of pods created after the first fault, by pod name. */
   previousLogs: Record<string, string>;
-  promql?: (url: string, query: string) => Promise<number | null>;
+  /** The scenario's Prometheus (prometheus section or a promql SLO's url); null when none is used. */
+  prometheus?: PrometheusContext | null;
   /** The HPA and Deployment watch; null when no SLO asked for it. */
   scaling: ScalingTimeline | null;
   /** Requests and p95 per second of load, `t` in seconds since load start. */
@@ -88,4 +90,16 @@ export function inconclusive(evidence: string): Judgment {
 
 export function round(n: number): number {
   return Math.round(n * 100) / 100;
+}
+
+/** A window's absolute span in epoch ms, or null when the load never started. */
+export function windowSpan(
+  plan: Plan,
+  loadStartMs: number | null,
+  window: WindowName,
+): [number, number] | null {
+  if (loadStartMs === null) return null;
+  if (window === 'all') return [loadStartMs, loadStartMs + plan.totalMs];
+  const w = plan.windows.find((x) => x.name === window)!;
+  return [loadStartMs + w.startMs, loadStartMs + w.endMs];
 }

@@ -1,7 +1,5 @@
 /** The Ready replica count never below a floor during one window. */
-import type { Plan } from '../../plan/plan.js';
-import type { WindowName } from '../result.js';
-import { defineSlo, inconclusive, verdictOf } from './judge.js';
+import { defineSlo, inconclusive, verdictOf, windowSpan } from './judge.js';
 
 export const minReadyReplicas = defineSlo({
   kind: 'minReadyReplicas',
@@ -26,11 +24,3 @@ export const minReadyReplicas = defineSlo({
     };
   },
 });
-
-/** A window's absolute span in epoch ms. */
-function windowSpan(plan: Plan, loadStartMs: number | null, window: WindowName): [number, number] | null {
-  if (loadStartMs === null) return null;
-  if (window === 'all') return [loadStartMs, loadStartMs + plan.totalMs];
-  const w = plan.windows.find((x) => x.name === window)!;
-  return [loadStartMs + w.startMs, loadStartMs + w.endMs];
-}

@@ -29,6 +29,7 @@ describe('listCommand', () => {
       'model-rollout',
       'node-drain',
       'oversize-batch',
+      'pod-kill-prometheus',
       'pod-kill',
     ]);
     const fileColumn = rows.map((r) => r.indexOf(path.join(SCENARIOS, 'x').slice(0, -1)));

@@ -43,6 +43,8 @@ interface Req {
   payload?: 'normal' | 'oversize';
   failed?: boolean;
   version?: string;
+  /** k6's error_code tag (e.g. 1202 connection refused) */
+  errorCode?: number;
 }
 
 /** The lines k6 writes for one iteration of k6/score.ts. */
@@ -58,6 +60,7 @@ function request(r: Req): string[] {
     status,
   };
   if (r.window !== null) tags.window = r.window ?? 'baseline';
+  if (r.errorCode !== undefined) tags.error_code = String(r.errorCode);
   const vtags: Record<string, string> = { model_version: r.version ?? 'none', scenario: 'score' };
   if (r.window !== null) vtags.window = r.window ?? 'baseline';
   const ms = r.ms ?? 10;
@@ -311,6 +314,19 @@ describe('K6Ingest availability gaps', () => {
     expect(win(s, 'fault').longestGap).toEqual({ startS: 10, endS: 20, seconds: 10 });
     expect(win(s, 'fault').statusCounts).toEqual({ '0': 10 });
     expect(win(s, 'all').longestGap!.seconds).toBeCloseTo(24.99, 3);
+  });
+
+  it('counts requests without a response by k6 error code, per window', () => {
+    const reqs: Req[] = [{ at: 0.5 }];
+    for (let at = 10.5; at < 14; at += 1) reqs.push({ at, window: 'fault', status: 0, errorCode: 1202 });
+    reqs.push(
+      { at: 15, window: 'fault', status: 0, errorCode: 1210 },
+      { at: 16, window: 'fault', status: 503 },
+    );
+    const s = ingestAll(ndjson(reqs), { windows: WINDOWS });
+    expect(win(s, 'fault').connectionErrors).toEqual({ '1202': 4, '1210': 1 });
+    expect(win(s, 'baseline').connectionErrors).toEqual({});
+    expect(win(s, 'all').connectionErrors).toEqual({ '1202': 4, '1210': 1 });
   });
 
   it('is independent of line order', () => {

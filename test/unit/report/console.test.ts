@@ -44,6 +44,9 @@ describe('renderConsoleSummary', () => {
     });
     expect(out).toContain('reasons:\n  - interrupted\n');
     expect(out).toContain('error budget: 382.9% consumed (23/6006 errors against a 99.9% SLO)');
+    expect(out).toContain(
+      'burn rate: baseline 0×, fault 10.9×, recovery 0.5× (× the budget rate of the 99.9% objective, error-rate-all;',
+    );
     expect(out.trimEnd().split('\n').at(-1)).toBe('reports: reports/x/report.html, reports/x/junit.xml');
   });
 

@@ -201,6 +201,17 @@ export function makeRunResult(overrides: Partial<RunResult> = {}): RunResult {
       { at: '2026-11-23T15:32:05.000Z', t: null, kind: 'note', message: 'triage snapshot collected' },
     ],
     errorBudget: { slo: 0.999, requests, errors, consumed: errors / (requests * 0.001) },
+    burnRate: {
+      slo: 0.999,
+      from: 'error-rate-all',
+      windows: windows.map((w) => ({
+        window: w.window,
+        requests: w.requests,
+        errors: w.failed,
+        errorRate: w.errorRate,
+        burnRate: w.requests === 0 ? null : w.failed / w.requests / 0.001,
+      })),
+    },
     // Keys and paths as the orchestrator writes them: keys are counters, paths say what the file is.
     artifacts: {
       'triage-1': 'triage/1-service.txt',

@@ -144,6 +144,14 @@ describe('renderHtmlReport', () => {
     for (const svg of svgs(out)) parseXml(svg);
   });
 
+  it('shows the peak burn rate with every window, and none without an error-rate objective', () => {
+    expect(html).toContain('<div class="kpi-label">Peak burn rate (fault)</div>');
+    expect(html).toContain(
+      '<div class="kpi tone-warn"><div class="kpi-label">Peak burn rate (fault)</div><div class="kpi-value">10.9×</div><div class="kpi-sub">baseline 0×, fault 10.9×, recovery 0.5×</div></div>',
+    );
+    expect(renderHtmlReport(makeRunResult({ burnRate: null }))).not.toContain('burn rate');
+  });
+
   it('keeps gaps in data as gaps', () => {
     const pods = parseXml(svgs(html)[2] ?? '');
     // readyPods is null at t=70 in the fixture: the step line breaks there.

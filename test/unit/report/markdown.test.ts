@@ -110,6 +110,7 @@ describe('renderMarkdownSummary', () => {
       windows: [],
       slos: [],
       errorBudget: null,
+      burnRate: null,
     });
     const out = renderMarkdownSummary(run);
     expect(out).toContain('### Reasons\n\n- fault pod-kill matched no pods\n- \\- not a list\n');
@@ -117,6 +118,13 @@ describe('renderMarkdownSummary', () => {
     expect(out).toContain('No faults were injected.');
     expect(out).toContain('No load windows were recorded.');
     expect(out).not.toContain('### Error budget');
+    expect(out).not.toContain('burn rate');
+  });
+
+  it('reports the burn rate per window', () => {
+    expect(md).toContain('### Error-budget burn rate');
+    expect(md).toContain('| fault | 2,010 | 22 | 1.09% | 10.9× |');
+    expect(md).toContain('| baseline | 2,000 | 0 | 0% | 0× |');
   });
 
   it('reports the error budget', () => {

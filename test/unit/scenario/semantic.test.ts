@@ -391,6 +391,36 @@ describe('SLOs', () => {
       problems(addSlo(VALID, '  - type: promql\n    url: http://prometheus:9090\n    query: up')),
     ).toEqual(['29:5: slos[2]: give max, min, or both']);
   });
+
+  describe('promql', () => {
+    const promql = (extra: string, url = '    url: http://prometheus:9090\n') =>
+      problems(addSlo(VALID, `  - type: promql\n${url}    max: 1\n${extra}`));
+
+    it('checks the query with Prometheus’s own grammar', () => {
+      expect(promql('    query: sum(rate(x[5m]) by')).toEqual([
+        '32:12: slos[2].query: PromQL syntax error at character 17, near "by"',
+      ]);
+      expect(promql('    query: sum(increase(x{code=~"5.."}[$window]))\n    instant: true')).toEqual([]);
+    });
+
+    it('needs a Prometheus: its own url or a prometheus section', () => {
+      expect(promql('    query: up', '')).toEqual([
+        '29:5: slos[2].url: which Prometheus? give url here or a prometheus section',
+      ]);
+    });
+
+    it('quantile goes with reduce: quantile, and an instant query has nothing to reduce', () => {
+      expect(promql('    query: up\n    reduce: quantile')).toEqual([
+        '29:5: slos[2].quantile: reduce: quantile needs quantile, e.g. 0.95',
+      ]);
+      expect(promql('    query: up\n    quantile: 0.9')).toEqual([
+        '33:15: slos[2].quantile: quantile applies only with reduce: quantile',
+      ]);
+      expect(promql('    query: up\n    reduce: avg\n    instant: true')).toEqual([
+        '33:13: slos[2].reduce: an instant query has one value: nothing to reduce',
+      ]);
+    });
+  });
 });
 
 describe('every rule at once', () => {

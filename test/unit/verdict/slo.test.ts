@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AnswersAcc, type AnswersSummary } from '../../../src/load/answers.js';
+import { PrometheusError, type PromSeries } from '../../../src/adapters/prometheus.js';
 import { PodObserver } from '../../../src/observe/pods.js';
+import type { PromQuerier, PrometheusContext } from '../../../src/observe/prometheus.js';
 import type { ScenarioInput } from '../../../src/scenario/schema.js';
 import type { FaultRecord, SloResult, WindowName } from '../../../src/verdict/result.js';
 import {
@@ -682,38 +684,103 @@ describe('promql SLO', () => {
   const slo: SloInput = {
     type: 'promql',
     url: 'http://prometheus:9090',
-    query: 'sum(rate(scorer_fallback_total[5m]))',
+    query: 'sum(rate(scorer_fallback_total[30s]))',
     max: 0.5,
+    window: 'fault',
   };
+  /** A Prometheus whose every range query answers one series valued f(t) at each step. */
+  function fakeProm(
+    f: (tS: number) => number | null,
+    opts: { fail?: Error; series?: number } = {},
+  ): { ctx: PrometheusContext; calls: { kind: string; query: string; start?: number; end: number }[] } {
+    const calls: { kind: string; query: string; start?: number; end: number }[] = [];
+    const series = (ts: number[]): PromSeries[] =>
+      Array.from({ length: opts.series ?? 1 }, (_, i): PromSeries => ({
+        metric: opts.series ? { pod: `p${i}` } : {},
+        values: ts.flatMap((t) => {
+          const v = f(t);
+          return v === null ? [] : [[t, v] as [number, number]];
+        }),
+      }));
+    const querier: PromQuerier = {
+      log: [],
+      range: (_p, _c, query, startMs, endMs, stepS) => {
+        calls.push({ kind: 'range', query, start: startMs, end: endMs });
+        if (opts.fail) return Promise.reject(opts.fail);
+        const ts: number[] = [];
+        for (let t = startMs / 1000; t <= endMs / 1000 + 1e-9; t += stepS) ts.push(t);
+        return Promise.resolve(series(ts));
+      },
+      instant: (_p, _c, query, atMs) => {
+        calls.push({ kind: 'instant', query, end: atMs });
+        if (opts.fail) return Promise.reject(opts.fail);
+        return Promise.resolve(series([atMs / 1000]));
+      },
+    };
+    return {
+      ctx: { querier, stepS: 5, connection: (url) => ({ url: url ?? 'http://default:9090' }) },
+      calls,
+    };
+  }
 
-  it('passes and fails on the queried value', async () => {
-    const pass = await judgeOne(slo, { promql: () => Promise.resolve(0.12) });
-    expect(pass).toMatchObject({
-      id: 'promql-sum-rate-scorer-fallback-total-5m',
-      verdict: 'PASS',
-      measured: 0.12,
-      threshold: '≤ 0.5',
-    });
-    const fail = await judgeOne(slo, { promql: () => Promise.resolve(0.9) });
-    expect(fail.verdict).toBe('FAIL');
+  it('range-queries the window’s exact bounds and judges the reduced value', async () => {
+    const { ctx, calls } = fakeProm((t) => (t - T0 / 1000 < 100 ? 0.1 : 0.3));
+    const pass = await judgeOne(slo, { prometheus: ctx });
+    expect(pass).toMatchObject({ id: 'promql-sum-rate-scorer-fallback-total-30s-fault', verdict: 'PASS' });
+    expect(pass.measured).toBe(0.3);
+    expect(pass.threshold).toBe('max over time ≤ 0.5');
+    expect(pass.evidence).toContain('max of 19 samples over the fault window');
+    expect(calls).toEqual([{ kind: 'range', query: slo.query, start: T0 + 60_000, end: T0 + 150_000 }]);
+    const avg = await judgeOne({ ...slo, reduce: 'avg', max: 0.15 }, { prometheus: ctx });
+    expect(avg.verdict).toBe('FAIL');
+    const min = await judgeOne({ ...slo, reduce: 'min', max: 0.15 }, { prometheus: ctx });
+    expect(min).toMatchObject({ verdict: 'PASS', measured: 0.1 });
+  });
+
+  it('evaluates an instant query at the window’s end, with $window as the window’s length', async () => {
+    const { ctx, calls } = fakeProm(() => 7);
+    const r = await judgeOne(
+      { ...slo, query: 'sum(increase(errors_total[$window]))', instant: true, max: 10 },
+      { prometheus: ctx },
+    );
+    expect(r).toMatchObject({ verdict: 'PASS', measured: 7 });
+    expect(calls).toEqual([
+      { kind: 'instant', query: 'sum(increase(errors_total[90s]))', end: T0 + 150_000 },
+    ]);
   });
 
   it('checks min and max together', async () => {
-    const r = await judgeOne({ ...slo, min: 0.2 }, { promql: () => Promise.resolve(0.12) });
-    expect(r).toMatchObject({ verdict: 'FAIL', threshold: '≥ 0.2 and ≤ 0.5' });
+    const { ctx } = fakeProm(() => 0.12);
+    const r = await judgeOne({ ...slo, min: 0.2 }, { prometheus: ctx });
+    expect(r).toMatchObject({ verdict: 'FAIL', threshold: 'max over time ≥ 0.2 ≤ 0.5' });
   });
 
-  it('is INCONCLUSIVE without a client, on an error, or without a number', async () => {
-    expect((await judgeOne(slo, { promql: undefined })).verdict).toBe('INCONCLUSIVE');
-    const failed = await judgeOne(slo, {
-      promql: () => Promise.reject(new Error('Prometheus answered 503')),
-    });
-    expect(failed).toMatchObject({
+  it('is INCONCLUSIVE, with the reason, when Prometheus cannot show the window', async () => {
+    const judge = async (prom: ReturnType<typeof fakeProm>) => judgeOne(slo, { prometheus: prom.ctx });
+    expect((await judgeOne(slo, { prometheus: null })).evidence).toBe('no Prometheus client available');
+    const down = await judge(
+      fakeProm(() => 1, {
+        fail: new PrometheusError('unreachable', 'Prometheus at http://p did not answer: ECONNREFUSED'),
+      }),
+    );
+    expect(down).toMatchObject({
       verdict: 'INCONCLUSIVE',
-      evidence: 'query failed: Prometheus answered 503',
+      evidence: 'Prometheus not answering: Prometheus at http://p did not answer: ECONNREFUSED',
     });
-    expect((await judgeOne(slo, { promql: () => Promise.resolve(null) })).verdict).toBe('INCONCLUSIVE');
-    expect((await judgeOne(slo, { promql: () => Promise.resolve(Number.NaN) })).verdict).toBe('INCONCLUSIVE');
+    const refused = await judge(
+      fakeProm(() => 1, { fail: new PrometheusError('query', 'Prometheus 400 bad_data: parse error') }),
+    );
+    expect(refused.evidence).toBe('Prometheus refused the query: Prometheus 400 bad_data: parse error');
+    expect((await judge(fakeProm(() => null))).evidence).toMatch(/^empty result: no series/);
+    // Values for the first 30 s of the 90 s window only: too few samples.
+    const few = await judge(fakeProm((t) => (t - T0 / 1000 < 90 ? 0.1 : null)));
+    expect(few).toMatchObject({ verdict: 'INCONCLUSIVE' });
+    expect(few.evidence).toMatch(/^too few samples: 6 of 19 steps/);
+    // 20 s without a value in the middle: a scrape gap, though 15 of 19 steps have one.
+    const gap = await judge(fakeProm((t) => (t - T0 / 1000 > 95 && t - T0 / 1000 < 115 ? null : 0.1)));
+    expect(gap.evidence).toMatch(/^a scrape gap: no value for 15s after/);
+    const many = await judge(fakeProm(() => 1, { series: 2 }));
+    expect(many.evidence).toMatch(/^2 series for .*; aggregate them/);
   });
 });
 
@@ -723,18 +790,27 @@ describe('judgeSlos: ids', () => {
       slos: [
         { type: 'promql', url: 'http://prometheus:9090', query: 'up', min: 1 },
         { type: 'promql', url: 'http://prometheus:9090', query: 'up', min: 1 },
-        { type: 'promql', url: 'http://prometheus:9090', query: 'up 2', min: 1 },
+        { type: 'promql', url: 'http://prometheus:9090', query: 'up + 2', min: 1 },
         { type: 'latency', max: '250ms' },
         { type: 'latency', max: '300ms' },
       ],
     });
-    const results = await judgeSlos(plan, observations({ promql: () => Promise.resolve(1) }));
+    const prometheus: PrometheusContext = {
+      stepS: 5,
+      connection: (url) => ({ url: url ?? '' }),
+      querier: {
+        log: [],
+        range: () => Promise.resolve([{ metric: {}, values: [[T0 / 1000, 1]] }]),
+        instant: () => Promise.resolve([{ metric: {}, values: [[T0 / 1000, 1]] }]),
+      },
+    };
+    const results = await judgeSlos(plan, observations({ prometheus }));
     const ids = results.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toEqual([
-      'promql-up',
-      'promql-up-2',
-      'promql-up-2-2',
+      'promql-up-all',
+      'promql-up-all-2',
+      'promql-up-2-all',
       'latency-p95-all',
       'latency-p95-all-2',
     ]);

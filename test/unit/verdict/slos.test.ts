@@ -91,7 +91,7 @@ function everything(): Observations {
     desiredReplicas: 3,
     versionBefore: 'v3',
     previousLogs: {},
-    promql: () => Promise.resolve(1),
+    prometheus: null,
     scaling: null,
     perSecond: [],
   };

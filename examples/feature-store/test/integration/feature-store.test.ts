@@ -44,8 +44,8 @@ describe('feature-store HTTP API', () => {
     await fetch(`${store.url}/features/metrics-check`);
     const text = await (await fetch(`${store.url}/metrics`)).text();
     expect(text).toMatch(/^feature_lookups_total [1-9]\d*$/m);
-    expect(text).toMatch(/^http_requests_total\{route="\/features\/:entityId",status="200"\} [1-9]\d*$/m);
-    expect(text).toMatch(/^http_requests_total\{route="\/features\/:entityId",status="400"\} 2$/m);
+    expect(text).toMatch(/^http_requests_total\{route="\/features\/:entityId",code="200"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^http_requests_total\{route="\/features\/:entityId",code="400"\} 2$/m);
     expect(text).toContain('process_resident_memory_bytes');
   });
 });

@@ -208,8 +208,8 @@ describe('service endpoints', () => {
       for (const le of ['0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '+Inf']) {
         expect(metricValue(text, 'ml_inference_duration_seconds_bucket', `{le="${le}"}`)).toBe(1);
       }
-      expect(metricValue(text, 'http_requests_total', '{route="/score",status="200"}')).toBe(1);
-      expect(metricValue(text, 'http_requests_total', '{route="/score",status="400"}')).toBe(1);
+      expect(metricValue(text, 'http_requests_total', '{route="/score",code="200"}')).toBe(1);
+      expect(metricValue(text, 'http_requests_total', '{route="/score",code="400"}')).toBe(1);
       expect(metricValue(text, 'feature_store_breaker_state')).toBe(0);
       expect(metricValue(text, 'feature_store_requests_total', '{outcome="ok"}')).toBe(1);
       expect(text).toContain('# TYPE feature_store_fallbacks_total counter');
