@@ -35,6 +35,7 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
     await startLoad(state);
     baseline(state);
     await inject(state);
+    // False when interrupted, or when k6 died: then the faults are already reverted, and no triage is taken.
     if (await faultWindow(state)) {
       await triage(state);
       await revert(state);
@@ -46,6 +47,7 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
   } finally {
     ctx.interrupt.removeEventListener('abort', onInterrupt);
     if (state.progress) clearInterval(state.progress);
+    if (state.diskWatch) clearInterval(state.diskWatch);
     state.faultAbort.abort();
     state.loadAbort.abort();
     // Any exit path: nothing stays injected. A second Ctrl-C does not reach here (the handler ignores it).

@@ -74,6 +74,16 @@ export interface RunState {
   readonly loadAbort: AbortController;
   /** Aborted on interrupt and on every exit: stops a fault still injecting. */
   readonly faultAbort: AbortController;
+  /**
+   * Aborted when the run cannot go on measuring: k6 ended (before the fault window is over, that is k6 dying:
+   * killed, out of memory) or the report directory cannot be written. The run then stops waiting, injects
+   * nothing more and reverts at once, since nothing would measure or record the fault.
+   */
+  readonly cutShort: AbortController;
+  /** Why the run was cut short, for the event and the reasons. */
+  cutShortReason: string | null;
+  /** An environment problem found during the run (the report directory full or read-only): exit 3. */
+  environmentProblem: string | null;
   /** Every watch the run started; all are stopped on every exit. */
   watch: { stop(): void } | undefined;
   load: LoadHandle | undefined;
@@ -84,6 +94,8 @@ export interface RunState {
   versionBefore: string | null;
   previousLogs: Record<string, string>;
   progress: NodeJS.Timeout | undefined;
+  /** Polls the report directory's free space while the load runs. */
+  diskWatch: NodeJS.Timeout | undefined;
 }
 
 export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunState {
@@ -103,6 +115,9 @@ export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunS
     artifacts: {},
     loadAbort: new AbortController(),
     faultAbort: new AbortController(),
+    cutShort: new AbortController(),
+    cutShortReason: null,
+    environmentProblem: null,
     watch: undefined,
     load: undefined,
     outcome: null,
@@ -111,6 +126,7 @@ export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunS
     versionBefore: null,
     previousLogs: {},
     progress: undefined,
+    diskWatch: undefined,
   };
   return state;
 }
@@ -156,6 +172,14 @@ export async function revertAll(state: RunState): Promise<void> {
       note(state, 'revert', `revert failed: ${intent.description}: ${(error as Error).message}`);
     }
   }
+}
+
+/** Cut the run short (the first reason wins), and stop a fault still injecting as an interrupt would. */
+export function cutShort(state: RunState, reason: string): void {
+  if (state.cutShort.signal.aborted) return;
+  state.cutShortReason = reason;
+  state.cutShort.abort();
+  state.faultAbort.abort();
 }
 
 export function round(n: number): number {
