@@ -48,6 +48,7 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
     ctx.interrupt.removeEventListener('abort', onInterrupt);
     if (state.progress) clearInterval(state.progress);
     if (state.diskWatch) clearInterval(state.diskWatch);
+    state.self.stop();
     state.faultAbort.abort();
     state.loadAbort.abort();
     // Any exit path: nothing stays injected. A second Ctrl-C does not reach here (the handler ignores it).

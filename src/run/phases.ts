@@ -15,7 +15,7 @@ import { K6_FILES } from '../load/k6.js';
 import { sampleAt, ScalingObserver, type HpaSample, type ScalingTimeline } from '../observe/scaling.js';
 import { collectTriage } from '../observe/triage.js';
 import { windowAt, type Plan } from '../plan/plan.js';
-import { applyCoverage, describeShortfall, measureCoverage } from '../verdict/coverage.js';
+import { applyCoverage, applyCutShort, describeShortfall, measureCoverage } from '../verdict/coverage.js';
 import {
   RESULT_SCHEMA_VERSION,
   type RunResult,
@@ -349,7 +349,18 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
     scaling,
     perSecond,
   });
-  const slos = applyCoverage(judgedSlos, coverage);
+  const windowEndMs: Record<string, number> = { all: plan.totalMs };
+  for (const w of plan.windows) windowEndMs[w.name] = w.endMs;
+  // Cut short before the fault window ended, the run stopped observing (and reverted) early; later, it
+  // observed every fault to its revert, and load coverage judges what k6 missed of the recovery window.
+  const cut =
+    state.cutShortAtMs !== null &&
+    loadStartMs !== null &&
+    !ctx.interrupt.aborted &&
+    state.cutShortAtMs < loadStartMs + plan.windows[1]!.endMs
+      ? { atMs: state.cutShortAtMs - loadStartMs, reason: state.cutShortReason ?? 'cut short' }
+      : null;
+  const slos = applyCutShort(applyCoverage(judgedSlos, coverage), windowEndMs, cut);
   const thresholds = outcome?.thresholds ?? [];
   const judged = overallVerdict([...slos, ...thresholdChecks(thresholds)], faultRecords);
   let verdict = forced ?? judged.verdict;
@@ -411,6 +422,7 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
       : undefined,
     thresholds,
     ...(scaling ? { scaling: scalingRecord(scaling, loadStartMs) } : {}),
+    harness: state.self.stop(),
     errorBudget:
       budgetSlo !== null && all && all.requests > 0
         ? {

@@ -16,6 +16,7 @@ import type { ScalingObserver } from '../observe/scaling.js';
 import type { Plan } from '../plan/plan.js';
 import type { FaultRecord, ThresholdResult, TimelineEvent } from '../verdict/result.js';
 import type { Redactor } from './redact.js';
+import { startSelfMetrics, type SelfMetrics } from './self-metrics.js';
 
 export interface LoadHandle {
   /** Epoch ms of k6's first request: zero of the run's timeline. */
@@ -82,6 +83,8 @@ export interface RunState {
   readonly cutShort: AbortController;
   /** Why the run was cut short, for the event and the reasons. */
   cutShortReason: string | null;
+  /** When (epoch ms). */
+  cutShortAtMs: number | null;
   /** An environment problem found during the run (the report directory full or read-only): exit 3. */
   environmentProblem: string | null;
   /** Every watch the run started; all are stopped on every exit. */
@@ -96,6 +99,8 @@ export interface RunState {
   progress: NodeJS.Timeout | undefined;
   /** Polls the report directory's free space while the load runs. */
   diskWatch: NodeJS.Timeout | undefined;
+  /** The harness's own RSS and event-loop delay, from the run's start. */
+  readonly self: SelfMetrics;
 }
 
 export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunState {
@@ -117,6 +122,7 @@ export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunS
     faultAbort: new AbortController(),
     cutShort: new AbortController(),
     cutShortReason: null,
+    cutShortAtMs: null,
     environmentProblem: null,
     watch: undefined,
     load: undefined,
@@ -127,6 +133,7 @@ export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunS
     previousLogs: {},
     progress: undefined,
     diskWatch: undefined,
+    self: startSelfMetrics(),
   };
   return state;
 }
@@ -178,6 +185,7 @@ export async function revertAll(state: RunState): Promise<void> {
 export function cutShort(state: RunState, reason: string): void {
   if (state.cutShort.signal.aborted) return;
   state.cutShortReason = reason;
+  state.cutShortAtMs = Date.now();
   state.cutShort.abort();
   state.faultAbort.abort();
 }

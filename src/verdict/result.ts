@@ -188,6 +188,17 @@ export interface ScalingRecord {
   replicaSamples: Array<Omit<ReplicaSample, 'at'> & { at: string; t: number | null }>;
 }
 
+/** The harness process watching itself: what the soak benchmark judges, recorded for every run. */
+export interface HarnessMetrics {
+  /** Seconds between RSS samples. */
+  sampleEveryS: number;
+  /** Resident set size of the chaos process; `t` is seconds since the run started. */
+  rss: { t: number; bytes: number }[];
+  rssMaxBytes: number;
+  /** Event-loop delay (perf_hooks.monitorEventLoopDelay, 10 ms resolution) over the whole run, in ms. */
+  eventLoopDelayMs: { p50: number; p99: number; max: number; mean: number };
+}
+
 export interface RunResult {
   schemaVersion: typeof RESULT_SCHEMA_VERSION;
   runId: string;
@@ -215,6 +226,8 @@ export interface RunResult {
   thresholds?: ThresholdResult[];
   /** Present when a scaling SLO watched the autoscaler. */
   scaling?: ScalingRecord;
+  /** The harness's own health over the run (memory, event-loop delay). Absent in older results and dry runs. */
+  harness?: HarnessMetrics;
   errorBudget: { slo: number; requests: number; errors: number; consumed: number } | null;
   /** Paths relative to the report dir. */
   artifacts: Record<string, string>;

@@ -323,6 +323,10 @@ describe('runPlan', () => {
     expect(h.openIntents()).toBe(0);
     expect(h.load.cancelled).toBe(true);
     expect(h.kube.activeWatches).toBe(0);
+    // The harness's own health is in every result.
+    expect(r.harness?.rss.length).toBeGreaterThanOrEqual(2);
+    expect(r.harness?.rssMaxBytes).toBeGreaterThan(0);
+    expect(Number.isFinite(r.harness?.eventLoopDelayMs.p99)).toBe(true);
   });
 
   describe('reverts on an error in every phase', () => {
