@@ -165,8 +165,9 @@ const CUT_SHORT_TOLERANCE_MS = 2000;
 
 /**
  * A run cut short (k6 died, the report directory filled up) stopped observing everything, the pod watch
- * included: an SLO whose window was still running then cannot PASS on what was seen before. A FAIL stands
- * (the breach was observed); a PASS becomes INCONCLUSIVE, saying when and why the run stopped.
+ * included: an SLO whose window was still running then cannot PASS on what was seen before, nor FAIL for
+ * something it did not see (a FAIL with nothing measured, like "3 Ready replicas never observed" seconds after
+ * a kill). Both become INCONCLUSIVE, saying when and why the run stopped; a FAIL on a measured breach stands.
  */
 export function applyCutShort(
   slos: readonly SloResult[],
@@ -176,7 +177,8 @@ export function applyCutShort(
   if (cut === null) return [...slos];
   return slos.map((s) => {
     const end = windowEndMs[s.window];
-    if (s.verdict !== 'PASS' || end === undefined || cut.atMs >= end - CUT_SHORT_TOLERANCE_MS) return s;
+    const unproven = s.verdict === 'PASS' || (s.verdict === 'FAIL' && s.measured === null);
+    if (!unproven || end === undefined || cut.atMs >= end - CUT_SHORT_TOLERANCE_MS) return s;
     return {
       ...s,
       verdict: 'INCONCLUSIVE',
