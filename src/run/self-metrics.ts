@@ -7,6 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { HarnessMetrics } from '../verdict/result.js';
 
 export const SELF_SAMPLE_EVERY_MS = 5000;
+const RESOLUTION_MS = 10;
 
 export interface SelfMetrics {
   stop(): HarnessMetrics;
@@ -20,7 +21,7 @@ export function startSelfMetrics(everyMs = SELF_SAMPLE_EVERY_MS): SelfMetrics {
   sample();
   const timer = setInterval(sample, everyMs);
   timer.unref();
-  const loop = monitorEventLoopDelay({ resolution: 10 });
+  const loop = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   loop.enable();
   let result: HarnessMetrics | null = null;
   return {
@@ -29,7 +30,8 @@ export function startSelfMetrics(everyMs = SELF_SAMPLE_EVERY_MS): SelfMetrics {
       clearInterval(timer);
       loop.disable();
       sample();
-      const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+      // The histogram holds the time between two ticks of its 10 ms timer: the delay is what exceeds 10 ms.
+      const ms = (ns: number) => Math.max(0, Math.round((ns - RESOLUTION_MS * 1e6) / 1e4) / 100);
       result = {
         sampleEveryS: everyMs / 1000,
         rss,

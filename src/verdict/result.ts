@@ -195,7 +195,7 @@ export interface HarnessMetrics {
   /** Resident set size of the chaos process; `t` is seconds since the run started. */
   rss: { t: number; bytes: number }[];
   rssMaxBytes: number;
-  /** Event-loop delay (perf_hooks.monitorEventLoopDelay, 10 ms resolution) over the whole run, in ms. */
+  /** Event-loop delay over the whole run, in ms: perf_hooks.monitorEventLoopDelay at 10 ms, less the 10 ms. */
   eventLoopDelayMs: { p50: number; p99: number; max: number; mean: number };
 }
 
