@@ -189,6 +189,11 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
     .option('--report-configmap', 'create <name>-report and have each run write its report there')
     .option('--context <name>', 'kubeconfig context to schedule on (and to apply to)')
     .option('--apply', 'apply the objects (server-side apply) instead of printing them')
+    .option(
+      '--allow-outside <dir>',
+      "also copy files from this directory, outside the suite's tree (repeatable)",
+      (dir: string, prev: string[] = []) => [...prev, dir],
+    )
     .action(async (suite: string, opts: ScheduleCliOptions) => {
       await refuseInvalid([suite], 'suite');
       const { scheduleCommand } = await import('./commands/schedule.js');

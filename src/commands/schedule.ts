@@ -15,6 +15,7 @@ import { formatDiagnostic } from '../scenario/diagnostics.js';
 import { diagnosticAt, loadScenarioFile } from '../scenario/parse.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Duration } from '../scenario/units.js';
+import { boundaryProblems, suiteTree, type FileReference } from '../schedule/boundary.js';
 import { scheduleObjects } from '../schedule/manifests.js';
 import { clusterTraits } from '../schedule/rbac.js';
 import { harnessImage } from '../version.js';
@@ -30,6 +31,8 @@ export interface ScheduleCliOptions {
   reportConfigmap?: boolean;
   context?: string;
   apply?: boolean;
+  /** Directories outside the suite's tree whose files may be copied into the ConfigMap. */
+  allowOutside?: string[];
 }
 
 /** Kubernetes appends 11 characters to a CronJob's name for its Jobs; names stop at 63. */
@@ -53,12 +56,32 @@ export async function scheduleCommand(
   const loaded = await loadSuiteFile(suiteFile);
   if (!loaded.ok) throw new InvalidInputError([...problems, ...loaded.diagnostics.map(formatDiagnostic)]);
   const suite = loaded.value;
+  // Before anything is read from them: a scenario outside the tree is refused, not parsed.
+  const tree = await suiteTree(suiteFile);
+  const allowOutside = opts.allowOutside ?? [];
+  const entryProblems = await boundaryProblems(
+    suite.scenarios.map((s, i) => ({
+      holder: path.resolve(suiteFile),
+      at: ['scenarios', i, 'file'],
+      ref: s.file,
+    })),
+    tree,
+    allowOutside,
+  );
+  problems.push(...(await formatBoundary(suiteFile, entryProblems)));
+  if (entryProblems.length > 0) throw new InvalidInputError(problems);
   const scenarios: { file: string; scenario: Scenario }[] = [];
   for (const file of suiteScenarioFiles(suite, suiteFile)) {
     const s = await loadScenarioFile(file);
     if (s.ok) scenarios.push({ file, scenario: s.scenario });
     else problems.push(...s.diagnostics.map(formatDiagnostic));
   }
+  problems.push(
+    ...(await formatBoundary(
+      suiteFile,
+      await boundaryProblems(scenarios.flatMap(copiedReferences), tree, allowOutside),
+    )),
+  );
   // Indexes match the suite's entries only when every scenario loaded; otherwise those problems come first.
   if (scenarios.length === suite.scenarios.length)
     problems.push(...(await kubectlRbacProblems(suiteFile, suite, scenarios)));
@@ -134,6 +157,31 @@ export async function scheduleCommand(
   }
   const ns = objects.find((o) => o.kind === 'CronJob')!.metadata.namespace!;
   out.info(`run it now: kubectl -n ${ns} create job --from=cronjob/${name} ${name}-manual-$(date +%s)`);
+}
+
+/** The files of a scenario that the ConfigMap carries besides the scenario itself. */
+function copiedReferences({ file, scenario }: { file: string; scenario: Scenario }): FileReference[] {
+  const refs: FileReference[] = [];
+  const { payload, script, golden } = scenario.load;
+  if (payload.file) refs.push({ holder: file, at: ['load', 'payload', 'file'], ref: payload.file });
+  if (script) refs.push({ holder: file, at: ['load', 'script'], ref: script });
+  if (golden) refs.push({ holder: file, at: ['load', 'golden', 'file'], ref: golden.file });
+  return refs;
+}
+
+async function formatBoundary(
+  suiteFile: string,
+  problems: { reference: FileReference; message: string }[],
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const { reference, message } of problems) {
+    const holder =
+      reference.holder === path.resolve(suiteFile)
+        ? suiteFile
+        : path.relative(process.cwd(), reference.holder);
+    out.push(formatDiagnostic(await diagnosticAt(holder, reference.at, message)));
+  }
+  return out;
 }
 
 /**

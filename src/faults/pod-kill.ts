@@ -51,7 +51,8 @@ export const podKill: FaultPlugin<PodKillSpec> = {
       if (round > 0) {
         // An interrupt during the interval must not be followed by one more kill.
         const slept = await sleep(interval, true, { signal: ctx.signal }).catch(() => false);
-        if (!slept) break;
+        // An abort that lands as the interval ends still wins.
+        if (!slept || ctx.signal.aborted) break;
       }
       let names: string[];
       let of: number;

@@ -52,6 +52,7 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
     baseline(state);
     watchStopConditions(state);
     await inject(state);
+    // False when interrupted, or when k6 died: then the faults are already reverted, and no triage is taken.
     if (await faultWindow(state)) {
       await triage(state);
       await revert(state);
@@ -65,6 +66,8 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
     if (state.progress) clearInterval(state.progress);
     clearInterval(state.stopTimer);
     state.contact.stop();
+    if (state.diskWatch) clearInterval(state.diskWatch);
+    state.self.stop();
     state.faultAbort.abort();
     state.loadAbort.abort();
     // Any exit path: nothing stays injected. A second Ctrl-C does not reach here (the handler ignores it).

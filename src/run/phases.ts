@@ -3,6 +3,7 @@
  * baseline → inject → fault window → triage → revert → recovery → steady state again → verdict. Each reads
  * and extends the RunState; none reverts on its own error — runPlan's `finally` does, whatever phase threw.
  */
+import { statfs } from 'node:fs/promises';
 import { queryInstant } from '../adapters/prometheus.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpProbe } from '../adapters/http.js';
@@ -19,7 +20,7 @@ import { sampleAt, ScalingObserver, type HpaSample, type ScalingTimeline } from 
 import { checkStopConditions, type StopReadings } from '../observe/stop-conditions.js';
 import { collectTriage } from '../observe/triage.js';
 import { windowAt, type Plan } from '../plan/plan.js';
-import { applyCoverage, describeShortfall, measureCoverage } from '../verdict/coverage.js';
+import { applyCoverage, applyCutShort, describeShortfall, measureCoverage } from '../verdict/coverage.js';
 import {
   RESULT_SCHEMA_VERSION,
   type RunResult,
@@ -32,7 +33,7 @@ import {
 import { qualityStats } from '../verdict/quality.js';
 import { budgetTarget, judgeSlos, overallVerdict, type WindowEvidence } from '../verdict/slo.js';
 import { thresholdChecks } from '../verdict/thresholds.js';
-import { note, revertAll, round, type RunState } from './state.js';
+import { cutShort, note, revertAll, round, type RunState } from './state.js';
 import { checkSteadyState } from './steady-state.js';
 import { resolveRunners } from '../scenario/runner-rules.js';
 
@@ -116,6 +117,12 @@ export async function startLoad(state: RunState): Promise<void> {
   );
   const load = deps.startLoad(plan, state.loadAbort.signal);
   state.load = load;
+  // k6 ends after the fault window when all goes well; before it, the run is cut short.
+  const ended = () =>
+    cutShort(state, `k6 ended ${fmtClock(Date.now() - (state.loadStartMs ?? Date.now()))} into the load`);
+  load.finished.then(ended, ended);
+  state.diskWatch = setInterval(() => void checkReportDir(state), REPORT_DIR_CHECK_MS);
+  state.diskWatch.unref();
   state.loadStartMs = await Promise.race([
     load.started,
     load.finished.then((o) => {
@@ -154,7 +161,9 @@ export async function inject(state: RunState): Promise<void> {
   const t0 = loadStart(state);
   let faultWindowAnnounced = false;
   for (const f of [...plan.faults].sort((a, b) => a.atMs - b.atMs)) {
-    if (!(await waitUntil(t0 + f.atMs, state.halt.signal))) break;
+    if (!(await waitUntil(t0 + f.atMs, stopWaiting(state)))) break;
+    // A fault goes in only where its evidence can be written.
+    if (!(await checkReportDir(state))) break;
     if (!faultWindowAnnounced) {
       note(state, 'phase', 'fault window');
       faultWindowAnnounced = true;
@@ -185,11 +194,72 @@ export async function inject(state: RunState): Promise<void> {
 }
 
 /**
- * Waits out the fault window; false when interrupted or stopped first (on an interrupt, triage and the revert
- * phase are then skipped; on a stop, the run reverts at once: stopped()).
+ * Waits out the fault window; false when interrupted first (triage and the revert phase are then skipped), when
+ * a stop condition held (the orchestrator then reverts at once and times it: stopped()), or when k6 ended first:
+ * then every fault is reverted here, before anything else, since nothing measures it.
  */
 export async function faultWindow(state: RunState): Promise<boolean> {
-  return waitUntil(loadStart(state) + state.plan.windows[1]!.endMs, state.halt.signal);
+  const { plan, ctx } = state;
+  const end = loadStart(state) + plan.windows[1]!.endMs;
+  const ok = (await waitUntil(end, stopWaiting(state))) && (await checkReportDir(state));
+  if (state.stop) return false;
+  if (ok || ctx.interrupt.aborted || (Date.now() >= end && !state.environmentProblem))
+    return !ctx.interrupt.aborted;
+  note(
+    state,
+    'phase',
+    `${state.cutShortReason ?? 'cut short'}, before the fault window ended: reverting every fault now`,
+  );
+  await revertAll(state);
+  return false;
+}
+
+/** A wait of the fault phases ends on an interrupt, a stop condition (halt) or when the run is cut short. */
+function stopWaiting(state: RunState): AbortSignal {
+  return AbortSignal.any([state.ctx.interrupt, state.halt.signal, state.cutShort.signal]);
+}
+
+/** Errors that say the report directory cannot take a file: an environment problem, not a bug. */
+const REPORT_DIR_ERRORS = new Set([
+  'ENOSPC',
+  'EDQUOT',
+  'EROFS',
+  'EACCES',
+  'EPERM',
+  'ENOTDIR',
+  'EEXIST',
+  'ENOENT',
+]);
+
+/** How often the report directory's free space is looked at while the load runs. */
+const REPORT_DIR_CHECK_MS = 1000;
+/** Below this, k6's output (about 3 KB per request) and the reports cannot be written: the run stops. */
+export const REPORT_DIR_MIN_FREE_BYTES = 64 * 1024;
+
+/**
+ * False, and the run cut short with an environment problem, when the report directory has become full or
+ * read-only: k6's raw output goes there, so the run could neither measure nor keep its evidence.
+ */
+export async function checkReportDir(state: RunState): Promise<boolean> {
+  if (state.environmentProblem) return false;
+  const dir = state.ctx.reportDir;
+  let problem: string | null = null;
+  try {
+    const fs = await statfs(dir);
+    const free = fs.bavail * fs.bsize;
+    if (free < REPORT_DIR_MIN_FREE_BYTES)
+      problem = `the report directory ${dir} is full (${free} bytes free, ${REPORT_DIR_MIN_FREE_BYTES} needed)`;
+  } catch (error) {
+    problem = `the report directory ${dir} cannot be read: ${(error as Error).message}`;
+  }
+  if (problem === null) return true;
+  if (state.environmentProblem) return false;
+  state.environmentProblem = problem;
+  state.reasons.push(problem);
+  // k6's output cannot be stored: stop it too.
+  state.loadAbort.abort();
+  cutShort(state, problem);
+  return false;
 }
 
 /** How often the stop conditions are read: twice a second keeps the reaction within a second of the data. */
@@ -273,15 +343,27 @@ export async function triage(state: RunState): Promise<void> {
   const { plan, deps, ctx } = state;
   if (plan.faults.length === 0) return;
   const s = plan.scenario;
-  const result = await collectTriage({
-    kube: deps.kube,
-    namespace: plan.namespace,
-    selector: s.target.selector,
-    service: s.target.service,
-    focus: state.pods.podsCreatedAfter(loadStart(state)).map((p) => p.name),
-    dir: `${ctx.reportDir}/triage`,
-    redact: deps.redact,
-  });
+  let result: Awaited<ReturnType<typeof collectTriage>>;
+  try {
+    result = await collectTriage({
+      kube: deps.kube,
+      namespace: plan.namespace,
+      selector: s.target.selector,
+      service: s.target.service,
+      focus: state.pods.podsCreatedAfter(loadStart(state)).map((p) => p.name),
+      dir: `${ctx.reportDir}/triage`,
+      redact: deps.redact,
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (!code || !REPORT_DIR_ERRORS.has(code)) throw error;
+    // The revert comes next either way; the run then ends with exit 3 instead of a stack trace.
+    const problem = `cannot write triage into the report directory ${ctx.reportDir}: ${(error as Error).message}`;
+    state.environmentProblem ??= problem;
+    state.reasons.push(problem);
+    note(state, 'note', problem);
+    return;
+  }
   state.previousLogs = result.previousLogs;
   result.files.forEach((f, i) => (state.artifacts[`triage-${i + 1}`] = f));
 }
@@ -364,7 +446,18 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
     scaling,
     perSecond,
   });
-  const slos = applyCoverage(judgedSlos, coverage);
+  const windowEndMs: Record<string, number> = { all: plan.totalMs };
+  for (const w of plan.windows) windowEndMs[w.name] = w.endMs;
+  // Cut short before the fault window ended, the run stopped observing (and reverted) early; later, it
+  // observed every fault to its revert, and load coverage judges what k6 missed of the recovery window.
+  const cut =
+    state.cutShortAtMs !== null &&
+    loadStartMs !== null &&
+    !ctx.interrupt.aborted &&
+    state.cutShortAtMs < loadStartMs + plan.windows[1]!.endMs
+      ? { atMs: state.cutShortAtMs - loadStartMs, reason: state.cutShortReason ?? 'cut short' }
+      : null;
+  const slos = applyCutShort(applyCoverage(judgedSlos, coverage), windowEndMs, cut);
   const serverSide =
     prometheus && s.prometheus && summary && loadStartMs !== null && loadEndMs !== null
       ? await serverSideChecks({
@@ -394,11 +487,13 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
   if (verdict === 'PASS' && reasons.length > 0) verdict = 'INCONCLUSIVE';
   const exitCode = ctx.interrupt.aborted
     ? ExitCode.Interrupted
-    : verdict === 'PASS'
-      ? ExitCode.Pass
-      : verdict === 'FAIL'
-        ? ExitCode.Fail
-        : ExitCode.Inconclusive;
+    : state.environmentProblem
+      ? ExitCode.Environment
+      : verdict === 'PASS'
+        ? ExitCode.Pass
+        : verdict === 'FAIL'
+          ? ExitCode.Fail
+          : ExitCode.Inconclusive;
   if (ctx.interrupt.aborted)
     reasons.unshift('interrupted: load stopped and faults reverted before the windows ended');
   const timeline = perSecond.map((p) => ({
@@ -465,6 +560,7 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
           },
         }
       : {}),
+    harness: state.self.stop(),
     errorBudget:
       budgetSlo !== null && all && all.requests > 0
         ? {
@@ -573,7 +669,8 @@ async function waitUntil(epochMs: number, interrupt: AbortSignal): Promise<boole
   if (ms <= 0) return true;
   try {
     await sleep(ms, undefined, { signal: interrupt });
-    return true;
+    // Aborted while the sleep was already over: the abort still wins.
+    return !interrupt.aborted;
   } catch {
     return false;
   }

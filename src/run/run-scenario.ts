@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fetchProbe } from '../adapters/http.js';
@@ -297,6 +297,14 @@ async function runOne(
   const custom = await prepareScript(file, plan, k6Options, out);
   const kubectlBin = await prepareKubectl(file, plan, world.env);
 
+  // Before any cluster call: a report directory that cannot take a file is a setup problem, found while
+  // there is nothing to revert. A dry run writes no report.
+  const runId = givenRunId ?? newRunId(scenario.metadata.name);
+  const reportDir = path.resolve(
+    opts.reportDir ?? path.join('reports', `${runId.slice(0, 15)}Z-${scenario.metadata.name}`),
+  );
+  if (!opts.dryRun) await probeReportDir(reportDir);
+
   const kube = Kube.connect({ context: opts.context, readOnly: opts.dryRun, kubectlBin });
   await checkContext(plan, kube.context, opts, out, world);
   const server = kube.config.getCurrentCluster()?.server ?? '';
@@ -325,11 +333,6 @@ async function runOne(
   const random = seededRandom(seed);
   if (opts.dryRun) return dryRun(plan, kube, out, random);
 
-  const runId = givenRunId ?? newRunId(scenario.metadata.name);
-  const reportDir = path.resolve(
-    opts.reportDir ?? path.join('reports', `${runId.slice(0, 15)}Z-${scenario.metadata.name}`),
-  );
-  await mkdir(reportDir, { recursive: true });
   const ledger = await Ledger.create(ledgerPath(runId, world.env));
   await ledger.append({
     kind: 'start',
@@ -525,7 +528,21 @@ async function runOne(
     await releaseHeldLease(kube, ledger, lease, out);
   }
   result.reasons.push(...leaseProblems);
-  const written = await writeReports(reportDir, result);
+  // Every fault is reverted by now (runPlan's finally); the ledger lives apart from the reports
+  // (~/.local/state/chaos/runs), so it is closed whatever happens to them.
+  let written: string[];
+  try {
+    written = await writeReports(reportDir, result);
+  } catch (error) {
+    await ledger.close(result.verdict);
+    out.info('');
+    out.info(renderConsoleSummary(result));
+    throw new EnvironmentError(
+      `the reports could not be written to ${reportDir}: ${(error as Error).message}`,
+      `every fault was reverted and the run's ledger is closed (${ledger.file}); free space in ${reportDir} or pick another --report-dir`,
+      { cause: error },
+    );
+  }
   await ledger.close(result.verdict);
   out.info('');
   out.info(renderConsoleSummary(result));
@@ -552,6 +569,29 @@ async function releaseHeldLease(kube: Kube, ledger: Ledger, lease: HeldLease, ou
   } catch (error) {
     out.warn(
       `could not release lease ${lease.namespace}/${LEASE_NAME}: ${(error as Error).message}; it expires on its own, or run \`chaos recover\``,
+    );
+  }
+}
+
+/** The report directory exists and takes a file: created, written, synced and removed. */
+export async function probeReportDir(reportDir: string): Promise<void> {
+  const probe = path.join(reportDir, `.chaos-write-probe-${process.pid}`);
+  try {
+    await mkdir(reportDir, { recursive: true });
+    const handle = await open(probe, 'w');
+    try {
+      await handle.writeFile('chaos\n');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rm(probe, { force: true });
+  } catch (error) {
+    await rm(probe, { force: true }).catch(() => undefined);
+    throw new EnvironmentError(
+      `cannot write the reports to ${reportDir}: ${(error as Error).message}`,
+      'pick a writable directory with --report-dir; nothing was done to the cluster',
+      { cause: error },
     );
   }
 }

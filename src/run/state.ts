@@ -26,6 +26,7 @@ import type {
 } from '../verdict/result.js';
 import type { RemoteWriteSeries } from '../adapters/remote-write.js';
 import type { Redactor } from './redact.js';
+import { startSelfMetrics, type SelfMetrics } from './self-metrics.js';
 
 export interface LoadHandle {
   /** Epoch ms of k6's first request: zero of the run's timeline. */
@@ -113,6 +114,18 @@ export interface RunState {
   stopTimer: NodeJS.Timeout | undefined;
   /** Whether the API server answers, from preflight to the verdict. */
   readonly contact: ContactMonitor;
+  /**
+   * Aborted when the run cannot go on measuring: k6 ended (before the fault window is over, that is k6 dying:
+   * killed, out of memory) or the report directory cannot be written. The run then stops waiting, injects
+   * nothing more and reverts at once, since nothing would measure or record the fault.
+   */
+  readonly cutShort: AbortController;
+  /** Why the run was cut short, for the event and the reasons. */
+  cutShortReason: string | null;
+  /** When (epoch ms). */
+  cutShortAtMs: number | null;
+  /** An environment problem found during the run (the report directory full or read-only): exit 3. */
+  environmentProblem: string | null;
   /** Every watch the run started; all are stopped on every exit. */
   watch: { stop(): void } | undefined;
   load: LoadHandle | undefined;
@@ -129,6 +142,10 @@ export interface RunState {
   revertStartedMs: number | null;
   /** load.remoteWrite's fault markers, while they are pushed. */
   faultMarkers: FaultMarkerStats | null;
+  /** Polls the report directory's free space while the load runs. */
+  diskWatch: NodeJS.Timeout | undefined;
+  /** The harness's own RSS and event-loop delay, from the run's start. */
+  readonly self: SelfMetrics;
 }
 
 export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunState {
@@ -162,6 +179,10 @@ export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunS
             : `the API server answers again after ${((outage.to! - outage.from) / 1000).toFixed(1)} s`,
         ),
     }),
+    cutShort: new AbortController(),
+    cutShortReason: null,
+    cutShortAtMs: null,
+    environmentProblem: null,
     watch: undefined,
     load: undefined,
     outcome: null,
@@ -173,6 +194,8 @@ export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunS
     faultStartedMs: [],
     revertStartedMs: null,
     faultMarkers: null,
+    diskWatch: undefined,
+    self: startSelfMetrics(),
   };
   return state;
 }
@@ -232,6 +255,15 @@ export async function revertAll(state: RunState, opts: { keepLoad?: boolean } = 
       note(state, 'revert', `revert failed: ${intent.description}: ${(error as Error).message}`);
     }
   }
+}
+
+/** Cut the run short (the first reason wins), and stop a fault still injecting as an interrupt would. */
+export function cutShort(state: RunState, reason: string): void {
+  if (state.cutShort.signal.aborted) return;
+  state.cutShortReason = reason;
+  state.cutShortAtMs = Date.now();
+  state.cutShort.abort();
+  state.faultAbort.abort();
 }
 
 export function round(n: number): number {

@@ -159,3 +159,30 @@ export function applyCoverage(slos: readonly SloResult[], coverage: readonly Loa
     };
   });
 }
+
+/** A run stopped this close to a window's end still observed it: k6 ends a moment before its last second. */
+const CUT_SHORT_TOLERANCE_MS = 2000;
+
+/**
+ * A run cut short (k6 died, the report directory filled up) stopped observing everything, the pod watch
+ * included: an SLO whose window was still running then cannot PASS on what was seen before, nor FAIL for
+ * something it did not see (a FAIL with nothing measured, like "3 Ready replicas never observed" seconds after
+ * a kill). Both become INCONCLUSIVE, saying when and why the run stopped; a FAIL on a measured breach stands.
+ */
+export function applyCutShort(
+  slos: readonly SloResult[],
+  windowEndMs: Readonly<Record<string, number>>,
+  cut: { atMs: number; reason: string } | null,
+): SloResult[] {
+  if (cut === null) return [...slos];
+  return slos.map((s) => {
+    const end = windowEndMs[s.window];
+    const unproven = s.verdict === 'PASS' || (s.verdict === 'FAIL' && s.measured === null);
+    if (!unproven || end === undefined || cut.atMs >= end - CUT_SHORT_TOLERANCE_MS) return s;
+    return {
+      ...s,
+      verdict: 'INCONCLUSIVE',
+      evidence: `the run was cut short at t=${(cut.atMs / 1000).toFixed(1)}s (${cut.reason}), before the ${s.window} window ended at t=${(end / 1000).toFixed(1)}s; as measured: ${s.evidence}`,
+    };
+  });
+}

@@ -268,6 +268,17 @@ export interface PrometheusRecord {
   serverSide?: ServerSideRecord;
 }
 
+/** The harness process watching itself: what the soak benchmark judges, recorded for every run. */
+export interface HarnessMetrics {
+  /** Seconds between RSS samples. */
+  sampleEveryS: number;
+  /** Resident set size of the chaos process; `t` is seconds since the run started. */
+  rss: { t: number; bytes: number }[];
+  rssMaxBytes: number;
+  /** Event-loop delay over the whole run, in ms: perf_hooks.monitorEventLoopDelay at 10 ms, less the 10 ms. */
+  eventLoopDelayMs: { p50: number; p99: number; max: number; mean: number };
+}
+
 export interface RunResult {
   schemaVersion: typeof RESULT_SCHEMA_VERSION;
   runId: string;
@@ -301,6 +312,8 @@ export interface RunResult {
   scaling?: ScalingRecord;
   /** Present when the run asked Prometheus anything: every query with its raw result, and the server side. */
   prometheus?: PrometheusRecord;
+  /** The harness's own health over the run (memory, event-loop delay). Absent in older results and dry runs. */
+  harness?: HarnessMetrics;
   errorBudget: { slo: number; requests: number; errors: number; consumed: number } | null;
   /**
    * Error-budget burn per window (src/budget/burn-rate.ts); null when the scenario has no errorRate SLO with a

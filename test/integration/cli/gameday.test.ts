@@ -2,7 +2,15 @@
  * `chaos gameday` and `chaos schedule` on bad input: exit 2, every problem as file:line:col: path: message,
  * and no cluster contacted (the kubeconfig points nowhere, so any attempt would exit 3 instead).
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +25,23 @@ beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'chaos-cli-gameday-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A context named as the suites allow, on a port nothing listens on: chaos schedule prints the objects anyway. */
+function unreachableKubeconfig(): string {
+  const kubeconfig = path.join(dir, 'unreachable-kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{ name: c, cluster: { server: "https://127.0.0.1:1" } }]',
+      'users: [{ name: u, user: { token: t } }]',
+      'contexts: [{ name: kind-chaos, context: { cluster: c, user: u } }]',
+      'current-context: kind-chaos',
+    ].join('\n'),
+  );
+  return kubeconfig;
+}
 
 function suite(name: string, scenarios: string[], extra = ''): string {
   const file = path.join(dir, name);
@@ -129,8 +154,13 @@ describe('chaos schedule', () => {
   });
 
   it('kubectl faults need the suite to state their RBAC, and rbac: needs kubectl faults: exit 2 at the line', () => {
-    const down = path.join(ROOT, 'scenarios/feature-store-down.yaml');
-    const missing = chaos(['schedule', suite('no-rbac.yaml', [down]), '--cron', '@daily'], noCluster());
+    // Suites in a temporary directory name the repo's scenarios relatively, and allow the repo's tree.
+    const down = path.relative(dir, path.join(ROOT, 'scenarios/feature-store-down.yaml'));
+    const allow = ['--allow-outside', ROOT];
+    const missing = chaos(
+      ['schedule', suite('no-rbac.yaml', [down]), '--cron', '@daily', ...allow],
+      noCluster(),
+    );
     expect(missing.code).toBe(2);
     expect(missing.lines).toEqual([
       `${path.join(dir, 'no-rbac.yaml')}:5:11: scenarios[0].file: has kubectl faults: state what their commands need as Role rules in the suite's rbac: (chaos cannot derive it from arbitrary commands)`,
@@ -139,9 +169,10 @@ describe('chaos schedule', () => {
     const needless = chaos(
       [
         'schedule',
-        suite('needless.yaml', [path.join(ROOT, 'scenarios/pod-kill.yaml')], rbac),
+        suite('needless.yaml', [path.relative(dir, path.join(ROOT, 'scenarios/pod-kill.yaml'))], rbac),
         '--cron',
         '@daily',
+        ...allow,
       ],
       noCluster(),
     );
@@ -150,7 +181,13 @@ describe('chaos schedule', () => {
       `${path.join(dir, 'needless.yaml')}:7:3: rbac: grants what kubectl faults need, and no scenario of this suite has one: remove it`,
     ]);
     const wildcard = chaos(
-      ['schedule', suite('wild.yaml', [down], rbac.replace('[patch]', '["*"]')), '--cron', '@daily'],
+      [
+        'schedule',
+        suite('wild.yaml', [down], rbac.replace('[patch]', '["*"]')),
+        '--cron',
+        '@daily',
+        ...allow,
+      ],
       noCluster(),
     );
     expect(wildcard.code).toBe(2);
@@ -158,24 +195,15 @@ describe('chaos schedule', () => {
       /wild\.yaml:7:\d+: rbac\[0\]\.verbs\[0\]: expected one of "get", "list".*got "\*"/,
     );
     // With its rules, the same suite gets as far as the cluster: exit 3 here, where there is none.
-    expect(chaos(['schedule', suite('ok.yaml', [down], rbac), '--cron', '@daily'], noCluster()).code).toBe(3);
+    expect(
+      chaos(['schedule', suite('ok.yaml', [down], rbac), '--cron', '@daily', ...allow], noCluster()).code,
+    ).toBe(3);
   });
 
   it('ships every file the scenarios read: payloads and golden rows', () => {
-    // A context named as the suites allow, on a port nothing listens on: the objects are printed anyway.
-    const kubeconfig = path.join(dir, 'unreachable-kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters: [{ name: c, cluster: { server: "https://127.0.0.1:1" } }]',
-        'users: [{ name: u, user: { token: t } }]',
-        'contexts: [{ name: kind-chaos, context: { cluster: c, user: u } }]',
-        'current-context: kind-chaos',
-      ].join('\n'),
-    );
-    const run = chaos(['schedule', weekly, '--cron', '@daily'], { env: { KUBECONFIG: kubeconfig } });
+    const run = chaos(['schedule', weekly, '--cron', '@daily'], {
+      env: { KUBECONFIG: unreachableKubeconfig() },
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('scenarios_payloads_transactions.json:');
     expect(run.stdout).toContain('scenarios_payloads_golden.json:');
@@ -185,6 +213,152 @@ describe('chaos schedule', () => {
     const run = chaos(['schedule', weekly, '--cron', '@daily'], noCluster());
     expect(run.code).toBe(3);
     expect(run.stderr).not.toMatch(STACK_FRAME);
+  });
+});
+
+describe("chaos schedule copies only files inside the suite's tree", () => {
+  // A project like the repo: .git at its top, gamedays/ and scenarios/ side by side; a directory beside it
+  // holds what must not be shipped.
+  let proj: string;
+  let outside: string;
+  const podKill = () => readFileSync(path.join(ROOT, 'scenarios/pod-kill.yaml'), 'utf8');
+
+  beforeAll(() => {
+    proj = path.join(dir, 'proj');
+    outside = path.join(dir, 'outside');
+    for (const d of ['.git', 'gamedays', 'scenarios/payloads', '../outside'])
+      mkdirSync(path.join(proj, d), { recursive: true });
+    copyFileSync(
+      path.join(ROOT, 'scenarios/payloads/transactions.json'),
+      path.join(proj, 'scenarios/payloads/transactions.json'),
+    );
+    writeFileSync(path.join(outside, 'secret.json'), '{"features": [[1]], "token": "do-not-ship"}\n');
+    // A valid scenario with its payload, so what stops it is where it is.
+    writeFileSync(path.join(outside, 'evil.yaml'), podKill());
+    mkdirSync(path.join(outside, 'payloads'));
+    copyFileSync(
+      path.join(ROOT, 'scenarios/payloads/transactions.json'),
+      path.join(outside, 'payloads/transactions.json'),
+    );
+    symlinkSync(path.join(outside, 'secret.json'), path.join(proj, 'scenarios/payloads/link.json'));
+  });
+
+  /** gamedays/<name>.yaml listing scenarios/<name>.yaml, whose payload file is `payload`. */
+  function project(name: string, payload: string, entry = `../scenarios/${name}.yaml`): string {
+    writeFileSync(
+      path.join(proj, 'scenarios', `${name}.yaml`),
+      podKill().replace('file: payloads/transactions.json', `file: ${JSON.stringify(payload)}`),
+    );
+    const file = path.join(proj, 'gamedays', `${name}.yaml`);
+    writeFileSync(
+      file,
+      [
+        'apiVersion: chaos/v1',
+        'kind: GameDay',
+        `metadata: { name: ${name} }`,
+        'scenarios:',
+        `  - file: ${entry}`,
+        '',
+      ].join('\n'),
+    );
+    return file;
+  }
+  const payloadLine = () =>
+    podKill()
+      .split('\n')
+      .findIndex((l) => l.includes('file: payloads/transactions.json')) + 1;
+
+  it('a payload path climbing out of the tree: exit 2 naming the file, before any cluster is looked for', () => {
+    const shadow = '../../../../../../../../../../etc/shadow';
+    const run = chaos(['schedule', project('climb', shadow), '--cron', '@daily'], noCluster());
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.lines).toHaveLength(1);
+    expect(run.lines[0]).toMatch(
+      new RegExp(
+        `scenarios/climb\\.yaml:${payloadLine()}:\\d+: load\\.payload\\.file: "${shadow.replace(/\./g, '\\.')}" resolves to /etc/shadow, outside the suite's tree ${proj}`,
+      ),
+    );
+    expect(run.lines[0]).toContain('--allow-outside <dir>');
+    expect(run.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it('an absolute path is refused, allowed directory or not', () => {
+    for (const extra of [[], ['--allow-outside', '/etc']]) {
+      const run = chaos(
+        ['schedule', project('absolute', '/etc/hostname'), '--cron', '@daily', ...extra],
+        noCluster(),
+      );
+      expect(run.code).toBe(2);
+      expect(run.lines).toEqual([
+        expect.stringMatching(
+          /load\.payload\.file: "\/etc\/hostname" is an absolute path: chaos schedule refuses them/,
+        ),
+      ]);
+    }
+  });
+
+  it('a symlink inside the tree that points out of it counts as outside', () => {
+    const run = chaos(['schedule', project('link', 'payloads/link.json'), '--cron', '@daily'], noCluster());
+    expect(run.code).toBe(2);
+    expect(run.lines[0]).toContain(
+      `"payloads/link.json" resolves through a symlink to ${path.join(outside, 'secret.json')}, outside the suite's tree`,
+    );
+  });
+
+  it("a suite entry naming a scenario outside the tree is refused at the suite's line", () => {
+    const file = project('far', 'payloads/transactions.json', '../../outside/evil.yaml');
+    const run = chaos(['schedule', file, '--cron', '@daily'], noCluster());
+    expect(run.code).toBe(2);
+    expect(run.lines).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${file}:5:11: scenarios\\[0\\]\\.file: "\\.\\./\\.\\./outside/evil\\.yaml" resolves to`),
+      ),
+    ]);
+  });
+
+  it('--allow-outside <dir> lets a directory in, and the file is shipped; the tree itself needs no flag', () => {
+    const file = project('allowed', '../../outside/secret.json');
+    const refused = chaos(['schedule', file, '--cron', '@daily'], noCluster());
+    expect(refused.code).toBe(2);
+    const run = chaos(['schedule', file, '--cron', '@daily', '--allow-outside', outside], {
+      env: { KUBECONFIG: unreachableKubeconfig() },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('do-not-ship');
+    const inside = chaos(['schedule', project('inside', 'payloads/transactions.json'), '--cron', '@daily'], {
+      env: { KUBECONFIG: unreachableKubeconfig() },
+    });
+    expect(inside.code, inside.stderr).toBe(0);
+  });
+
+  it("without a .git above the suite, the tree is the suite's own directory", () => {
+    const loose = path.join(dir, 'loose');
+    mkdirSync(path.join(loose, 'scenarios'), { recursive: true });
+    writeFileSync(path.join(loose, 'scenarios', 'pk.yaml'), podKill());
+    mkdirSync(path.join(loose, 'scenarios', 'payloads'), { recursive: true });
+    copyFileSync(
+      path.join(ROOT, 'scenarios/payloads/transactions.json'),
+      path.join(loose, 'scenarios/payloads/transactions.json'),
+    );
+    mkdirSync(path.join(loose, 'gamedays'));
+    const file = path.join(loose, 'gamedays', 'g.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: chaos/v1\nkind: GameDay\nmetadata: { name: g }\nscenarios:\n  - file: ../scenarios/pk.yaml\n',
+    );
+    const run = chaos(['schedule', file, '--cron', '@daily'], noCluster());
+    expect(run.code).toBe(2);
+    expect(run.lines[0]).toContain(
+      `outside the suite's tree ${path.join(loose, 'gamedays')} (the suite's directory: no .git above it)`,
+    );
+    const allowed = chaos(
+      ['schedule', file, '--cron', '@daily', '--allow-outside', path.join(loose, 'scenarios')],
+      {
+        env: { KUBECONFIG: unreachableKubeconfig() },
+      },
+    );
+    expect(allowed.code, allowed.stderr).toBe(0);
   });
 });
 

@@ -18,7 +18,7 @@ describe('renderJunit', () => {
     expect(cases.every((c) => c.attrs.classname === 'chaos.pod-kill-under-load')).toBe(true);
   });
 
-  it('counts failures and errors on the suite and the root', () => {
+  it('counts failures and errors on the suite; the root has no attributes (Ant allows none)', () => {
     const suite = findAll(doc, 'testsuite')[0];
     expect(suite?.attrs).toMatchObject({
       name: 'pod-kill-under-load',
@@ -27,7 +27,7 @@ describe('renderJunit', () => {
       errors: '1',
       skipped: '0',
     });
-    expect(doc.attrs).toMatchObject({ tests: '5', failures: '1', errors: '1' });
+    expect(doc.attrs).toEqual({});
     expect(findAll(doc, 'failure')).toHaveLength(1);
     expect(findAll(doc, 'error')).toHaveLength(1);
     expect(findAll(doc, 'skipped')).toHaveLength(0);
@@ -89,7 +89,7 @@ describe('renderJunit', () => {
     expect(runCase?.attrs.name).toBe('run-verdict');
     expect(runCase?.children[0]?.name).toBe('error');
     expect(runCase?.children[0]?.attrs.message).toContain('selector app=fraud-scorer-typo');
-    expect(parsed.attrs.errors).toBe('1');
+    expect(findAll(parsed, 'testsuite')[0]?.attrs.errors).toBe('1');
   });
 
   it('does not add a run-verdict case when an SLO explains the verdict', () => {
@@ -108,7 +108,7 @@ describe('renderJunit', () => {
     expect(testcase?.children[0]?.attrs.message).toBe('line one\nline two\uFFFD\uFFFD[31m\ttab');
   });
 
-  it('renders several runs as several testsuites with summed totals', () => {
+  it('renders several runs as several testsuites, each with its counts and its id', () => {
     const a = makeRunResult();
     const b = makeRunResult({
       scenario: { ...a.scenario, name: 'node-drain' },
@@ -121,7 +121,10 @@ describe('renderJunit', () => {
       'pod-kill-under-load',
       'node-drain',
     ]);
-    expect(parsed.attrs).toMatchObject({ tests: '10', failures: '1', errors: '1', time: '287.000' });
+    expect(findAll(parsed, 'testsuite').map((s) => s.attrs)).toMatchObject([
+      { tests: '5', failures: '1', errors: '1', id: '0', package: 'chaos' },
+      { tests: '5', failures: '0', errors: '0', id: '1', package: 'chaos' },
+    ]);
   });
 
   it('keeps a suite with no SLOs meaningful', () => {
@@ -160,6 +163,10 @@ describe('renderJunit', () => {
       [],
     );
     // The crossed threshold already says why the run FAILs: no extra run-verdict case.
-    expect(parsed.attrs).toMatchObject({ tests: String(run.slos.length + 2), failures: '1', errors: '0' });
+    expect(findAll(parsed, 'testsuite')[0]?.attrs).toMatchObject({
+      tests: String(run.slos.length + 2),
+      failures: '1',
+      errors: '0',
+    });
   });
 });

@@ -2,15 +2,18 @@
  * runPlan over the in-memory cluster, a real ledger file and a load handle the test drives. Sleeps are instant
  * on a fake wall clock (test/fakes/clock.ts), so a 210 s run takes milliseconds; file I/O stays real.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EnvironmentError, ExitCode } from '../../../src/errors.js';
 import { nodeDrain } from '../../../src/faults/node-drain.js';
 import { Ledger, replayLedger } from '../../../src/ledger/ledger.js';
 import { ingestAll, type RecentLoad } from '../../../src/load/ingest.js';
 import type { LoadSummary } from '../../../src/load/summary.js';
 import type { Plan } from '../../../src/plan/plan.js';
+import { writeReports } from '../../../src/report/index.js';
 import { runPlan, type LoadHandle, type LoadOutcome } from '../../../src/run/orchestrator.js';
 import { seededRandom } from '../../../src/run/random.js';
 import type { ScenarioInput } from '../../../src/scenario/schema.js';
@@ -86,6 +89,15 @@ const DRAIN: Partial<ScenarioInput> = {
   steadyState: [{ type: 'readyReplicas', min: 2 }],
 };
 
+/** A drain at 65 s of the load, then a pod kill at 90 s: a wait inside the fault window, with the node cordoned. */
+const DRAIN_THEN_KILL: Partial<ScenarioInput> = {
+  ...DRAIN,
+  faults: [
+    { type: 'node-drain', at: '5s' },
+    { type: 'pod-kill', at: '30s', count: 1 },
+  ],
+};
+
 /** Three scorer replicas, two on worker-2 (the node a drain picks), behind a Deployment and a Service. */
 function cluster(): FakeKube {
   const kube = new FakeKube();
@@ -100,7 +112,7 @@ function cluster(): FakeKube {
 }
 
 /** k6 NDJSON as k6/score.ts writes it: `rate` successful requests a second over every window of the plan. */
-function loadSummary(plan: Plan, rate: number): LoadSummary {
+function loadSummary(plan: Plan, rate: number, untilS = Infinity): LoadSummary {
   const t0 = T + 60_000;
   const ts = (s: number) => new Date(t0 + s * 1000).toISOString().replace('Z', '000000Z');
   const point = (metric: string, s: number, value: number, tags: Record<string, string>) =>
@@ -108,6 +120,7 @@ function loadSummary(plan: Plan, rate: number): LoadSummary {
   const lines: string[] = [];
   for (let i = 0; i < (plan.totalMs / 1000) * rate; i++) {
     const at = (i + 0.5) / rate;
+    if (at >= untilS) break;
     const window = plan.windows.find((w) => at * 1000 < w.endMs)!.name;
     const tags = {
       expected_response: 'true',
@@ -183,6 +196,16 @@ class FakeLoad {
     return { started: this.started, finished: this.finished, live: () => null, recent: this.recent };
   };
 
+  /** k6 killed (SIGKILL, the OOM killer) `afterS` into the load: what it wrote until then, and no summary. */
+  die(afterS: number): void {
+    this.resolveFinished({
+      ...this.outcome(),
+      summary: loadSummary(this.plan, 2, afterS),
+      exitCode: null,
+      error: 'k6 was killed by SIGKILL',
+    });
+  }
+
   /** Called on every fake sleep: k6 ends with the recovery window, right after the fault window's wait. */
   tick(): void {
     if (this.startedAt !== null && Date.now() >= this.startedAt + this.plan.windows[1]!.endMs)
@@ -219,7 +242,7 @@ async function harness(patch: Partial<ScenarioInput> = DRAIN): Promise<Harness> 
     ledger,
     interrupt,
     out,
-    reportDir: path.join(tmp.dir, `report-${id}`),
+    reportDir: mkdirp(path.join(tmp.dir, `report-${id}`)),
     run: async () => {
       try {
         return await runPlan(
@@ -254,6 +277,12 @@ async function harness(patch: Partial<ScenarioInput> = DRAIN): Promise<Harness> 
     h.onSleep?.(ms);
   };
   return h;
+}
+
+/** The run's report directory exists before runPlan starts, as runScenario makes it. */
+function mkdirp(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
 
 const cordoned = (kube: FakeKube, node: string) => kube.nodes.get(node)?.spec?.unschedulable === true;
@@ -300,6 +329,10 @@ describe('runPlan', () => {
     expect(h.openIntents()).toBe(0);
     expect(h.load.cancelled).toBe(true);
     expect(h.kube.activeWatches).toBe(0);
+    // The harness's own health is in every result.
+    expect(r.harness?.rss.length).toBeGreaterThanOrEqual(2);
+    expect(r.harness?.rssMaxBytes).toBeGreaterThan(0);
+    expect(Number.isFinite(r.harness?.eventLoopDelayMs.p99)).toBe(true);
   });
 
   describe('reverts on an error in every phase', () => {
@@ -353,18 +386,26 @@ describe('runPlan', () => {
       expect(h.openIntents()).toBe(0);
     });
 
-    it('triage: the report directory cannot be written', async () => {
+    it('triage: the report directory cannot be written: reverted, then exit 3 naming the path', async () => {
       const h = await harness();
+      rmSync(h.reportDir, { recursive: true });
       writeFileSync(h.reportDir, 'not a directory');
-      await expect(h.run()).rejects.toThrow(/ENOTDIR|EEXIST/);
+      const r = await h.run();
+      expect(r).toMatchObject({ verdict: 'INCONCLUSIVE', exitCode: ExitCode.Environment });
+      expect(r.reasons).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^cannot write triage into the report directory ${h.reportDir}: ENOTDIR`),
+        ),
+      );
       expect(cordonCalls(h.kube)).toEqual([true, false]);
       expect(h.openIntents()).toBe(0);
     });
 
     it('recovery: reading the k6 output fails', async () => {
-      const h = await harness();
+      const h = await harness(DRAIN_THEN_KILL);
       h.onSleep = () => {
-        if (h.load.startedAt !== null && Date.now() >= h.load.startedAt + h.plan.windows[0]!.endMs)
+        // With the node cordoned: the run reverts at once and the failure surfaces in the recovery phase.
+        if (cordoned(h.kube, 'worker-2'))
           h.load.rejectFinished(new EnvironmentError('reading k6 output failed: EIO'));
       };
       await expect(h.run()).rejects.toThrow('reading k6 output failed: EIO');
@@ -430,6 +471,120 @@ describe('runPlan', () => {
         /^fault pod-kill not confirmed as applied: deleted nothing; round 1: the selector matched no running pod/,
       );
       expect(h.kube.callsTo('deletePod')).toEqual([]);
+    });
+  });
+
+  describe('k6 dies mid-run (killed, out of memory)', () => {
+    const REPEATED: Partial<ScenarioInput> = {
+      ...DRAIN,
+      metadata: { name: 'pod-kill' },
+      // Rounds at 65 s and 105 s of the load; the fault window ends at 150 s.
+      faults: [{ type: 'pod-kill', at: '5s', count: 1, repeat: 2, interval: '40s' }],
+    };
+
+    it('between two kills: no second kill, the run stops waiting, INCONCLUSIVE (exit 4) with the reason', async () => {
+      const h = await harness(REPEATED);
+      let diedAt: number | null = null;
+      h.onSleep = () => {
+        const t0 = h.load.startedAt;
+        if (t0 === null || diedAt !== null || h.kube.callsTo('deletePod').length === 0) return;
+        diedAt = Date.now();
+        h.load.die((diedAt - t0) / 1000);
+      };
+      const r = await h.run();
+      expect(h.kube.callsTo('deletePod')).toHaveLength(1);
+      expect(r).toMatchObject({ verdict: 'INCONCLUSIVE', exitCode: ExitCode.Inconclusive });
+      expect(r.reasons).toContain('k6: k6 was killed by SIGKILL');
+      // The windows it missed are named, and no SLO judged on them passes.
+      expect(r.reasons.some((x) => /recovery window/.test(x))).toBe(true);
+      expect(r.slos.filter((s) => s.window !== 'baseline').every((s) => s.verdict !== 'PASS')).toBe(true);
+      const said = r.events.find((e) => e.message.startsWith('k6 ended'));
+      expect(said?.message).toMatch(
+        /^k6 ended 01:45 into the load, before the fault window ended: reverting every fault now$/,
+      );
+      // No triage and no wait: the run went from k6's death to its verdict without sleeping out the window.
+      expect(Object.keys(r.artifacts).some((k) => k.startsWith('triage'))).toBe(false);
+      expect(said!.t).toBeLessThan(h.plan.windows[1]!.endMs / 1000);
+    });
+
+    it('while a node is drained: uncordoned at once, before the fault window would have ended', async () => {
+      // k6 dies while the run waits for the second fault, 60 s before the fault window ends.
+      const h = await harness(DRAIN_THEN_KILL);
+      let diedAt: number | null = null;
+      h.onSleep = () => {
+        const t0 = h.load.startedAt;
+        if (t0 === null || diedAt !== null || !cordoned(h.kube, 'worker-2')) return;
+        diedAt = Date.now();
+        h.load.die((diedAt - t0) / 1000);
+      };
+      const r = await h.run();
+      expect(cordonCalls(h.kube)).toEqual([true, false]);
+      const revert = r.events.find((e) => e.kind === 'revert');
+      expect(revert?.message).toBe('uncordoned node worker-2');
+      expect(revert!.t).toBeLessThan(h.plan.windows[1]!.endMs / 1000);
+      const events = r.events.filter((e) => e.kind !== 'pod' && e.kind !== 'note').map((e) => e.message);
+      expect(events.indexOf('uncordoned node worker-2')).toBe(
+        events.findIndex((m) => m.startsWith('k6 ended')) + 1,
+      );
+      expect(h.kube.callsTo('deletePod')).toEqual([]);
+      expect(r).toMatchObject({ verdict: 'INCONCLUSIVE', exitCode: ExitCode.Inconclusive });
+      expect(h.openIntents()).toBe(0);
+    });
+
+    it('in the baseline: nothing is injected at all', async () => {
+      const h = await harness();
+      h.onSleep = () => {
+        if (h.load.startedAt !== null) h.load.die(30);
+      };
+      const r = await h.run();
+      expect(cordonCalls(h.kube)).toEqual([]);
+      expect(r).toMatchObject({ verdict: 'INCONCLUSIVE', exitCode: ExitCode.Inconclusive });
+      expect(r.slos.every((s) => s.verdict !== 'PASS')).toBe(true);
+    });
+  });
+
+  describe('the report directory fills up mid-run (a real 256 KiB tmpfs)', () => {
+    let mnt: string;
+    beforeAll(() => {
+      mnt = mkdtempSync(path.join(tmpdir(), 'chaos-full-'));
+      // Root is needed to mount; CI runs as root. A missing mount is a failure, not a skip.
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mnt]);
+    });
+    afterAll(() => {
+      execFileSync('umount', [mnt]);
+      rmSync(mnt, { recursive: true, force: true });
+    });
+
+    it('reverts at once, injects nothing more, exit 3 naming the directory; the ledger (kept apart) is closed clean', async () => {
+      const h = await harness(DRAIN_THEN_KILL);
+      const reportDir = path.join(mnt, 'report');
+      mkdirSync(reportDir);
+      h.reportDir = reportDir;
+      let filled = false;
+      h.onSleep = () => {
+        if (filled || !cordoned(h.kube, 'worker-2')) return;
+        filled = true;
+        try {
+          writeFileSync(path.join(reportDir, 'k6-raw.ndjson'), Buffer.alloc(1024 * 1024, 'x'));
+        } catch {
+          // ENOSPC: what k6's output does to a small disk
+        }
+      };
+      const r = await h.run();
+      expect(filled).toBe(true);
+      expect(r).toMatchObject({ verdict: 'INCONCLUSIVE', exitCode: ExitCode.Environment });
+      expect(r.reasons).toContainEqual(
+        expect.stringMatching(new RegExp(`^the report directory ${reportDir} is full \\(\\d+ bytes free`)),
+      );
+      // The drain was undone right away, and the pod kill planned after it never ran.
+      expect(cordonCalls(h.kube)).toEqual([true, false]);
+      expect(h.kube.callsTo('deletePod')).toEqual([]);
+      const revert = r.events.find((e) => e.kind === 'revert');
+      expect(revert!.t).toBeLessThan(h.plan.windows[1]!.endMs / 1000);
+      expect(h.load.cancelled).toBe(true);
+      expect(h.openIntents()).toBe(0);
+      // Writing the reports then fails with the disk's own error, which chaos run turns into exit 3.
+      await expect(writeReports(reportDir, r)).rejects.toThrow(/ENOSPC/);
     });
   });
 

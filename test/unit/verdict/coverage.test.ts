@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyCoverage,
+  applyCutShort,
   describeShortfall,
   expectedActiveSeconds,
   expectedArrivals,
@@ -177,5 +178,44 @@ describe('applyCoverage', () => {
     const full = measureCoverage(makePlan({ slos: SLOS_ALL }), measured([2400, 3600, 2400]));
     const slos = [slo('errorRate', 'fault', 'PASS')];
     expect(applyCoverage(slos, full)).toEqual(slos);
+  });
+});
+
+describe('applyCutShort', () => {
+  const slo = (window: SloResult['window'], verdict: SloResult['verdict']): SloResult => ({
+    id: `minReadyReplicas-${window}`,
+    kind: 'minReadyReplicas',
+    window,
+    verdict,
+    measured: 2,
+    threshold: '>= 2',
+    evidence: 'lowest Ready replica count: 2',
+  });
+  const ends = { baseline: 60_000, fault: 150_000, recovery: 210_000, all: 210_000 };
+
+  it('a PASS (or an unmeasured FAIL) on a window still running when the run was cut short is INCONCLUSIVE; a measured FAIL stands', () => {
+    const out = applyCutShort(
+      [slo('baseline', 'PASS'), slo('fault', 'PASS'), slo('all', 'PASS'), slo('fault', 'FAIL')],
+      ends,
+      { atMs: 80_000, reason: 'k6 ended 01:20 into the load' },
+    );
+    expect(out.map((s) => s.verdict)).toEqual(['PASS', 'INCONCLUSIVE', 'INCONCLUSIVE', 'FAIL']);
+    // "Never observed" seconds after the fault is not a breach the run saw.
+    const unseen = { ...slo('all', 'FAIL'), measured: null, evidence: '3 Ready replicas never observed' };
+    expect(applyCutShort([unseen], ends, { atMs: 80_000, reason: 'k6 ended' })[0]?.verdict).toBe(
+      'INCONCLUSIVE',
+    );
+    expect(out[1]?.evidence).toBe(
+      'the run was cut short at t=80.0s (k6 ended 01:20 into the load), before the fault window ended at t=150.0s; as measured: lowest Ready replica count: 2',
+    );
+  });
+
+  it('changes nothing when the run was not cut short, or only at the very end of a window', () => {
+    const slos = [slo('fault', 'PASS'), slo('all', 'PASS')];
+    expect(applyCutShort(slos, ends, null)).toEqual(slos);
+    expect(applyCutShort(slos, ends, { atMs: 209_000, reason: 'k6 ended' }).map((s) => s.verdict)).toEqual([
+      'PASS',
+      'PASS',
+    ]);
   });
 });
