@@ -195,6 +195,10 @@ export function createCli(out: Output, setExitCode: (code: number) => void): Com
       (dir: string, prev: string[] = []) => [...prev, dir],
     )
     .action(async (suite: string, opts: ScheduleCliOptions) => {
+      // The suite's tree first: validation opens the payload and golden files it names.
+      const { outsideTreeProblems } = await import('./schedule/boundary.js');
+      const outside = await outsideTreeProblems(suite, opts.allowOutside ?? []);
+      if (outside.length > 0) throw new InvalidInputError(outside);
       await refuseInvalid([suite], 'suite');
       const { scheduleCommand } = await import('./commands/schedule.js');
       await scheduleCommand(suite, opts, out);

@@ -15,7 +15,7 @@ import { formatDiagnostic } from '../scenario/diagnostics.js';
 import { diagnosticAt, loadScenarioFile } from '../scenario/parse.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { Duration } from '../scenario/units.js';
-import { boundaryProblems, suiteTree, type FileReference } from '../schedule/boundary.js';
+import { outsideTreeProblems } from '../schedule/boundary.js';
 import { scheduleObjects } from '../schedule/manifests.js';
 import { clusterTraits } from '../schedule/rbac.js';
 import { harnessImage } from '../version.js';
@@ -53,35 +53,19 @@ export async function scheduleCommand(
         ? cron.problem
         : `--cron ${JSON.stringify(opts.cron)}: ${cron.problem}`,
     );
+  // Before anything is read from the files the suite names.
+  const allowOutside = opts.allowOutside ?? [];
+  const outside = await outsideTreeProblems(suiteFile, allowOutside);
+  if (outside.length > 0) throw new InvalidInputError([...problems, ...outside]);
   const loaded = await loadSuiteFile(suiteFile);
   if (!loaded.ok) throw new InvalidInputError([...problems, ...loaded.diagnostics.map(formatDiagnostic)]);
   const suite = loaded.value;
-  // Before anything is read from them: a scenario outside the tree is refused, not parsed.
-  const tree = await suiteTree(suiteFile);
-  const allowOutside = opts.allowOutside ?? [];
-  const entryProblems = await boundaryProblems(
-    suite.scenarios.map((s, i) => ({
-      holder: path.resolve(suiteFile),
-      at: ['scenarios', i, 'file'],
-      ref: s.file,
-    })),
-    tree,
-    allowOutside,
-  );
-  problems.push(...(await formatBoundary(suiteFile, entryProblems)));
-  if (entryProblems.length > 0) throw new InvalidInputError(problems);
   const scenarios: { file: string; scenario: Scenario }[] = [];
   for (const file of suiteScenarioFiles(suite, suiteFile)) {
     const s = await loadScenarioFile(file);
     if (s.ok) scenarios.push({ file, scenario: s.scenario });
     else problems.push(...s.diagnostics.map(formatDiagnostic));
   }
-  problems.push(
-    ...(await formatBoundary(
-      suiteFile,
-      await boundaryProblems(scenarios.flatMap(copiedReferences), tree, allowOutside),
-    )),
-  );
   // Indexes match the suite's entries only when every scenario loaded; otherwise those problems come first.
   if (scenarios.length === suite.scenarios.length)
     problems.push(...(await kubectlRbacProblems(suiteFile, suite, scenarios)));
@@ -160,30 +144,6 @@ export async function scheduleCommand(
 }
 
 /** The files of a scenario that the ConfigMap carries besides the scenario itself. */
-function copiedReferences({ file, scenario }: { file: string; scenario: Scenario }): FileReference[] {
-  const refs: FileReference[] = [];
-  const { payload, script, golden } = scenario.load;
-  if (payload.file) refs.push({ holder: file, at: ['load', 'payload', 'file'], ref: payload.file });
-  if (script) refs.push({ holder: file, at: ['load', 'script'], ref: script });
-  if (golden) refs.push({ holder: file, at: ['load', 'golden', 'file'], ref: golden.file });
-  return refs;
-}
-
-async function formatBoundary(
-  suiteFile: string,
-  problems: { reference: FileReference; message: string }[],
-): Promise<string[]> {
-  const out: string[] = [];
-  for (const { reference, message } of problems) {
-    const holder =
-      reference.holder === path.resolve(suiteFile)
-        ? suiteFile
-        : path.relative(process.cwd(), reference.holder);
-    out.push(formatDiagnostic(await diagnosticAt(holder, reference.at, message)));
-  }
-  return out;
-}
-
 /**
  * What kubectl faults need cannot be derived from arbitrary commands, so a suite that has them states it
  * (`rbac:`), and one that has none grants nothing extra.

@@ -186,6 +186,7 @@ export class WindowAcc {
     if (other.lastOffsetS > this.lastOffsetS) this.lastOffsetS = other.lastOffsetS;
     if (other.requests > 0) this.hist.add(other.hist);
     this.status.merge(other.status);
+    this.noResponse.merge(other.noResponse);
     for (const [k, c] of other.byPayload) {
       const key = this.byPayload.has(k) || this.byPayload.size < MAX_KEYS ? k : OTHER_KEY;
       let p = this.byPayload.get(key);

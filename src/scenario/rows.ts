@@ -39,7 +39,9 @@ export function checkRows(text: string, rule: RowsRule): RowsRead {
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    return { ok: false, message: `not JSON (${(err as Error).message})` };
+    // V8 quotes the start of the text ("root:*:19…" is not valid JSON): a file named by mistake is not echoed.
+    const reason = (err as Error).message.replace(/,? ".*"(\.\.\.)? is not valid JSON$/s, '');
+    return { ok: false, message: `not JSON (${reason})` };
   }
   const d =
     doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : {};

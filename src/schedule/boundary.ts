@@ -6,8 +6,12 @@
  * Absolute paths are refused outright: the files are mounted at their paths relative to the tree, and an
  * absolute path is the one a suite from someone else would use to reach `/etc` or a home directory.
  */
-import { realpath, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { loadSuiteFile, suiteScenarioFiles } from '../gameday/suite.js';
+import { formatDiagnostic } from '../scenario/diagnostics.js';
+import { diagnosticAt, parseScenario } from '../scenario/parse.js';
+import type { Scenario } from '../scenario/schema.js';
 
 export interface SuiteTree {
   /** The tree's real path. */
@@ -37,6 +41,60 @@ export interface FileReference {
 export interface BoundaryProblem {
   reference: FileReference;
   message: string;
+}
+
+/**
+ * Every file a scheduled suite would copy into the cluster, checked against its tree before any of them is
+ * opened: validation reads payload and golden rows (and would quote a line of `/etc/shadow` in its error), so
+ * this runs first. Scenarios are parsed without their files; what fails to parse is validation's to report.
+ */
+export async function outsideTreeProblems(
+  suiteFile: string,
+  allowOutside: readonly string[],
+): Promise<string[]> {
+  const loaded = await loadSuiteFile(suiteFile);
+  if (!loaded.ok) return [];
+  const tree = await suiteTree(suiteFile);
+  const entries = await boundaryProblems(
+    loaded.value.scenarios.map((s, i) => ({
+      holder: path.resolve(suiteFile),
+      at: ['scenarios', i, 'file'],
+      ref: s.file,
+    })),
+    tree,
+    allowOutside,
+  );
+  // A scenario outside the tree is not even parsed.
+  if (entries.length > 0) return formatBoundary(suiteFile, entries);
+  const references: FileReference[] = [];
+  for (const file of suiteScenarioFiles(loaded.value, suiteFile)) {
+    const bytes = await readFile(file).catch(() => null);
+    if (bytes === null) continue;
+    const parsed = parseScenario(bytes, file);
+    if (parsed.ok) references.push(...copiedReferences(path.resolve(file), parsed.scenario));
+  }
+  return formatBoundary(suiteFile, await boundaryProblems(references, tree, allowOutside));
+}
+
+function copiedReferences(file: string, scenario: Scenario): FileReference[] {
+  const refs: FileReference[] = [];
+  const { payload, script, golden } = scenario.load;
+  if (payload.file) refs.push({ holder: file, at: ['load', 'payload', 'file'], ref: payload.file });
+  if (script) refs.push({ holder: file, at: ['load', 'script'], ref: script });
+  if (golden) refs.push({ holder: file, at: ['load', 'golden', 'file'], ref: golden.file });
+  return refs;
+}
+
+async function formatBoundary(suiteFile: string, problems: BoundaryProblem[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const { reference, message } of problems) {
+    const holder =
+      reference.holder === path.resolve(suiteFile)
+        ? suiteFile
+        : path.relative(process.cwd(), reference.holder);
+    out.push(formatDiagnostic(await diagnosticAt(holder, reference.at, message)));
+  }
+  return out;
 }
 
 /** Every reference that points outside `roots` (real paths) or is absolute; one message each. */

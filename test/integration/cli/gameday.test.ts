@@ -232,7 +232,10 @@ describe("chaos schedule copies only files inside the suite's tree", () => {
       path.join(ROOT, 'scenarios/payloads/transactions.json'),
       path.join(proj, 'scenarios/payloads/transactions.json'),
     );
-    writeFileSync(path.join(outside, 'secret.json'), '{"features": [[1]], "token": "do-not-ship"}\n');
+    writeFileSync(
+      path.join(outside, 'secret.json'),
+      '{"features": [[1, 2, 3, 4, 5, 6, 7, 8]], "token": "do-not-ship"}\n',
+    );
     // A valid scenario with its payload, so what stops it is where it is.
     writeFileSync(path.join(outside, 'evil.yaml'), podKill());
     mkdirSync(path.join(outside, 'payloads'));
