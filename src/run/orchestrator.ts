@@ -70,6 +70,9 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
     state.self.stop();
     state.faultAbort.abort();
     state.loadAbort.abort();
+    // The interrupt ends the run's own waits, not the reads a revert (and the lease's release after it) needs:
+    // with the signal still set, every read after Ctrl-C would fail at once and leave the namespace held.
+    deps.kube.retrySignal = undefined;
     // Any exit path: nothing stays injected. A second Ctrl-C does not reach here (the handler ignores it).
     await revertAll(state);
     await markers?.stop();

@@ -237,6 +237,8 @@ describe('crash safety', () => {
     };
     expect(written.exitCode).toBe(130);
     expect(written.reasons.join(' ')).toMatch(/interrupted/);
+    // The namespace is free again: the next run (the audit-log test below) must not find it held.
+    expect(await kubectl('-n', NS, 'get', 'lease', 'chaos-run', '--ignore-not-found', '-o', 'name')).toBe('');
     const nodes = await kubectlJson<{ items: { spec: { unschedulable?: boolean } }[] }>('get', 'nodes');
     expect(nodes.items.filter((n) => n.spec.unschedulable)).toEqual([]);
   });
