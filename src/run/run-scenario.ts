@@ -45,6 +45,7 @@ import {
 } from '../load/remote-write.js';
 import { seededRandom } from './random.js';
 import { formatDuration } from '../scenario/units.js';
+import { judgeMergedThresholds } from '../verdict/merged-thresholds.js';
 import { budgetTarget } from '../verdict/slo.js';
 import { assertBudgetLeft, readBudget, recordRun, type BudgetFile } from '../budget/budget.js';
 
@@ -433,6 +434,8 @@ async function runOne(
     const payload = k6Options.payloadFile;
     const env = k6Env({
       ...k6Options,
+      // Judged once on the merged load (judgeMergedThresholds), never by each runner on its share.
+      thresholds: undefined,
       outDir: reportDir,
       // The protocol decides the path (V2's /v2/models/…/infer); the runners only move the origin.
       targetUrl:
@@ -476,7 +479,11 @@ async function runOne(
           error: o.cancelled ? null : o.problem,
           scriptError: null,
           ignoredOptions: [],
-          thresholds: [],
+          thresholds: judgeMergedThresholds(
+            plan.scenario.load.thresholds,
+            o.summary,
+            plan.windows.map((w) => w.name),
+          ),
           runners: o.runners,
         };
       }),

@@ -10,7 +10,17 @@ import { build } from 'hdr-histogram-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { replayLedger } from '../../src/ledger/ledger.js';
 import type { RunResult } from '../../src/verdict/result.js';
-import { env, explain, kubectl, kubectlJson, NS, repo, resetStack, runScenario } from './helpers.js';
+import {
+  editedScenario,
+  env,
+  explain,
+  kubectl,
+  kubectlJson,
+  NS,
+  repo,
+  resetStack,
+  runScenario,
+} from './helpers.js';
 
 const ORIGIN = 'http://fraud-scorer.ml-serving.svc:80';
 const RUNNERS = ['--runners', '3', '--runners-origin', ORIGIN];
@@ -88,12 +98,23 @@ describe('load runners', () => {
     await resetStack();
   });
 
-  it('pod-kill with 3 runners PASSes, one exact merge of the three streams', async () => {
+  it('pod-kill with 3 runners PASSes, one exact merge of the three streams, thresholds judged on it', async () => {
     const scale = 0.3;
-    const run = await runScenario('scenarios/pod-kill.yaml', scale, RUNNERS);
+    // k6 would judge these on each runner's share; the harness judges them once, on the merged load.
+    const { file } = await editedScenario('pod-kill', (y) =>
+      y.replace(
+        '\nload:\n',
+        "\nload:\n  thresholds:\n    http_req_duration: ['p(95)<250']\n    'http_req_failed{window:fault}': ['rate<0.01']\n",
+      ),
+    );
+    const run = await runScenario(file, scale, RUNNERS);
     expect(run.exitCode, explain(run)).toBe(0);
     const result = JSON.parse(await readFile(path.join(run.reportDir, 'result.json'), 'utf8')) as RunResult;
     expect(result.verdict).toBe('PASS');
+    expect(result.thresholds).toEqual([
+      { metric: 'http_req_duration', expression: 'p(95)<250', ok: true },
+      { metric: 'http_req_failed{window:fault}', expression: 'rate<0.01', ok: true },
+    ]);
     const runners = result.load?.runners ?? [];
     expect(runners).toHaveLength(3);
     const all = result.windows.find((w) => w.window === 'all')!;

@@ -42,17 +42,19 @@ describe('load.runners', () => {
     ]);
   });
 
-  it('a namespace outside safety.allowedNamespaces, and thresholds k6 would judge per runner', () => {
+  it('a namespace outside safety.allowedNamespaces; thresholds the merged load cannot judge', () => {
     const text = edit(
       withRunners(
         VALID,
         '{ count: 2, namespace: load, targetOrigin: "http://fraud-scorer.ml-serving.svc:80" }',
       ),
       RATE,
-      `${RATE}\n  thresholds: { http_req_duration: ["p(95)<250"] }`,
+      `${RATE}\n  thresholds: { http_req_duration: ["p(95)<250", "p(97)<300"], "http_req_failed{window:fault}": ["rate<0.01"], "http_req_waiting": ["avg<10"], "http_reqs{window:later}": ["count>1"] }`,
     );
     expect(problems(text)).toEqual([
-      '16:15: load.thresholds: k6 would judge load.thresholds on each runner apart, not on the merged load: with runners, state them as slos',
+      '16:50: load.thresholds.http_req_duration[1]: "p(97)<300": with runners, http_req_duration takes p(50), p(90), p(95), p(99), med, avg, min, max compared with a number, e.g. p(95)<250',
+      '16:133: load.thresholds.http_req_waiting[0]: http_req_waiting: with runners the harness judges thresholds itself: http_req_duration, http_req_failed, http_reqs, alone or with {window:<name>}',
+      '16:172: load.thresholds["http_reqs{window:later}"][0]: http_reqs{window:later}: no window named later (windows: baseline, fault, recovery)',
       '17:12: load.runners: runner namespace "load" is not in safety.allowedNamespaces',
     ]);
   });
