@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayLedger } from '../../src/ledger/ledger.js';
 import type { RunResult } from '../../src/verdict/result.js';
-import { chaos, env, repo, resetStack, snapshot } from './helpers.js';
+import { chaos, env, faultLedgerKinds, repo, resetStack, snapshot } from './helpers.js';
 
 interface LedgerLine {
   kind: string;
@@ -44,7 +44,8 @@ async function k6Pid(reportDir: string): Promise<number | null> {
 async function killK6Once(stateDir: string, reportDir: string, fault: string): Promise<number> {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    if ((await ledgerLines(stateDir)).some((l) => l.kind === 'applied')) {
+    // A fault's applied record: the run lease's comes first, before k6 even starts.
+    if ((await faultLedgerKinds(stateDir)).includes('applied')) {
       const pid = await k6Pid(reportDir);
       if (pid === null) throw new Error('the run has no k6 process');
       process.kill(pid, 'SIGKILL');
