@@ -124,7 +124,7 @@ export function counterAt(
   }
   const first = pts[0];
   const bornInRange = first !== undefined && first[0] > rangeStartS + 1.5 * stepS;
-  return (tS: number): number => {
+  const at = (tS: number): number => {
     if (!first) return 0;
     if (tS <= first[0]) {
       if (!bornInRange) return first[1];
@@ -140,6 +140,25 @@ export function counterAt(
     }
     return pts[pts.length - 1]![1];
   };
+  // At the load's own edges nothing is served on the far side, so the scrape on that side is the exact count
+  // (interpolating would spread the first and last seconds of traffic over a whole scrape interval).
+  const before = (tS: number): number => {
+    let v = 0;
+    for (const [t, x] of pts) if (t <= tS) v = x;
+    return v;
+  };
+  const after = (tS: number): number => {
+    for (const [t, x] of pts) if (t >= tS) return x;
+    return pts.length > 0 ? pts[pts.length - 1]![1] : 0;
+  };
+  /** A series that stopped being scraped before tS (its pod went away): its last rate, per second. */
+  const vanishedRate = (fromS: number, tS: number): number => {
+    const last = pts[pts.length - 1];
+    const prev = pts[pts.length - 2];
+    if (!last || !prev || last[0] >= tS - 1.5 * stepS || last[0] < fromS) return 0;
+    return Math.max(0, (last[1] - prev[1]) / (last[0] - prev[0]));
+  };
+  return Object.assign(at, { before, after, vanishedRate });
 }
 
 export interface WindowSend {
@@ -168,7 +187,9 @@ export interface ReconciliationRow {
   unexplained: number;
   /**
    * The unexplained requests tolerated before flagging: maxUnexplained of those sent, or, when larger, half a
-   * scrape interval of traffic per edge inside the load (a counter is only known at scrapes).
+   * scrape interval of traffic per edge inside the load (a counter is only known at scrapes); plus, for each
+   * pod that went away during the window, a scrape interval at its last rate (what it served after its last
+   * scrape is invisible to a pull-based count).
    */
   tolerance: number;
   /** unexplained / sent */
@@ -190,11 +211,18 @@ export function reconcile(
     code: s.metric[opts.statusLabel] ?? 'none',
     at: counterAt(s.values, opts.rangeStartS, opts.stepS, opts.originS),
   }));
+  const loadStartMs = Math.min(...windows.map((w) => w.startMs));
+  const loadEndMs = Math.max(...windows.map((w) => w.endMs));
   return windows.map((w) => {
     const countedByCode: Record<string, number> = {};
+    let unseen = 0;
     for (const f of fns) {
-      const n = f.at(w.endMs / 1000) - f.at(w.startMs / 1000);
+      const end = w.endMs === loadEndMs ? f.at.after(w.endMs / 1000) : f.at(w.endMs / 1000);
+      const start = w.startMs === loadStartMs ? f.at.before(w.startMs / 1000) : f.at(w.startMs / 1000);
+      const n = end - start;
       if (n !== 0) countedByCode[f.code] = (countedByCode[f.code] ?? 0) + n;
+      // What a pod that went away served after its last scrape: at most a scrape interval at its last rate.
+      unseen += f.at.vanishedRate(w.startMs / 1000, w.endMs / 1000) * opts.stepS;
     }
     for (const k of Object.keys(countedByCode)) countedByCode[k] = Math.round(countedByCode[k]!);
     const counted = Object.values(countedByCode).reduce((a, b) => a + b, 0);
@@ -204,7 +232,7 @@ export function reconcile(
     const unexplainedShare = w.sent > 0 ? unexplained / w.sent : 0;
     const lenS = Math.max(1, (w.endMs - w.startMs) / 1000);
     const edgeAllowance = ((w.interiorEdges ?? 0) * (w.sent / lenS) * opts.stepS) / 2;
-    const tolerance = Math.ceil(Math.max(opts.maxUnexplained * w.sent, edgeAllowance));
+    const tolerance = Math.ceil(Math.max(opts.maxUnexplained * w.sent, edgeAllowance) + unseen);
     return {
       window: w.window,
       sent: w.sent,

@@ -74,7 +74,9 @@ describe('Prometheus: promql SLOs per window and reconciliation', () => {
         `(${JSON.stringify(all.connectionErrorsByCode)}), unexplained ${all.unexplained}`,
     );
     expect(all.sent).toBeGreaterThan(1500);
-    expect(Math.abs(all.sent - all.counted - all.connectionErrors)).toBeLessThanOrEqual(0.01 * all.sent);
+    // Within 1 % of the requests sent, plus what the killed pods served after their last scrape (a scrape
+    // interval at their last rate): a pull-based count cannot see those (src/observe/prometheus.ts).
+    expect(Math.abs(all.sent - all.counted - all.connectionErrors)).toBeLessThanOrEqual(all.tolerance);
     expect(all.flagged).toBe(false);
     const checks = r.prometheus?.serverSide?.checks ?? [];
     expect(checks.find((c) => c.window === 'fault')?.p95Ms).toBeGreaterThan(0);

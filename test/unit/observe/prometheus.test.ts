@@ -173,8 +173,33 @@ describe('reconcile', () => {
       flagged: true,
     });
     expect(rows[1]!.unexplainedShare).toBeCloseTo(116 / 1450);
-    expect(rows[1]!.tolerance).toBe(15);
-    expect(rows[2]).toMatchObject({ unexplained: 46, tolerance: 49, flagged: false });
+    // 1 % of 1450 (15), plus pod b's last rate (10/s) over a scrape interval: what it served unseen.
+    expect(rows[1]!.tolerance).toBe(65);
+    expect(rows[2]).toMatchObject({ unexplained: 46, tolerance: 99, flagged: false });
+  });
+});
+
+describe('reconcile at the load’s own edges', () => {
+  it('takes the scrape on the idle side of the load’s start and end, not an interpolation across it', () => {
+    // Idle at 100 until the load starts at 52 s; 10/s until it ends at 78 s: 260 requests.
+    const values: [number, number][] = [
+      [45, 100],
+      [50, 100],
+      [55, 130],
+      [60, 180],
+      [65, 230],
+      [70, 280],
+      [75, 330],
+      [80, 360],
+      [85, 360],
+    ];
+    const [row] = reconcile(
+      [{ metric: { code: '200' }, values }],
+      [{ window: 'all', startMs: 52_000, endMs: 78_000, sent: 260, connectionErrors: {} }],
+      { rangeStartS: 40, stepS: 5, statusLabel: 'code', maxUnexplained: 0.01 },
+    );
+    // Interpolating would give 348 − 112 = 236.
+    expect(row).toMatchObject({ counted: 260, unexplained: 0, flagged: false });
   });
 });
 
