@@ -432,16 +432,14 @@ async function runOne(
     const r = runners!;
     const dir = path.dirname(builtinScript());
     const payload = k6Options.payloadFile;
+    const request = new URL(k6Options.targetUrl);
     const env = k6Env({
       ...k6Options,
       // Judged once on the merged load (judgeMergedThresholds), never by each runner on its share.
       thresholds: undefined,
       outDir: reportDir,
       // The protocol decides the path (V2's /v2/models/…/infer); the runners only move the origin.
-      targetUrl:
-        new URL(r.targetUrl).origin +
-        new URL(k6Options.targetUrl).pathname +
-        new URL(k6Options.targetUrl).search,
+      targetUrl: new URL(r.targetUrl).origin + request.pathname + request.search,
       payloadFile: payload === undefined ? undefined : `${MOUNT}/payload.json`,
       // Nothing of this machine's environment (PATH, HOME, ...) belongs in a pod's.
       env: {},
