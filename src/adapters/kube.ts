@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { EnvironmentError } from '../errors.js';
 import { findKubectl, runKubectl, type KubectlRun } from './kubectl.js';
-import { KUBE_RETRY, withRetry } from './retry.js';
+import { AttemptTimeout, KUBE_RETRY, withRetry } from './retry.js';
 
 export type Pod = k8s.V1Pod;
 export type Deployment = k8s.V1Deployment;
@@ -431,7 +431,12 @@ export class Kube {
     stdout.on('data', (d: Buffer) => (out += d.toString()));
     stderr.on('data', (d: Buffer) => (out += d.toString()));
     return new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`exec timed out after ${timeoutMs}ms`)), timeoutMs);
+      // No answer in time is an API server that does not answer (src/adapters/retry.ts retries it), not a
+      // command that failed: an undo's exec through an outage must be tried again, not reported failed.
+      const timer = setTimeout(
+        () => reject(new AttemptTimeout(`exec in ${namespace}/${pod}/${container}`, timeoutMs)),
+        timeoutMs,
+      );
       exec
         .exec(namespace, pod, container, command, stdout, stderr, null, false, (status) => {
           clearTimeout(timer);

@@ -1,7 +1,8 @@
 /**
  * One run, phase by phase (src/run/phases.ts): preflight → steady state → load → baseline → faults → fault
- * window → triage → revert → recovery → steady state again → verdict; a stop condition that holds ends the
- * fault phase early (revert at once, then triage), the load running on to the end of its windows. Whatever happens (an error, SIGINT, a
+ * window → triage → revert → recovery → steady state again → verdict; a stop condition that holds, or contact
+ * with the API server lost, ends the fault phase early (revert at once — for lost contact, as soon as the server
+ * answers — then triage), the load running on to the end of its windows. Whatever happens (an error, SIGINT, a
  * fault that throws), every mutation recorded in the ledger is reverted in `finally` before the run returns.
  */
 import type { Plan } from '../plan/plan.js';
@@ -13,6 +14,7 @@ import {
   preflight,
   recovery,
   revert,
+  revertAfterLostContact,
   startLoad,
   steadyStateAfter,
   steadyStateBefore,
@@ -57,6 +59,8 @@ export async function runPlan(plan: Plan, deps: RunDeps, ctx: RunContext): Promi
       await triage(state);
       await revert(state);
     } else if (state.stop && !ctx.interrupt.aborted) await stopped(state);
+    else if (state.contactLostAtMs !== null && !ctx.interrupt.aborted && !state.cutShort.signal.aborted)
+      await revertAfterLostContact(state);
     await recovery(state);
     if (ctx.interrupt.aborted) return await verdict(state, 'INCONCLUSIVE');
     await steadyStateAfter(state);

@@ -202,7 +202,7 @@ export async function faultWindow(state: RunState): Promise<boolean> {
   const { plan, ctx } = state;
   const end = loadStart(state) + plan.windows[1]!.endMs;
   const ok = (await waitUntil(end, stopWaiting(state))) && (await checkReportDir(state));
-  if (state.stop) return false;
+  if (state.stop || (state.contactLostAtMs !== null && !state.cutShort.signal.aborted)) return false;
   if (ok || ctx.interrupt.aborted || (Date.now() >= end && !state.environmentProblem))
     return !ctx.interrupt.aborted;
   note(
@@ -331,6 +331,22 @@ export async function stopped(state: RunState): Promise<void> {
     `faults reverted ${(stop.reactionMs / 1000).toFixed(2)} s after ${stop.condition} held (revert started after ${(stop.revertStartMs / 1000).toFixed(2)} s)`,
   );
   state.reasons.push(stopReason(stop));
+  await triage(state);
+}
+
+/**
+ * After contact with the API server was lost in the fault phase: every fault out as soon as the server answers
+ * again (each undo waits for it, within the retry policy's bound), then triage on what is left to see.
+ */
+export async function revertAfterLostContact(state: RunState): Promise<void> {
+  state.revertStartedMs = Date.now();
+  note(state, 'phase', 'revert faults (lost contact with the API server); recovery window');
+  await revertAll(state, { keepLoad: true });
+  note(
+    state,
+    'phase',
+    `faults reverted ${((Date.now() - state.contactLostAtMs!) / 1000).toFixed(1)} s after contact was lost`,
+  );
   await triage(state);
 }
 

@@ -140,6 +140,11 @@ export interface RunState {
   readonly faultStartedMs: number[];
   /** When the revert phase began: the end of faults that have nothing to revert (a killed pod). */
   revertStartedMs: number | null;
+  /**
+   * When the API server was found silent (ContactMonitor's minOutageMs) before the revert phase: from then on
+   * nothing is injected and every fault is reverted as soon as the server answers again (contactLost).
+   */
+  contactLostAtMs: number | null;
   /** load.remoteWrite's fault markers, while they are pushed. */
   faultMarkers: FaultMarkerStats | null;
   /** Polls the report directory's free space while the load runs. */
@@ -170,14 +175,16 @@ export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunS
     stopTimer: undefined,
     contact: new ContactMonitor({
       ping: (timeoutMs) => deps.kube.ping(timeoutMs),
-      onChange: (lost, outage) =>
+      onChange: (lost, outage) => {
         note(
           state,
           'note',
           lost
             ? `lost contact with the API server (no answer since ${new Date(outage.from).toISOString().slice(11, 19)}); the load goes on, Kubernetes calls are retried`
             : `the API server answers again after ${((outage.to! - outage.from) / 1000).toFixed(1)} s`,
-        ),
+        );
+        if (lost) contactLost(state);
+      },
     }),
     cutShort: new AbortController(),
     cutShortReason: null,
@@ -193,6 +200,7 @@ export function createRunState(plan: Plan, deps: RunDeps, ctx: RunContext): RunS
     progress: undefined,
     faultStartedMs: [],
     revertStartedMs: null,
+    contactLostAtMs: null,
     faultMarkers: null,
     diskWatch: undefined,
     self: startSelfMetrics(),
@@ -255,6 +263,24 @@ export async function revertAll(state: RunState, opts: { keepLoad?: boolean } = 
       note(state, 'revert', `revert failed: ${intent.description}: ${(error as Error).message}`);
     }
   }
+}
+
+/**
+ * The API server stopped answering before the revert phase. The run is INCONCLUSIVE from here whatever happens
+ * (its pod watch, recovery and triage are blind meanwhile), so keeping a fault in would only do harm: the fault
+ * phase is halted like a stop condition does it — nothing more is injected, a fault still injecting is told to
+ * stop — and the orchestrator reverts at once, each undo retried until the server answers. The load goes on.
+ */
+export function contactLost(state: RunState): void {
+  if (state.contactLostAtMs !== null || state.revertStartedMs !== null || state.halt.signal.aborted) return;
+  state.contactLostAtMs = Date.now();
+  note(
+    state,
+    'phase',
+    'lost contact with the API server: nothing more is injected, every fault is reverted as soon as it answers again, the load goes on',
+  );
+  state.halt.abort();
+  state.faultAbort.abort();
 }
 
 /** Cut the run short (the first reason wins), and stop a fault still injecting as an interrupt would. */

@@ -52,6 +52,36 @@ vi.mock('../../../src/run/phases.js', async (importOriginal) => {
   return wrapped;
 });
 
+// The run's contact monitor, driven by the tests: they say when the API server stops and starts answering.
+// (The monitor's own checks, spans and threshold: test/unit/adapters/retry.test.ts.)
+const contact = vi.hoisted(() => {
+  type Span = { from: number; to: number | null };
+  class Monitor {
+    readonly spans: Span[] = [];
+    constructor(readonly opts: { onChange?: (lost: boolean, outage: Span) => void }) {
+      contact.current = this;
+    }
+    start(): void {}
+    stop(): void {}
+    outages(): Span[] {
+      return this.spans.map((s) => ({ ...s }));
+    }
+    lose(at: number): void {
+      const span = { from: at, to: null };
+      this.spans.push(span);
+      this.opts.onChange?.(true, span);
+    }
+    answer(at: number): void {
+      const span = this.spans.at(-1)!;
+      span.to = at;
+      this.opts.onChange?.(false, span);
+    }
+  }
+  const contact: { Monitor: typeof Monitor; current: Monitor | null } = { Monitor, current: null };
+  return contact;
+});
+vi.mock('../../../src/observe/contact.js', () => ({ ContactMonitor: contact.Monitor }));
+
 /** The phases in the order the README and src/run/phases.ts document. */
 const PHASES = [
   'preflight',
@@ -435,6 +465,131 @@ describe('runPlan', () => {
     expect(h.load.cancelled).toBe(true);
     expect(cordoned(h.kube, 'worker-2')).toBe(false);
     expect(h.openIntents()).toBe(0);
+  });
+
+  describe('the API server stops answering (an outage of 30 s)', () => {
+    const refused = () =>
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
+
+    /**
+     * k6 runs on to the end of its windows whatever the API server does; the fake load ends on a sleep past the
+     * fault window, and after the early revert nothing sleeps: its end comes once the revert phase is over.
+     */
+    function loadRunsToItsEnd(h: Harness): { runningAtRevert: boolean | null } {
+      const seen = { runningAtRevert: null as boolean | null };
+      const info = h.out.info.bind(h.out);
+      h.out.info = (line) => {
+        info(line);
+        if (/ faults reverted [\d.]+ s after contact was lost$/.test(line)) {
+          seen.runningAtRevert = h.load.signal?.aborted === false;
+          setTimeout(() => {
+            vi.setSystemTime(h.load.startedAt! + h.plan.windows[1]!.endMs);
+            h.load.tick();
+          }, 0);
+        }
+      };
+      return seen;
+    }
+
+    it('while a node is drained: nothing more injected, uncordoned as soon as it answers again, the load goes on, INCONCLUSIVE (exit 4) with the time lost', async () => {
+      // The drain at 65 s of the load; the pod kill planned at 90 s must never come.
+      const h = await harness(DRAIN_THEN_KILL);
+      let silentFrom: number | null = null;
+      const silent = () => silentFrom !== null && Date.now() < silentFrom + 30_000;
+      const fault = h.plan.windows[1]!;
+      // Every write and read meets a silent server; once it answers, the load runs on to the end of its windows.
+      h.kube.fail('setUnschedulable', () => (silent() ? refused() : undefined));
+      const load = loadRunsToItsEnd(h);
+      h.kube.fail('listPods', () => (silent() ? refused() : undefined));
+      h.onSleep = () => {
+        const monitor = contact.current!;
+        if (silentFrom === null && cordoned(h.kube, 'worker-2')) {
+          silentFrom = Date.now();
+          // The monitor says so after its 5 s of silence.
+          vi.setSystemTime(silentFrom + 5_000);
+          monitor.lose(silentFrom);
+        } else if (silentFrom !== null && !silent() && monitor.spans.at(-1)?.to === null)
+          monitor.answer(silentFrom + 30_000);
+      };
+      const r = await h.run();
+
+      expect(silentFrom).not.toBeNull();
+      const t0 = h.load.startedAt!;
+      expect(h.kube.callsTo('deletePod')).toEqual([]);
+      expect(cordonCalls(h.kube).filter((c) => c === true)).toHaveLength(1);
+      expect(cordoned(h.kube, 'worker-2')).toBe(false);
+      // Reverted within the retry policy's longest pause (2 s) of the answer, not at the window's end (150 s).
+      const revert = r.events.find((e) => e.kind === 'revert')!;
+      expect(revert.message).toBe('uncordoned node worker-2');
+      const answeredT = (silentFrom! + 30_000 - t0) / 1000;
+      expect(revert.t).toBeGreaterThanOrEqual(answeredT);
+      expect(revert.t!).toBeLessThanOrEqual(answeredT + 2);
+      expect(revert.t!).toBeLessThan(fault.endMs / 1000);
+      const phases = r.events.filter((e) => e.kind === 'phase').map((e) => e.message);
+      expect(phases).toContain(
+        'lost contact with the API server: nothing more is injected, every fault is reverted as soon as it answers again, the load goes on',
+      );
+      expect(phases).toContain('revert faults (lost contact with the API server); recovery window');
+      expect(phases).not.toContain('revert faults; recovery window');
+      expect(
+        r.events.some((e) => /^revert of "cordon node worker-2" waits for the API server/.test(e.message)),
+      ).toBe(true);
+      // The load was not stopped: it ran to the end of its windows.
+      expect(load.runningAtRevert).toBe(true);
+      expect(r.faults[0]).toMatchObject({ type: 'node-drain', confirmed: true });
+      expect(typeof r.faults[0]!.revertedAt).toBe('string');
+      expect(r).toMatchObject({ verdict: 'INCONCLUSIVE', exitCode: ExitCode.Inconclusive });
+      expect(r.apiContact).toMatchObject({
+        lostS: 30,
+        outages: [{ seconds: 30, t: (silentFrom! - t0) / 1000 }],
+      });
+      expect(r.reasons).toContainEqual(
+        expect.stringMatching(/^lost contact with the API server for 30 s \(30 s from t=/),
+      );
+      expect(h.openIntents()).toBe(0);
+    });
+
+    it('in the baseline: no fault is injected at all', async () => {
+      const h = await harness();
+      loadRunsToItsEnd(h);
+      h.onSleep = () => {
+        const monitor = contact.current!;
+        if (h.load.startedAt !== null && monitor.spans.length === 0) {
+          monitor.lose(Date.now());
+          monitor.answer(Date.now() + 10_000);
+        }
+      };
+      const r = await h.run();
+      expect(cordonCalls(h.kube)).toEqual([]);
+      expect(r.events.filter((e) => e.kind === 'fault')).toEqual([]);
+      expect(r).toMatchObject({ verdict: 'INCONCLUSIVE', exitCode: ExitCode.Inconclusive });
+      expect(r.apiContact?.lostS).toBe(10);
+    });
+
+    it('after the revert began: the revert waits for it and goes through, the phase is not run twice', async () => {
+      const h = await harness();
+      let silentFrom: number | null = null;
+      const silent = () => silentFrom !== null && Date.now() < silentFrom + 30_000;
+      h.kube.fail('setUnschedulable', (args) => {
+        if (args[1] === false && silentFrom === null) {
+          silentFrom = Date.now();
+          contact.current!.lose(silentFrom);
+        }
+        return silent() ? refused() : undefined;
+      });
+      const r = await h.run();
+      expect(silentFrom).not.toBeNull();
+      expect(cordonCalls(h.kube).filter((c) => c === false).length).toBeGreaterThan(1);
+      expect(cordoned(h.kube, 'worker-2')).toBe(false);
+      const phases = r.events.filter((e) => e.kind === 'phase').map((e) => e.message);
+      expect(phases).toContain('revert faults; recovery window');
+      expect(phases.some((p) => p.startsWith('lost contact'))).toBe(false);
+      expect(r.events.filter((e) => e.kind === 'revert').map((e) => e.message)).toEqual([
+        'uncordoned node worker-2',
+      ]);
+      expect(r).toMatchObject({ verdict: 'INCONCLUSIVE', exitCode: ExitCode.Inconclusive });
+      expect(h.openIntents()).toBe(0);
+    });
   });
 
   describe('INCONCLUSIVE when a fault is not confirmed', () => {
