@@ -137,7 +137,8 @@ async function inspect(
   file: string,
   env: Record<string, string>,
 ): Promise<Record<string, unknown>> {
-  const r = await execa(k6Bin, ['inspect', file], {
+  // The init code sees the run's environment, as under `k6 run` (k6 inspect leaves it out by default).
+  const r = await execa(k6Bin, ['inspect', '--include-system-env-vars', file], {
     env,
     extendEnv: false,
     reject: false,
