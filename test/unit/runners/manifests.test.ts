@@ -142,7 +142,7 @@ describe('runner objects of a custom script with secrets', () => {
     // A record written before runners had Secrets: nothing to delete but pods and ConfigMap.
     calls.length = 0;
     const { secret: _, ...old } = undo;
-    await undoRunners(old as RunnersUndo, kube);
+    await undoRunners(old, kube);
     expect(calls.some((c) => c.startsWith('secret'))).toBe(false);
   });
 });
