@@ -53,6 +53,8 @@ export function ${ENTRY_EXEC}(data) {
 export interface PreparedScript {
   /** The user's options that the scenario's profile replaces, e.g. ["iterations"]. */
   ignoredOptions: string[];
+  /** The metrics the script's own `options.thresholds` judge (k6 judges them; on runners, each on its share). */
+  thresholds: string[];
   /** Writes the entry module into `dir` and returns its path: what k6 runs. */
   writeEntry(dir: string): Promise<string>;
   /**
@@ -87,8 +89,10 @@ export async function prepareCustomScript(opts: {
   const ignoredOptions = PROFILE_OPTIONS.filter(
     (k) => userOptions[k] !== null && userOptions[k] !== undefined,
   );
+  const own = userOptions.thresholds;
   return {
     ignoredOptions,
+    thresholds: own !== null && typeof own === 'object' ? Object.keys(own) : [],
     async writeEntry(dir) {
       const entry = join(dir, ENTRY_FILE);
       await writeFile(entry, source);

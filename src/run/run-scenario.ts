@@ -668,6 +668,15 @@ async function prepareRunnerLoad(
   let script = SCRIPT_FILE;
   if (custom) {
     const scriptPath = plan.scenario.load.script!;
+    // k6 would judge a script's own thresholds on each runner's share: a p95 of one share is not the load's.
+    if (custom.thresholds.length > 0) {
+      const d = await diagnosticAt(
+        file,
+        ['load', 'script'],
+        `${scriptPath} sets options.thresholds (${custom.thresholds.join(', ')}), which k6 would judge on each runner's share: move them to load.thresholds, which the harness judges once on the merged load`,
+      );
+      throw new InvalidInputError([formatDiagnostic(d)]);
+    }
     try {
       // The init code runs as in the pods: their environment, with the secrets it may read at init.
       binaryFiles[ARCHIVE_FILE] = await custom.archive({ ...env, ...secrets });
