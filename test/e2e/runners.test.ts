@@ -228,7 +228,7 @@ describe('load runners', () => {
           '\n  rate: 30\n  secretEnv: [FEATURES_API_KEY]\n  runners: { count: 2, targetOrigin: "http://feature-store.ml-serving.svc:80" }\n',
         ),
     );
-    const scale = 0.2;
+    const scale = 0.25;
     const running = runScenario(file, scale, [], {
       env: { CHAOS_STATE_DIR: stateDir, FEATURES_API_KEY: SECRET },
     });
