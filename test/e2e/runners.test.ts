@@ -177,8 +177,10 @@ describe('load runners', () => {
     const perRunner = raws.map(goldenPoints);
     for (const n of perRunner) expect(n).toBeGreaterThan(0);
     expect(all.quality?.goldenAnswers).toBe(perRunner.reduce((a, b) => a + b, 0));
-    // One golden request in 5 (k6 numbers iterations across the runners' segments): a fifth of the load.
-    expect(Math.abs(all.quality!.goldenAnswers - all.requests / 5)).toBeLessThanOrEqual(3);
+    // One golden request in 5 (k6 numbers iterations across the runners' segments): a fifth of the load, less
+    // the few that failed while a pod was replaced (no answer to count).
+    expect(all.quality!.goldenAnswers).toBeLessThanOrEqual(Math.ceil(all.requests / 5));
+    expect(all.quality!.goldenAnswers).toBeGreaterThanOrEqual(0.97 * (all.requests / 5));
     for (const w of ['baseline', 'fault', 'recovery'])
       expect(result.windows.find((x) => x.window === w)!.quality!.goldenAnswers, w).toBeGreaterThan(0);
     const agreement = result.slos.find((x) => x.kind === 'predictionAgreement')!;
