@@ -329,6 +329,17 @@ export class Kube {
     await this.core.deleteNamespacedConfigMap({ namespace, name });
   }
 
+  /** The log line names the Secret and its keys, never a value. */
+  async createSecret(secret: k8s.V1Secret): Promise<void> {
+    this.write(`create secret ${secret.metadata?.namespace ?? ''}/${secret.metadata?.name ?? ''}`);
+    await this.core.createNamespacedSecret({ namespace: secret.metadata!.namespace!, body: secret });
+  }
+
+  async deleteSecret(namespace: string, name: string): Promise<void> {
+    this.write(`delete secret ${namespace}/${name}`);
+    await this.core.deleteNamespacedSecret({ namespace, name });
+  }
+
   /**
    * One HTTP request to a pod's port through the API server's pod proxy (pods/proxy): the one way the host,
    * which reaches the cluster only through the API server, talks to a process in a pod. Resolves with any

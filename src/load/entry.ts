@@ -5,7 +5,7 @@
  * function inside a wrapper that tags the iteration with its window, the way the built-in script tags requests.
  * The user writes no glue; the script needs no `options` at all.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,8 +53,16 @@ export function ${ENTRY_EXEC}(data) {
 export interface PreparedScript {
   /** The user's options that the scenario's profile replaces, e.g. ["iterations"]. */
   ignoredOptions: string[];
+  /** The metrics the script's own `options.thresholds` judge (k6 judges them; on runners, each on its share). */
+  thresholds: string[];
   /** Writes the entry module into `dir` and returns its path: what k6 runs. */
   writeEntry(dir: string): Promise<string>;
+  /**
+   * The entry, the user's script, the local modules it imports and the files it open()s, packed by
+   * `k6 archive` into one tar that runner pods run as is. `env` is the runners' environment: k6 freezes the
+   * options the entry computes from it (the profile) into the archive, and keeps no variable in it.
+   */
+  archive(env: Record<string, string>): Promise<Uint8Array>;
 }
 
 /**
@@ -81,14 +89,51 @@ export async function prepareCustomScript(opts: {
   const ignoredOptions = PROFILE_OPTIONS.filter(
     (k) => userOptions[k] !== null && userOptions[k] !== undefined,
   );
+  const own = userOptions.thresholds;
   return {
     ignoredOptions,
+    thresholds: own !== null && typeof own === 'object' ? Object.keys(own) : [],
     async writeEntry(dir) {
       const entry = join(dir, ENTRY_FILE);
       await writeFile(entry, source);
       return entry;
     },
+    async archive(env) {
+      const tmp = await mkdtemp(join(tmpdir(), 'chaos-archive-'));
+      try {
+        const entry = join(tmp, ENTRY_FILE);
+        await writeFile(entry, source);
+        return await archiveScript(opts.k6Bin, entry, join(tmp, 'script.tar'), env);
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
+    },
   };
+}
+
+/**
+ * `k6 archive`: k6's own way to ship a test elsewhere. It runs the init code, so it finds every module the
+ * script imports (local and remote) and every file it open()s, and packs them with the options. The environment
+ * reaches the init code (--include-system-env-vars) but is left out of the archive (--exclude-env-vars): secrets
+ * go to runners through a Kubernetes Secret, never inside the script.
+ */
+export async function archiveScript(
+  k6Bin: string,
+  entry: string,
+  out: string,
+  env: Record<string, string>,
+): Promise<Uint8Array> {
+  const r = await execa(
+    k6Bin,
+    ['archive', '--quiet', '--include-system-env-vars', '--exclude-env-vars', '-O', out, entry],
+    { env, extendEnv: false, reject: false, stdin: 'ignore', timeout: 60_000 },
+  );
+  if (r.exitCode !== 0) {
+    const said =
+      k6Message(`${String(r.stderr)}\n${String(r.stdout)}`) ?? r.shortMessage ?? `k6 exited ${r.exitCode}`;
+    throw new ScriptRejected(said);
+  }
+  return new Uint8Array(await readFile(out));
 }
 
 async function inspect(
@@ -96,7 +141,8 @@ async function inspect(
   file: string,
   env: Record<string, string>,
 ): Promise<Record<string, unknown>> {
-  const r = await execa(k6Bin, ['inspect', file], {
+  // The init code sees the run's environment, as under `k6 run` (k6 inspect leaves it out by default).
+  const r = await execa(k6Bin, ['inspect', '--include-system-env-vars', file], {
     env,
     extendEnv: false,
     reject: false,

@@ -17,7 +17,7 @@ import { Ledger, ledgerPath, readLedgers, replayLedger } from '../ledger/ledger.
 import { prepareCustomScript, ScriptRejected, lastK6Error, type PreparedScript } from '../load/entry.js';
 import { builtinScript, findK6, k6Env, runK6, type RunK6Options } from '../load/k6.js';
 import { AGENT_FILE, AGENT_SOURCE } from '../runners/agent.js';
-import { MOUNT, SCRIPT_FILE } from '../runners/manifests.js';
+import { ARCHIVE_FILE, CONFIGMAP_MAX_BYTES, MOUNT, SCRIPT_FILE } from '../runners/manifests.js';
 import { startRunners } from '../runners/pool.js';
 import { resolveRunners, runnerIssues, runnerSettings } from '../scenario/runner-rules.js';
 import { chaosVersion } from '../version.js';
@@ -254,16 +254,6 @@ async function runOne(
     const problems = [];
     for (const x of runnerIssues(plan.scenario))
       problems.push(formatDiagnostic(await diagnosticAt(file, x.path, x.message)));
-    if (plan.k6.secretEnv.length > 0)
-      problems.push(
-        formatDiagnostic(
-          await diagnosticAt(
-            file,
-            ['load', 'secretEnv'],
-            "secrets would be written into the runner pods' spec: load.secretEnv cannot run on runners",
-          ),
-        ),
-      );
     if (problems.length > 0) throw new InvalidInputError(problems);
   }
 
@@ -296,6 +286,9 @@ async function runOne(
     env: world.env,
   };
   const custom = await prepareScript(file, plan, k6Options, out);
+  const runnerLoad = runners
+    ? await prepareRunnerLoad(file, plan, k6Options, runners.targetUrl, custom, secrets)
+    : null;
   const kubectlBin = await prepareKubectl(file, plan, world.env);
 
   // Before any cluster call: a report directory that cannot take a file is a setup problem, found while
@@ -430,20 +423,7 @@ async function runOne(
 
   const runnersRun = (_: Plan, signal: AbortSignal): LoadHandle => {
     const r = runners!;
-    const dir = path.dirname(builtinScript());
-    const payload = k6Options.payloadFile;
-    const request = new URL(k6Options.targetUrl);
-    const env = k6Env({
-      ...k6Options,
-      // Judged once on the merged load (judgeMergedThresholds), never by each runner on its share.
-      thresholds: undefined,
-      outDir: reportDir,
-      // The protocol decides the path (V2's /v2/models/…/infer); the runners only move the origin.
-      targetUrl: new URL(r.targetUrl).origin + request.pathname + request.search,
-      payloadFile: payload === undefined ? undefined : `${MOUNT}/payload.json`,
-      // Nothing of this machine's environment (PATH, HOME, ...) belongs in a pod's.
-      env: {},
-    });
+    const load = runnerLoad!;
     const run = startRunners({
       kube,
       ledger,
@@ -454,13 +434,11 @@ async function runOne(
       cpu: r.cpu ?? '250m',
       memory: r.memory ?? '256Mi',
       nodeSelector: r.nodeSelector,
-      env,
-      files: {
-        [SCRIPT_FILE]: readFileSync(path.join(dir, 'score.ts'), 'utf8'),
-        'harness.ts': readFileSync(path.join(dir, 'harness.ts'), 'utf8'),
-        [AGENT_FILE]: AGENT_SOURCE,
-        ...(payload === undefined ? {} : { 'payload.json': readFileSync(payload, 'utf8') }),
-      },
+      env: load.env,
+      files: load.files,
+      binaryFiles: load.binaryFiles,
+      script: load.script,
+      secrets,
       windows: plan.k6.windows,
       scoreRange: plan.scenario.target.response.scoreRange,
       outDir: reportDir,
@@ -476,7 +454,7 @@ async function runOne(
           exitCode: o.problem ? null : 0,
           error: o.cancelled ? null : o.problem,
           scriptError: null,
-          ignoredOptions: [],
+          ignoredOptions: custom?.ignoredOptions ?? [],
           thresholds: judgeMergedThresholds(
             plan.scenario.load.thresholds,
             o.summary,
@@ -640,6 +618,96 @@ async function prepareScript(
       `${l.script} sets ${prepared.ignoredOptions.join(', ')}; the scenario's load profile (${l.executor}) replaces them`,
     );
   return prepared;
+}
+
+/**
+ * What the runner pods are given, made before any cluster call: their k6 environment (no secret in it: those go
+ * to the runners' Secret), and the files of their ConfigMap. The built-in script goes as its two modules; a
+ * custom script as k6's archive of it, so the local modules it imports and the files it open()s travel with it.
+ * A ConfigMap holds at most 1 MiB: a bigger script is refused here, at load.script (exit 2).
+ */
+async function prepareRunnerLoad(
+  file: string,
+  plan: Plan,
+  k6Options: Omit<RunK6Options, 'outDir'>,
+  runnersUrl: string,
+  custom: PreparedScript | null,
+  secrets: Record<string, string>,
+): Promise<{
+  env: Record<string, string>;
+  files: Record<string, string>;
+  binaryFiles: Record<string, Uint8Array>;
+  script: string;
+}> {
+  const payload = k6Options.payloadFile;
+  const golden = k6Options.golden;
+  const request = new URL(k6Options.targetUrl);
+  const env = k6Env({
+    ...k6Options,
+    // Judged once on the merged load (judgeMergedThresholds), never by each runner on its share.
+    thresholds: undefined,
+    outDir: '.',
+    // The protocol decides the path (V2's /v2/models/…/infer); the runners only move the origin.
+    targetUrl: new URL(runnersUrl).origin + request.pathname + request.search,
+    payloadFile: payload === undefined ? undefined : `${MOUNT}/payload.json`,
+    // Every runner replays the same rows; k6 numbers iterations across all segments (iterationInTest), so the
+    // runners together send each golden row exactly where one local k6 would.
+    golden: golden === undefined ? undefined : { file: `${MOUNT}/golden.json`, every: golden.every },
+    // Secrets reach the pods through their Secret only.
+    endpointKey: undefined,
+    extraEnv: plan.k6.env,
+    // Nothing of this machine's environment (PATH, HOME, ...) belongs in a pod's.
+    env: {},
+  });
+  const files: Record<string, string> = {
+    [AGENT_FILE]: AGENT_SOURCE,
+    ...(payload === undefined ? {} : { 'payload.json': readFileSync(payload, 'utf8') }),
+    ...(golden === undefined ? {} : { 'golden.json': readFileSync(golden.file, 'utf8') }),
+  };
+  const binaryFiles: Record<string, Uint8Array> = {};
+  let script = SCRIPT_FILE;
+  if (custom) {
+    const scriptPath = plan.scenario.load.script!;
+    // k6 would judge a script's own thresholds on each runner's share: a p95 of one share is not the load's.
+    if (custom.thresholds.length > 0) {
+      const d = await diagnosticAt(
+        file,
+        ['load', 'script'],
+        `${scriptPath} sets options.thresholds (${custom.thresholds.join(', ')}), which k6 would judge on each runner's share: move them to load.thresholds, which the harness judges once on the merged load`,
+      );
+      throw new InvalidInputError([formatDiagnostic(d)]);
+    }
+    try {
+      // The init code runs as in the pods: their environment, with the secrets it may read at init.
+      binaryFiles[ARCHIVE_FILE] = await custom.archive({ ...env, ...secrets });
+    } catch (error) {
+      if (!(error instanceof ScriptRejected)) throw error;
+      const d = await diagnosticAt(file, ['load', 'script'], `${scriptPath}: ${error.message}`);
+      throw new InvalidInputError([formatDiagnostic(d)]);
+    }
+    script = ARCHIVE_FILE;
+  } else {
+    const dir = path.dirname(builtinScript());
+    files[SCRIPT_FILE] = readFileSync(path.join(dir, 'score.ts'), 'utf8');
+    files['harness.ts'] = readFileSync(path.join(dir, 'harness.ts'), 'utf8');
+  }
+  const bytes =
+    Object.values(files).reduce((n, f) => n + Buffer.byteLength(f), 0) +
+    // binaryData is stored base64: 4 bytes for every 3.
+    Object.values(binaryFiles).reduce((n, f) => n + Math.ceil(f.byteLength / 3) * 4, 0);
+  if (bytes > CONFIGMAP_MAX_BYTES) {
+    const what = custom
+      ? `${plan.scenario.load.script!} with the modules it imports and the files it opens`
+      : 'the payload and golden rows';
+    const at = custom ? ['load', 'script'] : golden ? ['load', 'golden'] : ['load', 'payload'];
+    const d = await diagnosticAt(
+      file,
+      at,
+      `${what} come to ${Math.ceil(bytes / 1024)} KiB in the runners' ConfigMap, which holds at most ${Math.floor(CONFIGMAP_MAX_BYTES / 1024)} KiB: make them smaller, or drop load.runners`,
+    );
+    throw new InvalidInputError([formatDiagnostic(d)]);
+  }
+  return { env, files, binaryFiles, script };
 }
 
 /**

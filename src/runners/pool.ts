@@ -76,10 +76,12 @@ export interface RunnersUndo extends UndoRecord {
   v: 1;
   namespace: string;
   configMap: string;
+  /** The Secret with load.secretEnv's values; absent when the run had none (and in records before it existed). */
+  secret?: string;
   pods: string[];
 }
 
-/** Deletes runner pods and their ConfigMap; those already gone count as deleted. */
+/** Deletes runner pods, their ConfigMap and their Secret; those already gone count as deleted. */
 export async function undoRunners(undo: UndoRecord, kube: Kube): Promise<string> {
   const u = undo as RunnersUndo;
   const gone = (e: unknown): void => {
@@ -87,7 +89,8 @@ export async function undoRunners(undo: UndoRecord, kube: Kube): Promise<string>
   };
   await Promise.all(u.pods.map((p) => kube.deletePod(u.namespace, p, 0).catch(gone)));
   await kube.deleteConfigMap(u.namespace, u.configMap).catch(gone);
-  return `deleted runner pods ${u.pods.join(', ')} and ConfigMap ${u.configMap} in ${u.namespace}`;
+  if (u.secret) await kube.deleteSecret(u.namespace, u.secret).catch(gone);
+  return `deleted runner pods ${u.pods.join(', ')}, ConfigMap ${u.configMap}${u.secret ? ` and Secret ${u.secret}` : ''} in ${u.namespace}`;
 }
 
 export function startRunners(opts: RunnersOptions): RunnersRun {
@@ -122,6 +125,15 @@ export function startRunners(opts: RunnersOptions): RunnersRun {
   started.catch(() => undefined);
   const liveIngest = { current: null as K6Ingest | null };
   let ledgerId: number | null = null;
+  const hasSecret = Object.keys(opts.secrets ?? {}).length > 0;
+  const undoRecord: RunnersUndo = {
+    fault: RUNNERS_UNDO,
+    v: 1,
+    namespace,
+    configMap: names.configMap,
+    ...(hasSecret ? { secret: names.secret } : {}),
+    pods: names.pods,
+  };
 
   const proxy = (
     pod: string,
@@ -144,15 +156,8 @@ export function startRunners(opts: RunnersOptions): RunnersRun {
 
   const cleanup = async (): Promise<void> => {
     if (ledgerId === null) return;
-    const undo: RunnersUndo = {
-      fault: RUNNERS_UNDO,
-      v: 1,
-      namespace,
-      configMap: names.configMap,
-      pods: names.pods,
-    };
     try {
-      log(await undoRunners(undo, kube));
+      log(await undoRunners(undoRecord, kube));
       await ledger.reverted(ledgerId);
       ledgerId = null;
     } catch (e) {
@@ -164,25 +169,21 @@ export function startRunners(opts: RunnersOptions): RunnersRun {
 
   const finished = (async (): Promise<RunnersOutcome> => {
     try {
-      const { configMap, pods } = runnerObjects({ ...opts, runId: opts.runId });
+      const { configMap, secret, pods } = runnerObjects({ ...opts, runId: opts.runId });
       ledgerId = await ledger.intend(
         RUNNERS_UNDO,
-        `${opts.count} load runner pod(s) and ConfigMap ${names.configMap} in ${namespace}`,
-        {
-          fault: RUNNERS_UNDO,
-          v: 1,
-          namespace,
-          configMap: names.configMap,
-          pods: names.pods,
-        } satisfies RunnersUndo,
+        `${opts.count} load runner pod(s), ConfigMap ${names.configMap}${secret ? ` and Secret ${names.secret}` : ''} in ${namespace}`,
+        undoRecord,
       );
       try {
+        // The Secret before the pods: a pod whose envFrom names a missing Secret would not start.
+        if (secret) await kube.createSecret(secret);
         await kube.createConfigMap(configMap);
         for (const p of pods) await kube.createPod(p);
       } catch (e) {
         throw new EnvironmentError(
           `cannot create the load runners in ${namespace}: ${apiStatus(e).message}`,
-          'the run needs pods and configmaps create/delete/get and pods/proxy in that namespace',
+          `the run needs pods and configmaps create/delete/get${hasSecret ? ', secrets create/delete' : ''} and pods/proxy in that namespace`,
         );
       }
       await ledger.applied(ledgerId);

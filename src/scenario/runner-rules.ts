@@ -85,15 +85,5 @@ export function runnerIssues(s: Scenario): { path: (string | number)[]; message:
       const t = parseMergedThreshold(metric, expression, WINDOW_NAMES);
       if ('problem' in t) issues.push({ path: ['load', 'thresholds', metric, i], message: t.problem });
     });
-  if (s.load.script)
-    issues.push({
-      path: ['load', 'script'],
-      message: 'a custom script cannot run on runners yet: drop load.runners',
-    });
-  if (s.load.golden)
-    issues.push({
-      path: ['load', 'golden'],
-      message: 'golden replay cannot run on runners yet: drop load.runners',
-    });
   return issues;
 }

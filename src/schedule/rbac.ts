@@ -82,6 +82,13 @@ export function scenarioGrants(s: Scenario, traits: ClusterTraits = NEWEST_SERVE
       g('', 'pods/proxy', 'patch', "runners: start and stop k6 (its REST API's PATCH /v1/status)"),
       g('', 'pods/proxy', 'create', 'runners: tell the agent its output is all in (POST /done)'),
     );
+    // load.secretEnv reaches the runner pods through one Secret per run: created, then deleted. Never read back.
+    if (s.load.secretEnv.length > 0)
+      add(
+        where,
+        g('', 'secrets', 'create', "runners: load.secretEnv's values for the runner pods"),
+        g('', 'secrets', 'delete', 'runners: cleanup'),
+      );
     if (runners.nodeSelector) add('*', g('', 'nodes', 'list', 'runners: a node selector must match a node'));
   }
   const hasFaults = s.faults.length > 0;

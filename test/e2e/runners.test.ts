@@ -1,8 +1,10 @@
 /**
  * load.runners on the testbed (issue #16): the load as three k6 pods, released together, streamed back and
- * merged into one verdict; a runner lost mid-run makes it INCONCLUSIVE; SIGINT stops everything.
+ * merged into one verdict; golden replay split over the runners and judged on the merged answers; a custom
+ * script with a local module, an opened file and a secret on two runners; a runner lost mid-run makes it
+ * INCONCLUSIVE; SIGINT stops everything.
  */
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -45,6 +47,31 @@ async function noRunnerLeft(): Promise<void> {
   expect(
     await kubectl('-n', NS, 'get', 'configmaps', '-l', 'app.kubernetes.io/name=chaos-runner', '-o', 'name'),
   ).toBe('');
+  expect(
+    await kubectl('-n', NS, 'get', 'secrets', '-l', 'app.kubernetes.io/name=chaos-runner', '-o', 'name'),
+  ).toBe('');
+}
+
+/** Every file under dir, recursively, as bytes. */
+async function filesUnder(dir: string): Promise<{ file: string; bytes: Buffer }[]> {
+  const out: { file: string; bytes: Buffer }[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await filesUnder(p)));
+    else out.push({ file: p, bytes: await readFile(p) });
+  }
+  return out;
+}
+
+/** Golden-tagged answer points in one runner's raw NDJSON. */
+function goldenPoints(raw: string): number {
+  let n = 0;
+  for (const line of raw.split('\n')) {
+    if (!line.includes('"golden"')) continue;
+    const p = JSON.parse(line) as { type: string; data: { tags?: Record<string, string> } };
+    if (p.type === 'Point' && p.data.tags?.golden !== undefined) n++;
+  }
+  return n;
 }
 
 /** Open ledger entries by kind of undo: the runners' pods, and the run's namespace lease. */
@@ -101,14 +128,19 @@ describe('load runners', () => {
     await resetStack();
   });
 
-  it('pod-kill with 3 runners PASSes, one exact merge of the three streams, thresholds judged on it', async () => {
+  it('pod-kill with 3 runners PASSes, one exact merge of the three streams, thresholds and golden answers judged on it', async () => {
     const scale = 0.3;
-    // k6 would judge these on each runner's share; the harness judges them once, on the merged load.
+    // k6 would judge these on each runner's share; the harness judges them once, on the merged load. The
+    // golden rows ride along (no extra run): split over the runners, judged on their merged answers.
+    const golden = path.join(repo, 'scenarios/payloads/golden.json');
     const { file } = await editedScenario('pod-kill', (y) =>
-      y.replace(
-        '\nload:\n',
-        "\nload:\n  thresholds:\n    http_req_duration: ['p(95)<250']\n    'http_req_failed{window:fault}': ['rate<0.01']\n",
-      ),
+      y
+        .replace(
+          '\nload:\n',
+          "\nload:\n  thresholds:\n    http_req_duration: ['p(95)<250']\n    'http_req_failed{window:fault}': ['rate<0.01']\n",
+        )
+        .replace('\nwindows:\n', `\n  golden: { file: ${golden}, every: 5 }\nwindows:\n`)
+        .replace('\nslos:\n', '\nslos:\n  - { type: predictionAgreement, window: fault, min: 99% }\n'),
     );
     const run = await runScenario(file, scale, RUNNERS);
     expect(run.exitCode, explain(run)).toBe(0);
@@ -140,6 +172,133 @@ describe('load runners', () => {
     expect(ind.count).toBe(all.requests);
     expect(all.p95Ms).toBe(ind.p95);
     expect(Math.abs(all.p95Ms! - ind.exact)).toBeLessThanOrEqual(ind.exact / 1024 + 0.001);
+    // Golden replay: every runner sent its share of the golden rows, every window got them, and the quality
+    // SLO judged the sum of the three runners' golden answers.
+    const perRunner = raws.map(goldenPoints);
+    for (const n of perRunner) expect(n).toBeGreaterThan(0);
+    expect(all.quality?.goldenAnswers).toBe(perRunner.reduce((a, b) => a + b, 0));
+    // One golden request in 5 (k6 numbers iterations across the runners' segments): a fifth of the load, less
+    // the few that failed while a pod was replaced (no answer to count).
+    expect(all.quality!.goldenAnswers).toBeLessThanOrEqual(Math.ceil(all.requests / 5));
+    expect(all.quality!.goldenAnswers).toBeGreaterThanOrEqual(0.97 * (all.requests / 5));
+    for (const w of ['baseline', 'fault', 'recovery'])
+      expect(result.windows.find((x) => x.window === w)!.quality!.goldenAnswers, w).toBeGreaterThan(0);
+    const agreement = result.slos.find((x) => x.kind === 'predictionAgreement')!;
+    expect(agreement.verdict, agreement.evidence).toBe('PASS');
+    expect(agreement.evidence).toContain(
+      `of ${result.windows.find((x) => x.window === 'fault')!.quality!.goldenAnswers} golden answers`,
+    );
+    await noRunnerLeft();
+  }, 300_000);
+
+  it('a custom script with a local module, an opened file and load.secretEnv on 2 runners: PASS, the secret only in a Secret, nothing left', async () => {
+    const SECRET = `e2e-runner-key-${Date.now().toString(36)}`;
+    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'chaos-e2e-runners-custom-state-'));
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'chaos-e2e-runners-custom-'));
+    // The README's example, grown the way real scripts grow: a module of its own, a data file, a key.
+    await writeFile(path.join(dir, 'customers.json'), JSON.stringify({ ids: ['customer-42'] }));
+    await writeFile(
+      path.join(dir, 'customers.js'),
+      "export const CUSTOMERS = JSON.parse(open('./customers.json')).ids;\n",
+    );
+    await writeFile(
+      path.join(dir, 'load.js'),
+      [
+        "import http from 'k6/http';",
+        "import { check } from 'k6';",
+        "import { CUSTOMERS } from './customers.js';",
+        // Without the key no runner would even load the script: a PASS proves the Secret reached k6.
+        "if (!__ENV.FEATURES_API_KEY) throw new Error('FEATURES_API_KEY is not set');",
+        "const base = __ENV.TARGET_URL.replace(/[^/]*$/, '');",
+        'export default function () {',
+        "  const res = http.get(base + CUSTOMERS[0], { headers: { 'X-Api-Key': __ENV.FEATURES_API_KEY } });",
+        "  check(res, { 'status is 200': (r) => r.status === 200 });",
+        '}',
+      ].join('\n'),
+    );
+    const source = await readFile(
+      path.join(repo, 'examples/custom-script/feature-store-pod-kill.yaml'),
+      'utf8',
+    );
+    const file = path.join(dir, 'scenario.yaml');
+    await writeFile(
+      file,
+      source
+        .replace('$schema=../../scenarios/schema.json', `$schema=${path.join(repo, 'scenarios/schema.json')}`)
+        .replace(
+          '\n  rate: 30\n',
+          '\n  rate: 30\n  secretEnv: [FEATURES_API_KEY]\n  runners: { count: 2, targetOrigin: "http://feature-store.ml-serving.svc:80" }\n',
+        ),
+    );
+    const scale = 0.25;
+    const running = runScenario(file, scale, [], {
+      env: { CHAOS_STATE_DIR: stateDir, FEATURES_API_KEY: SECRET },
+    });
+    // While it runs: the runners' objects as the API server has them.
+    let seen: { configMap: string; secret: string; pods: string } | null = null;
+    for (let i = 0; i < 240 && !seen; i++) {
+      const pods = await runnerPods();
+      if (pods.length === 2 && pods.every((p) => p.phase === 'Running')) {
+        const sel = ['-l', 'app.kubernetes.io/name=chaos-runner'];
+        seen = {
+          configMap: await kubectl('-n', NS, 'get', 'configmaps', ...sel, '-o', 'json'),
+          secret: await kubectl('-n', NS, 'get', 'secrets', ...sel, '-o', 'json'),
+          pods: await kubectl('-n', NS, 'get', 'pods', ...sel, '-o', 'json'),
+        };
+      } else await new Promise((r) => setTimeout(r, 500));
+    }
+    const run = await running;
+    expect(run.exitCode, explain(run)).toBe(0);
+    const result = JSON.parse(await readFile(path.join(run.reportDir, 'result.json'), 'utf8')) as RunResult;
+    expect(result.verdict).toBe('PASS');
+
+    // The ConfigMap carries k6's archive (script, module, data file), not the key; the pods name the Secret.
+    expect(seen).not.toBeNull();
+    const cms = JSON.parse(seen!.configMap) as {
+      items: { data?: Record<string, string>; binaryData?: Record<string, string> }[];
+    };
+    expect(cms.items).toHaveLength(1);
+    const archive = Buffer.from(cms.items[0]!.binaryData!['script.tar']!, 'base64');
+    expect(archive.includes(Buffer.from('customer-42'))).toBe(true);
+    expect(archive.includes(Buffer.from(SECRET))).toBe(false);
+    expect(JSON.stringify(cms.items[0]!.data)).not.toContain(SECRET);
+    expect(seen!.configMap).not.toContain(Buffer.from(SECRET).toString('base64'));
+    expect(seen!.pods).not.toContain(SECRET);
+    const secrets = JSON.parse(seen!.secret) as {
+      items: { metadata: { name: string }; data: Record<string, string> }[];
+    };
+    expect(secrets.items).toHaveLength(1);
+    expect(Buffer.from(secrets.items[0]!.data.FEATURES_API_KEY!, 'base64').toString()).toBe(SECRET);
+    const pods = JSON.parse(seen!.pods) as {
+      items: { spec: { containers: { envFrom?: { secretRef?: { name: string } }[] }[] } }[];
+    };
+    for (const p of pods.items)
+      expect(p.spec.containers[0]!.envFrom).toEqual([
+        { secretRef: { name: secrets.items[0]!.metadata.name } },
+      ]);
+
+    // Each runner ran its segment: their counts add up to the merged count, the profile's rate × duration.
+    const runners = result.load?.runners ?? [];
+    expect(runners).toHaveLength(2);
+    const all = result.windows.find((w) => w.window === 'all')!;
+    expect(runners.reduce((n, r) => n + r.requests, 0)).toBe(all.requests);
+    for (const r of runners) {
+      expect(r.requests).toBe(r.k6Requests);
+      expect(r.requests).toBeGreaterThan(0);
+      expect(r.complete).toBe(true);
+    }
+    const expected = 30 * 140 * scale;
+    expect(Math.abs(all.requests - expected) / expected).toBeLessThanOrEqual(0.01);
+
+    // The key nowhere in the reports, the output or the ledger (which names the Secret, to delete it).
+    for (const f of await filesUnder(run.reportDir))
+      expect(f.bytes.includes(Buffer.from(SECRET)), f.file).toBe(false);
+    expect(run.stdout + run.stderr).not.toContain(SECRET);
+    const ledgers = await filesUnder(path.join(stateDir, 'runs'));
+    const ledgerText = ledgers.map((l) => l.bytes.toString()).join('\n');
+    expect(ledgerText).not.toContain(SECRET);
+    expect(ledgerText).toMatch(new RegExp(`"secret":\\s*"${secrets.items[0]!.metadata.name}"`));
+    expect(await openLedgerEntries(stateDir)).toEqual([]);
     await noRunnerLeft();
   }, 300_000);
 

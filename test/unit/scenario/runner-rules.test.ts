@@ -58,4 +58,13 @@ describe('load.runners', () => {
       '17:12: load.runners: runner namespace "load" is not in safety.allowedNamespaces',
     ]);
   });
+
+  it('takes a custom script and load.secretEnv: they are shipped to the runners, not refused', () => {
+    const text = edit(
+      withRunners(VALID, '{ count: 2, targetOrigin: "http://fraud-scorer.ml-serving.svc:80" }'),
+      RATE,
+      `  script: load.js\n  secretEnv: [ENDPOINT_KEY]\n${RATE}`,
+    );
+    expect(problems(text)).toEqual([]);
+  });
 });
