@@ -236,6 +236,36 @@ async function finish(run: Started, started: number): Promise<Finished> {
   };
 }
 
+/**
+ * Starts a run, waits until `ready` says the moment has come, stops the API server for OUTAGE_MS and resumes it,
+ * and waits for the run to end; the server is resumed and the run interrupted whatever happens on the way. The
+ * checks every outage run must pass (checkCommon) are made before it returns.
+ */
+async function runThroughOutage(
+  pid: string,
+  tag: string,
+  ready: (run: Started) => Promise<void>,
+): Promise<{ outage: Outage; started: number; done: Finished }> {
+  const outage = new Outage(pid);
+  const started = Date.now();
+  const run = await startRun(tag);
+  let done: Finished;
+  try {
+    await waitFor(run, 'the four faults in place', allInjected, 150_000);
+    await ready(run);
+    await outage.stop();
+    await sleep(OUTAGE_MS - (Date.now() - outage.stoppedAt));
+    outage.resume();
+    done = await finish(run, started);
+  } finally {
+    outage.resume();
+    outage.close();
+    run.child.kill('SIGINT');
+  }
+  await checkCommon(run, done, outage);
+  return { outage, started, done };
+}
+
 /** What both runs must show: exit 4, contact lost for about the outage, every fault reverted, ledger closed. */
 async function checkCommon(run: Started, done: Finished, outage: Outage): Promise<void> {
   const tail = done.stderr.split('\n').slice(-40).join('\n');
@@ -296,22 +326,7 @@ describe('API server outage (kube-apiserver stopped for 30 s)', () => {
 
   it('while model-version, node-drain, pod-kill and latency are all in place: load goes on, reverted as soon as it answers, INCONCLUSIVE (exit 4), cluster as before', async () => {
     const before = await clusterState();
-    const outage = new Outage(pid);
-    const started = Date.now();
-    const run = await startRun('faults');
-    let done: Finished;
-    try {
-      await waitFor(run, 'the four faults in place', allInjected, 150_000);
-      await outage.stop();
-      await sleep(OUTAGE_MS - (Date.now() - outage.stoppedAt));
-      outage.resume();
-      done = await finish(run, started);
-    } finally {
-      outage.resume();
-      outage.close();
-      run.child.kill('SIGINT');
-    }
-    await checkCommon(run, done, outage);
+    const { outage, started, done } = await runThroughOutage(pid, 'faults', async () => {});
     const r = done.result;
     // Halted on the lost contact, with the revert begun at once; each revert went through within seconds of the
     // resume (none before it: the first, the latency agent's, waited for the server), not at the window's end.
@@ -338,28 +353,14 @@ describe('API server outage (kube-apiserver stopped for 30 s)', () => {
   it('as the revert begins: every revert waits for the server and goes through, INCONCLUSIVE (exit 4), cluster as before', async () => {
     await resetStack();
     const before = await clusterState();
-    const outage = new Outage(pid);
-    const started = Date.now();
-    const run = await startRun('revert');
-    let done: Finished;
-    try {
-      await waitFor(run, 'the four faults in place', allInjected, 150_000);
-      await waitFor(
+    const { outage, done } = await runThroughOutage(pid, 'revert', (run) =>
+      waitFor(
         run,
         'the revert phase',
         (s) => /^\d\d:\d\d:\d\d revert faults; recovery window$/m.test(s),
         120_000,
-      );
-      await outage.stop();
-      await sleep(OUTAGE_MS - (Date.now() - outage.stoppedAt));
-      outage.resume();
-      done = await finish(run, started);
-    } finally {
-      outage.resume();
-      outage.close();
-      run.child.kill('SIGINT');
-    }
-    await checkCommon(run, done, outage);
+      ),
+    );
     const r = done.result;
     const phase = r.events.find((e) => e.message === 'revert faults; recovery window')!;
     expect(Date.parse(phase.at)).toBeLessThan(outage.stoppedAt);
