@@ -90,20 +90,19 @@ export async function prepareCustomScript(opts: {
     (k) => userOptions[k] !== null && userOptions[k] !== undefined,
   );
   const own = userOptions.thresholds;
+  const writeEntry = async (dir: string): Promise<string> => {
+    const entry = join(dir, ENTRY_FILE);
+    await writeFile(entry, source);
+    return entry;
+  };
   return {
     ignoredOptions,
     thresholds: own !== null && typeof own === 'object' ? Object.keys(own) : [],
-    async writeEntry(dir) {
-      const entry = join(dir, ENTRY_FILE);
-      await writeFile(entry, source);
-      return entry;
-    },
+    writeEntry,
     async archive(env) {
       const tmp = await mkdtemp(join(tmpdir(), 'chaos-archive-'));
       try {
-        const entry = join(tmp, ENTRY_FILE);
-        await writeFile(entry, source);
-        return await archiveScript(opts.k6Bin, entry, join(tmp, 'script.tar'), env);
+        return await archiveScript(opts.k6Bin, await writeEntry(tmp), join(tmp, 'script.tar'), env);
       } finally {
         await rm(tmp, { recursive: true, force: true });
       }
