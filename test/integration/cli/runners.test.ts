@@ -6,11 +6,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findK6 } from '../../../src/load/k6.js';
 import { chaos, ensureBuilt, ROOT } from './helpers.js';
 
 describe('chaos run: custom scripts on runners refused up front', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'chaos-runners-cli-'));
-  const noCluster = { KUBECONFIG: path.join(dir, 'none'), HOME: dir };
+  // HOME moves away from the testbed cache, so k6 is handed over explicitly: the refusals need the real k6.
+  const noCluster = { KUBECONFIG: path.join(dir, 'none'), HOME: dir, K6_BIN: findK6() };
   const scenario = (script: string): string => {
     const source = readFileSync(path.join(ROOT, 'examples/custom-script/feature-store-pod-kill.yaml'), 'utf8')
       .replace('$schema=../../scenarios/schema.json', `$schema=${path.join(ROOT, 'scenarios/schema.json')}`)
