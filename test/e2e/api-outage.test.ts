@@ -237,14 +237,14 @@ async function finish(run: Started, started: number): Promise<Finished> {
 }
 
 /**
- * Starts a run, waits until `ready` says the moment has come, stops the API server for OUTAGE_MS and resumes it,
+ * Starts a run, waits for the four faults (and `ready`, if given), stops the API server for OUTAGE_MS and resumes it,
  * and waits for the run to end; the server is resumed and the run interrupted whatever happens on the way. The
  * checks every outage run must pass (checkCommon) are made before it returns.
  */
 async function runThroughOutage(
   pid: string,
   tag: string,
-  ready: (run: Started) => Promise<void>,
+  ready?: (run: Started) => Promise<void>,
 ): Promise<{ outage: Outage; started: number; done: Finished }> {
   const outage = new Outage(pid);
   const started = Date.now();
@@ -252,7 +252,7 @@ async function runThroughOutage(
   let done: Finished;
   try {
     await waitFor(run, 'the four faults in place', allInjected, 150_000);
-    await ready(run);
+    await ready?.(run);
     await outage.stop();
     await sleep(OUTAGE_MS - (Date.now() - outage.stoppedAt));
     outage.resume();
@@ -326,7 +326,7 @@ describe('API server outage (kube-apiserver stopped for 30 s)', () => {
 
   it('while model-version, node-drain, pod-kill and latency are all in place: load goes on, reverted as soon as it answers, INCONCLUSIVE (exit 4), cluster as before', async () => {
     const before = await clusterState();
-    const { outage, started, done } = await runThroughOutage(pid, 'faults', async () => {});
+    const { outage, started, done } = await runThroughOutage(pid, 'faults');
     const r = done.result;
     // Halted on the lost contact, with the revert begun at once; each revert went through within seconds of the
     // resume (none before it: the first, the latency agent's, waited for the server), not at the window's end.
