@@ -19,6 +19,8 @@ export interface FaultContext {
   random: () => number;
   log: (line: string) => void;
   signal: AbortSignal;
+  /** Epoch ms at which the fault window ends: a fault that waits between rounds stops waiting here. */
+  windowEndMs?: number;
   /** The run's redactor, for output a fault keeps (kubectl's); default: kept as it is. */
   redact?: (text: string) => string;
 }

@@ -5,6 +5,7 @@ import type { UndoRecord } from '../ledger/ledger.js';
 import type { FaultSpec } from '../scenario/schema.js';
 import {
   emptyRecord,
+  isReady,
   isTerminating,
   mutate,
   pick,
@@ -17,6 +18,40 @@ type PodKillSpec = Extract<FaultSpec, { type: 'pod-kill' }>;
 
 /** Version 1: nothing to undo, journalled all the same so the ledger tells the whole story of a run. */
 const REPLACED: UndoRecord = { fault: 'pod-kill', v: 1, nothing: 'the ReplicaSet replaces a deleted pod' };
+
+/** How often the Ready count is read while a repeat waits for the last round's replacements. */
+const READY_POLL_MS = 1000;
+
+async function readyTargets(spec: PodKillSpec, ctx: Omit<FaultContext, 'ledger'>): Promise<number> {
+  const pods = await ctx.kube.listPods(ctx.namespace, ctx.plan.scenario.target.selector);
+  return pods.filter((p) => !isTerminating(p) && isReady(p)).length;
+}
+
+/**
+ * Waits until `want` target pods are Ready again, or the fault window ends. Without it, a repeat that lands
+ * mid-replacement (a slow image start, a short interval at a small time scale) takes down a second replica
+ * while the first is still coming back: a different experiment from the one the scenario describes.
+ */
+async function untilReplaced(
+  spec: PodKillSpec,
+  ctx: Omit<FaultContext, 'ledger'>,
+  want: number,
+): Promise<{ ready: number | null; waitedMs: number }> {
+  const start = Date.now();
+  const deadline = ctx.windowEndMs ?? start + 60_000;
+  let ready: number | null = null;
+  for (;;) {
+    try {
+      ready = await readyTargets(spec, ctx);
+      if (ready >= want) break;
+    } catch {
+      // A read that fails is retried like a pod that is not Ready yet; the deadline bounds both.
+    }
+    if (Date.now() + READY_POLL_MS >= deadline) break;
+    if (!(await sleep(READY_POLL_MS, true, { signal: ctx.signal }).catch(() => false))) break;
+  }
+  return { ready, waitedMs: Date.now() - start };
+}
 
 async function victims(
   spec: PodKillSpec,
@@ -47,12 +82,32 @@ export const podKill: FaultPlugin<PodKillSpec> = {
     const mutations: Injection['mutations'] = [];
     const grace = spec.gracePeriod === undefined ? undefined : Math.round(spec.gracePeriod.ms / 1000);
     const interval = spec.interval ? spec.interval.ms * ctx.plan.timeScale : 0;
+    // Read before the first kill: what "replaced" means for the rounds after it.
+    const readyBefore =
+      spec.repeat > 1 && spec.waitReady ? await readyTargets(spec, ctx).catch(() => null) : null;
     for (let round = 0; round < spec.repeat && !ctx.signal.aborted; round++) {
       if (round > 0) {
         // An interrupt during the interval must not be followed by one more kill.
         const slept = await sleep(interval, true, { signal: ctx.signal }).catch(() => false);
         // An abort that lands as the interval ends still wins.
         if (!slept || ctx.signal.aborted) break;
+        if (readyBefore !== null) {
+          const { ready, waitedMs } = await untilReplaced(spec, ctx, readyBefore);
+          if (ctx.signal.aborted) break;
+          if (ready === null || ready < readyBefore) {
+            record.notes.push(
+              `round ${round + 1} not run: ${ready ?? 'unknown'}/${readyBefore} target pods Ready when the fault window ended`,
+            );
+            ctx.log(
+              `fault pod-kill: round ${round + 1} not run, the pods of round ${round} are not replaced yet`,
+            );
+            break;
+          }
+          if (waitedMs >= READY_POLL_MS)
+            record.notes.push(
+              `round ${round + 1} waited ${(waitedMs / 1000).toFixed(1)}s for ${readyBefore} Ready target pods`,
+            );
+        }
       }
       let names: string[];
       let of: number;

@@ -180,6 +180,7 @@ export async function inject(state: RunState): Promise<void> {
       random: deps.random,
       log: (line) => note(state, 'note', line),
       signal: state.faultAbort.signal,
+      windowEndMs: t0 + plan.windows[1]!.endMs,
       redact: deps.redact,
     });
     state.injections.push(injection);

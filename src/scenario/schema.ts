@@ -333,6 +333,12 @@ const podKill = z.strictObject({
   gracePeriod: duration.optional().describe('Default: the pod’s own terminationGracePeriodSeconds'),
   interval: duration.optional().describe('Repeat the kill at this interval'),
   repeat: z.number().int().positive().max(100).default(1),
+  waitReady: z
+    .boolean()
+    .default(true)
+    .describe(
+      'Before each repeat, also wait until as many target pods are Ready as before the first kill (until the fault window ends): a kill that lands mid-replacement tests two failures at once',
+    ),
 });
 
 const nodeDrain = z.strictObject({

@@ -32,6 +32,19 @@ async function kill(
   return { ...injection, ctx, plan };
 }
 
+/** The ReplicaSet, roughly: `sleeps` sleeps after a delete, a Ready replacement for each deleted pod. */
+function replaceAfter(kube: FakeKube, sleeps: number): void {
+  let pending: number[] = [];
+  let made = 0;
+  clock.onSleep = () => {
+    const gone = kube.callsTo('deletePod').length;
+    while (pending.length + made < gone) pending.push(sleeps);
+    pending = pending.map((n) => n - 1);
+    for (; pending[0] !== undefined && pending[0] < 0; pending.shift())
+      kube.addPods({ name: `fraud-scorer-7d4b9f-new${made++}` });
+  };
+}
+
 const deleted = (kube: FakeKube) => kube.callsTo('deletePod').map((a) => a[1] as string);
 
 describe('pod-kill: the seeded choice', () => {
@@ -183,6 +196,7 @@ describe('pod-kill: timing', () => {
 
   it('repeats at the scaled interval, re-choosing among the pods there are then', async () => {
     const kube = cluster(3);
+    replaceAfter(kube, 0);
     const { record } = await kill(
       kube,
       { faults: [{ type: 'pod-kill', count: 1, repeat: 3, interval: '20s' }] },
@@ -194,6 +208,48 @@ describe('pod-kill: timing', () => {
     // Every round is an injection of its own, for the charts' markers.
     expect(record.injections).toEqual([T, T + 10_000, T + 20_000].map((t) => new Date(t).toISOString()));
     expect(record.injectedAt).toBe(record.injections![0]);
+  });
+
+  it("a repeat waits for the last round's replacement to be Ready, and says how long", async () => {
+    const kube = cluster(3);
+    replaceAfter(kube, 3);
+    const { record } = await kill(
+      kube,
+      { faults: [{ type: 'pod-kill', count: 1, repeat: 2, interval: '20s' }] },
+      { timeScale: 0.5 },
+    );
+    // The interval, then a read each second until three pods are Ready again.
+    expect(clock.sleeps).toEqual([10_000, 1000, 1000, 1000]);
+    expect(deleted(kube)).toHaveLength(2);
+    expect(record.notes).toEqual(['round 2 waited 3.0s for 3 Ready target pods']);
+    expect(record.injections).toEqual([T, T + 13_000].map((t) => new Date(t).toISOString()));
+  });
+
+  it('a replacement that never becomes Ready: the next round is not run, and the notes say why', async () => {
+    const kube = cluster(3);
+    const plan = makePlan(
+      { faults: [{ type: 'pod-kill', count: 1, repeat: 3, interval: '20s' }] },
+      { timeScale: 0.5 },
+    );
+    const ctx = await faultContext(kube, plan, tmp.dir);
+    contexts.push(ctx);
+    const { record } = await podKill.inject(faultOf(plan, 'pod-kill'), { ...ctx, windowEndMs: T + 30_000 });
+    expect(deleted(kube)).toHaveLength(1);
+    expect(record.confirmed).toBe(true);
+    expect(record.notes).toEqual(['round 2 not run: 2/3 target pods Ready when the fault window ended']);
+    // The wait stops at the window's end, not one poll after it.
+    expect(Date.now()).toBeLessThanOrEqual(T + 30_000);
+  });
+
+  it('waitReady: false kills at the interval whatever is Ready', async () => {
+    const kube = cluster(3);
+    await kill(
+      kube,
+      { faults: [{ type: 'pod-kill', count: 1, repeat: 3, interval: '20s', waitReady: false }] },
+      { timeScale: 0.5 },
+    );
+    expect(clock.sleeps).toEqual([10_000, 10_000]);
+    expect(deleted(kube)).toHaveLength(3);
   });
 
   it('says why there is nothing to revert; one round records no list of injections', async () => {
