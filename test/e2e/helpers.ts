@@ -38,10 +38,15 @@ export async function applyStack(variant: string | null): Promise<void> {
 
 /**
  * Back to the healthy stack with pods spread over both workers again: a drain leaves every replica on one
- * node, and the next scenario must not start from that.
+ * node, and the next scenario must not start from that. And back to 3 replicas: the HPA scales down over
+ * minutes on purpose, so a test that scaled the scorer out would hand the next one 4–6 replicas (and the
+ * manifest's `replicas: 3`, applied under a scaled-out HPA, only churns pods until the HPA puts them back).
+ * A recreated HPA has no history to hold a scale-out from.
  */
 export async function resetStack(): Promise<void> {
   await kubectl('uncordon', 'chaos-worker', 'chaos-worker2');
+  const { spec } = await kubectlJson<{ spec: { replicas?: number } }>('-n', NS, 'get', 'deploy/fraud-scorer');
+  if (spec.replicas !== 3) await kubectl('-n', NS, 'delete', 'hpa', 'fraud-scorer', '--ignore-not-found');
   await applyStack(null);
   const pods = await scorerPods();
   const nodes = new Set(pods.map((p) => p.spec.nodeName));
