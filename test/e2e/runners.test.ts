@@ -133,8 +133,12 @@ describe('load runners', () => {
     // k6 would judge these on each runner's share; the harness judges them once, on the merged load. The
     // golden rows ride along (no extra run): split over the runners, judged on their merged answers.
     const golden = path.join(repo, 'scenarios/payloads/golden.json');
+    // At 30/s, not the scenario's 40: three k6 pods share the workers' two cores with the scorers, and what is
+    // proven here is the merge, not the stack's headroom on a busy machine. Still ≈ 160 golden answers in the
+    // fault window, where a 99 % agreement goal needs 100.
     const { file } = await editedScenario('pod-kill', (y) =>
       y
+        .replace('\n  rate: 40\n', '\n  rate: 30\n')
         .replace(
           '\nload:\n',
           "\nload:\n  thresholds:\n    http_req_duration: ['p(95)<250']\n    'http_req_failed{window:fault}': ['rate<0.01']\n",
@@ -153,8 +157,8 @@ describe('load runners', () => {
     const runners = result.load?.runners ?? [];
     expect(runners).toHaveLength(3);
     const all = result.windows.find((w) => w.window === 'all')!;
-    // rate × duration: 40/s over the scaled 210 s.
-    const expected = 40 * 210 * scale;
+    // rate × duration: 30/s over the scaled 210 s.
+    const expected = 30 * 210 * scale;
     expect(Math.abs(all.requests - expected) / expected).toBeLessThanOrEqual(0.01);
     expect(runners.reduce((s, r) => s + r.requests, 0)).toBe(all.requests);
     for (const r of runners) {
@@ -302,7 +306,7 @@ describe('load runners', () => {
     await noRunnerLeft();
   }, 300_000);
 
-  it('a runner pod deleted mid-run: INCONCLUSIVE (exit 4) naming it, nothing left behind', async () => {
+  it('a runner pod deleted mid-run: never a PASS, the windows it missed INCONCLUSIVE naming it, nothing left behind', async () => {
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'chaos-e2e-runners-state-'));
     const running = runScenario('scenarios/pod-kill.yaml', 0.15, RUNNERS, {
       env: { CHAOS_STATE_DIR: stateDir },
@@ -317,8 +321,13 @@ describe('load runners', () => {
     await new Promise((r) => setTimeout(r, 12_000));
     await kubectl('-n', NS, 'delete', 'pod', victim, '--wait=false');
     const run = await running;
-    expect(run.exitCode, explain(run)).toBe(4);
-    expect(run.result?.verdict).toBe('INCONCLUSIVE');
+    // INCONCLUSIVE (4), unless a breach was measured on the requests that did arrive: that FAIL stands (1), as
+    // it does for one local k6 (src/verdict/coverage.ts). A slow machine makes p95 breach in these 30 s.
+    expect([4, 1], explain(run)).toContain(run.exitCode);
+    expect(run.result?.verdict).not.toBe('PASS');
+    const verdicts = Object.fromEntries(run.result!.slos.map((s) => [s.id, s.verdict]));
+    // No error was counted in the fault window, and still it cannot PASS: a third of its load is missing.
+    expect(verdicts['error-rate-fault'], explain(run)).toBe('INCONCLUSIVE');
     expect(run.result?.reasons.join('\n')).toContain(victim);
     expect(await openLedgerEntries(stateDir)).toEqual([]);
     await noRunnerLeft();
