@@ -34,6 +34,28 @@ export async function applyStack(variant: string | null): Promise<void> {
   if (variant === 'no-pdb') await kubectl('-n', NS, 'delete', 'pdb', '--all', '--ignore-not-found');
   await kubectl('-n', NS, 'rollout', 'status', 'deploy/fraud-scorer', '--timeout=180s');
   await kubectl('-n', NS, 'rollout', 'status', 'deploy/feature-store', '--timeout=180s');
+  // Without a readiness probe a pod counts as Ready while it still loads and warms its model (503s): the
+  // rollout is "done" before the stack serves, and the run's baseline would measure the warm-up.
+  if (variant === 'no-readiness') await untilScorersServe();
+}
+
+/** Every scorer pod's own /readyz answers 200, asked through the API server's pod proxy. */
+async function untilScorersServe(timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pods = await scorerPods();
+    const answers = await Promise.all(
+      pods.map((p) =>
+        kubectl('get', '--raw', `/api/v1/namespaces/${NS}/pods/${p.metadata.name}:8080/proxy/readyz`).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    if (pods.length > 0 && answers.every(Boolean)) return;
+    if (Date.now() > deadline) throw new Error(`scorer pods not serving after ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 /**

@@ -115,7 +115,12 @@ slos:`,
   });
 
   it('Prometheus stopped mid-run: the promql SLOs are INCONCLUSIVE with the reason, the faults reverted, exit 4', async () => {
-    const running = runScenario(FILE, SCALE);
+    // What is under test is Prometheus going away. A FAIL outranks an INCONCLUSIVE, so the client-side p95 goal
+    // is loosened here: a busy machine's slow seconds around the pod kill must not decide this verdict.
+    const { file } = await editedScenario('pod-kill-prometheus', (y) =>
+      y.replace('    percentile: 95\n    max: 250ms\n', '    percentile: 95\n    max: 2s\n'),
+    );
+    const running = runScenario(file, SCALE);
     // Into the fault window (baseline 15 s after a few seconds of preflight).
     await sleep(25_000);
     await kubectl('-n', 'monitoring', 'scale', 'deploy/prometheus', '--replicas=0');
