@@ -48,12 +48,22 @@ describe('prediction quality', () => {
   it('a rollout of a rebuilt model (v1r) PASSes; of a retrained one (v2), predictionShift FAILs', async () => {
     await resetStack();
     const before = await snapshot();
-    const rebuild = await runScenario('scenarios/model-rollout.yaml', 0.5);
+    // The answers are under test here. Each of the three pods the rollout starts burns CPU on the workers' shared
+    // cores, and on a busy machine those seconds alone can lift p95 over 250 ms in a 75 s run: the latency goal
+    // is loosened (scenarios.test.ts holds the stack to 250 ms), so only the quality SLOs decide.
+    const { file: rollout } = await editedScenario('model-rollout', (y) =>
+      y.replace('    percentile: 95\n    max: 250ms\n', '    percentile: 95\n    max: 2s\n'),
+    );
+    const rebuild = await runScenario(rollout, 0.5);
     expect(rebuild.exitCode, explain(rebuild)).toBe(0);
     expect(sloVerdicts(rebuild)['prediction-shift-score-fault']).toBe('PASS');
     expect(await snapshot()).toEqual(before);
 
-    const { file } = await editedScenario('model-rollout', (y) => y.replace('version: v1r', 'version: v2'));
+    const { file } = await editedScenario('model-rollout', (y) =>
+      y
+        .replace('version: v1r', 'version: v2')
+        .replace('    percentile: 95\n    max: 250ms\n', '    percentile: 95\n    max: 2s\n'),
+    );
     const retrained = await runScenario(file, 0.5);
     expect(retrained.exitCode, explain(retrained)).toBe(1);
     expect(failedCases(retrained.junit), explain(retrained)).toContain('prediction-shift-score-fault');
