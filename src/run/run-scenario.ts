@@ -380,6 +380,8 @@ async function runOne(
       reverting = true;
     } else if (reverting) {
       out.info('chaos: still reverting faults; waiting for the revert to finish');
+    } else {
+      out.info('chaos: every fault is reverted; writing the reports');
     }
   });
 
@@ -468,69 +470,75 @@ async function runOne(
     };
   };
 
-  let result: RunResult;
+  // The handler stays until the reports are written: removed earlier, a second Ctrl-C right after the revert
+  // would end the process by default, with exit status 130 unwritten and no report.
   try {
-    result = await runPlan(
-      plan,
-      {
-        kube,
-        ledger,
-        out,
-        redact,
-        startLoad: runners ? runnersRun : k6Run,
-        http: fetchProbe(),
-        ...(prom ? { prometheus: prom.context } : {}),
-        random,
-        ...(rwSpec && rwSecrets
-          ? {
-              faultMarkers: {
-                url: rwSpec.url,
-                labels: runLabels(runId, scenario.metadata.name),
-                intervalMs: rwSpec.pushInterval.ms,
-                sink: {
-                  push: (series) =>
-                    pushSeries(
-                      {
-                        url: rwSpec.url,
-                        headers: remoteWriteHeaders(rwSpec, rwSecrets.values),
-                        insecureSkipVerify: rwSpec.insecureSkipVerify,
-                      },
-                      series,
-                    ),
+    let result: RunResult;
+    try {
+      result = await runPlan(
+        plan,
+        {
+          kube,
+          ledger,
+          out,
+          redact,
+          startLoad: runners ? runnersRun : k6Run,
+          http: fetchProbe(),
+          ...(prom ? { prometheus: prom.context } : {}),
+          random,
+          ...(rwSpec && rwSecrets
+            ? {
+                faultMarkers: {
+                  url: rwSpec.url,
+                  labels: runLabels(runId, scenario.metadata.name),
+                  intervalMs: rwSpec.pushInterval.ms,
+                  sink: {
+                    push: (series) =>
+                      pushSeries(
+                        {
+                          url: rwSpec.url,
+                          headers: remoteWriteHeaders(rwSpec, rwSecrets.values),
+                          insecureSkipVerify: rwSpec.insecureSkipVerify,
+                        },
+                        series,
+                      ),
+                  },
                 },
-              },
-            }
-          : {}),
-      },
-      { runId, reportDir, interrupt: interrupt.signal, heldLedgerIds: [lease.ledgerId] },
-    );
-  } finally {
-    dispose();
-    clearInterval(renewal);
-    // runPlan has reverted every fault by now: only then is the namespace free for the next run.
-    await releaseHeldLease(kube, ledger, lease, out);
-  }
-  result.reasons.push(...leaseProblems);
-  // Every fault is reverted by now (runPlan's finally); the ledger lives apart from the reports
-  // (~/.local/state/chaos/runs), so it is closed whatever happens to them.
-  let written: string[];
-  try {
-    written = await writeReports(reportDir, result);
-  } catch (error) {
+              }
+            : {}),
+        },
+        { runId, reportDir, interrupt: interrupt.signal, heldLedgerIds: [lease.ledgerId] },
+      );
+    } finally {
+      clearInterval(renewal);
+      // runPlan has reverted every fault by now: only then is the namespace free for the next run.
+      await releaseHeldLease(kube, ledger, lease, out);
+    }
+    reverting = false;
+    result.reasons.push(...leaseProblems);
+    // Every fault is reverted by now (runPlan's finally); the ledger lives apart from the reports
+    // (~/.local/state/chaos/runs), so it is closed whatever happens to them.
+    let written: string[];
+    try {
+      written = await writeReports(reportDir, result);
+    } catch (error) {
+      await ledger.close(result.verdict);
+      out.info('');
+      out.info(renderConsoleSummary(result));
+      throw new EnvironmentError(
+        `the reports could not be written to ${reportDir}: ${(error as Error).message}`,
+        `every fault was reverted and the run's ledger is closed (${ledger.file}); free space in ${reportDir} or pick another --report-dir`,
+        { cause: error },
+      );
+    }
     await ledger.close(result.verdict);
     out.info('');
     out.info(renderConsoleSummary(result));
-    throw new EnvironmentError(
-      `the reports could not be written to ${reportDir}: ${(error as Error).message}`,
-      `every fault was reverted and the run's ledger is closed (${ledger.file}); free space in ${reportDir} or pick another --report-dir`,
-      { cause: error },
-    );
+    out.info(`reports: ${reportDir} (${written.map((f) => path.basename(f)).join(', ')})`);
+    return result;
+  } finally {
+    dispose();
   }
-  await ledger.close(result.verdict);
-  out.info('');
-  out.info(renderConsoleSummary(result));
-  out.info(`reports: ${reportDir} (${written.map((f) => path.basename(f)).join(', ')})`);
-  return result;
 }
 
 /** The longest look-back of the scenario's stop conditions, in seconds: how long the ingest keeps histograms. */
