@@ -26,6 +26,7 @@ describe('parseScenario: the valid fixture', () => {
       at: new Duration(5000, '5s'),
       count: 1,
       repeat: 1,
+      waitReady: true,
     });
     expect(result.scenario.load.payload).toEqual({ rows: 1, features: 8 });
     expect(result.scenario.steadyState).toEqual([]);

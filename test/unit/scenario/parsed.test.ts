@@ -60,6 +60,7 @@ describe('the parsed scenario', () => {
         gracePeriod: new Duration(0, '0s'),
         interval: new Duration(10_000, '10s'),
         repeat: 2,
+        waitReady: true,
       },
       {
         type: 'node-drain',
