@@ -22,7 +22,7 @@ const REPLACED: UndoRecord = { fault: 'pod-kill', v: 1, nothing: 'the ReplicaSet
 /** How often the Ready count is read while a repeat waits for the last round's replacements. */
 const READY_POLL_MS = 1000;
 
-async function readyTargets(spec: PodKillSpec, ctx: Omit<FaultContext, 'ledger'>): Promise<number> {
+async function readyTargets(ctx: Omit<FaultContext, 'ledger'>): Promise<number> {
   const pods = await ctx.kube.listPods(ctx.namespace, ctx.plan.scenario.target.selector);
   return pods.filter((p) => !isTerminating(p) && isReady(p)).length;
 }
@@ -33,7 +33,6 @@ async function readyTargets(spec: PodKillSpec, ctx: Omit<FaultContext, 'ledger'>
  * while the first is still coming back: a different experiment from the one the scenario describes.
  */
 async function untilReplaced(
-  spec: PodKillSpec,
   ctx: Omit<FaultContext, 'ledger'>,
   want: number,
 ): Promise<{ ready: number | null; waitedMs: number }> {
@@ -42,7 +41,7 @@ async function untilReplaced(
   let ready: number | null = null;
   for (;;) {
     try {
-      ready = await readyTargets(spec, ctx);
+      ready = await readyTargets(ctx);
       if (ready >= want) break;
     } catch {
       // A read that fails is retried like a pod that is not Ready yet; the deadline bounds both.
@@ -83,8 +82,7 @@ export const podKill: FaultPlugin<PodKillSpec> = {
     const grace = spec.gracePeriod === undefined ? undefined : Math.round(spec.gracePeriod.ms / 1000);
     const interval = spec.interval ? spec.interval.ms * ctx.plan.timeScale : 0;
     // Read before the first kill: what "replaced" means for the rounds after it.
-    const readyBefore =
-      spec.repeat > 1 && spec.waitReady ? await readyTargets(spec, ctx).catch(() => null) : null;
+    const readyBefore = spec.repeat > 1 && spec.waitReady ? await readyTargets(ctx).catch(() => null) : null;
     for (let round = 0; round < spec.repeat && !ctx.signal.aborted; round++) {
       if (round > 0) {
         // An interrupt during the interval must not be followed by one more kill.
@@ -92,7 +90,7 @@ export const podKill: FaultPlugin<PodKillSpec> = {
         // An abort that lands as the interval ends still wins.
         if (!slept || ctx.signal.aborted) break;
         if (readyBefore !== null) {
-          const { ready, waitedMs } = await untilReplaced(spec, ctx, readyBefore);
+          const { ready, waitedMs } = await untilReplaced(ctx, readyBefore);
           if (ctx.signal.aborted) break;
           if (ready === null || ready < readyBefore) {
             record.notes.push(

@@ -23,12 +23,15 @@ function cluster(n: number, extra: Parameters<FakeKube['addPods']> = []): FakeKu
 async function kill(
   kube: FakeKube,
   patch: Partial<ScenarioInput> = {},
-  opts: { seed?: number; timeScale?: number } = {},
+  opts: { seed?: number; timeScale?: number; windowEndMs?: number } = {},
 ) {
   const plan = makePlan(patch, { seed: opts.seed ?? 42, timeScale: opts.timeScale ?? 1 });
   const ctx = await faultContext(kube, plan, tmp.dir);
   contexts.push(ctx);
-  const injection = await podKill.inject(faultOf(plan, 'pod-kill'), ctx);
+  const injection = await podKill.inject(faultOf(plan, 'pod-kill'), {
+    ...ctx,
+    windowEndMs: opts.windowEndMs,
+  });
   return { ...injection, ctx, plan };
 }
 
@@ -227,13 +230,11 @@ describe('pod-kill: timing', () => {
 
   it('a replacement that never becomes Ready: the next round is not run, and the notes say why', async () => {
     const kube = cluster(3);
-    const plan = makePlan(
+    const { record } = await kill(
+      kube,
       { faults: [{ type: 'pod-kill', count: 1, repeat: 3, interval: '20s' }] },
-      { timeScale: 0.5 },
+      { timeScale: 0.5, windowEndMs: T + 30_000 },
     );
-    const ctx = await faultContext(kube, plan, tmp.dir);
-    contexts.push(ctx);
-    const { record } = await podKill.inject(faultOf(plan, 'pod-kill'), { ...ctx, windowEndMs: T + 30_000 });
     expect(deleted(kube)).toHaveLength(1);
     expect(record.confirmed).toBe(true);
     expect(record.notes).toEqual(['round 2 not run: 2/3 target pods Ready when the fault window ended']);
