@@ -67,8 +67,8 @@ async function untilScorersServe(timeoutMs = 120_000): Promise<void> {
  */
 export async function resetStack(): Promise<void> {
   await kubectl('uncordon', 'chaos-worker', 'chaos-worker2');
-  const { spec } = await kubectlJson<{ spec: { replicas?: number } }>('-n', NS, 'get', 'deploy/fraud-scorer');
-  if (spec.replicas !== 3) await kubectl('-n', NS, 'delete', 'hpa', 'fraud-scorer', '--ignore-not-found');
+  if ((await scorerReplicas()) !== 3)
+    await kubectl('-n', NS, 'delete', 'hpa', 'fraud-scorer', '--ignore-not-found');
   await applyStack(null);
   const pods = await scorerPods();
   const nodes = new Set(pods.map((p) => p.spec.nodeName));
@@ -119,6 +119,12 @@ export interface PodJson {
       state: { running?: object; waiting?: object; terminated?: object };
     }[];
   };
+}
+
+/** The scorer Deployment's wanted replica count: the HPA's, when it has scaled. */
+export async function scorerReplicas(): Promise<number> {
+  const d = await kubectlJson<{ spec: { replicas: number } }>('-n', NS, 'get', 'deploy/fraud-scorer');
+  return d.spec.replicas;
 }
 
 export async function scorerPods(): Promise<PodJson[]> {

@@ -19,6 +19,7 @@ import {
   repo,
   resetStack,
   scorerPods,
+  scorerReplicas,
   type PodJson,
 } from './helpers.js';
 
@@ -200,11 +201,6 @@ describe('offline kind testbed', () => {
       return active && typeof cpu?.resource?.current.averageUtilization === 'number';
     });
   });
-
-  async function scorerReplicas(): Promise<number> {
-    const d = await kubectlJson<{ spec: { replicas: number } }>('-n', NS, 'get', 'deploy/fraud-scorer');
-    return d.spec.replicas;
-  }
 
   it('drains a worker with kubectl, honouring the PDB, and uncordons it', async () => {
     const pods = await scorerPods();
