@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Debian packages the project needs beyond Node and Go: the container engine and debootstrap (for the
 # testbed), jq, Chromium (the HTML report render test), xmllint (libxml2-utils: junit.xml against the JUnit
-# schemas) and shellcheck; and actionlint (the GitHub Actions example's lint), built with Go into
-# $(go env GOPATH)/bin, where the test looks for it. Idempotent; does nothing when all are present.
+# schemas), openssl (a throwaway certificate for the unit test's TLS stand-in API server) and shellcheck; and
+# actionlint (the GitHub Actions example's lint), built with Go into $(go env GOPATH)/bin, where the test looks
+# for it. Idempotent; does nothing when all are present.
 set -euo pipefail
 ACTIONLINT_VERSION=v1.7.12
 need=()
@@ -12,6 +13,7 @@ command -v jq >/dev/null 2>&1 || need+=(jq)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   apt-get update

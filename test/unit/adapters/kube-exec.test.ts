@@ -4,46 +4,25 @@
  * that execs (the latency agent's stop) would otherwise be reported REVERT FAILED after an outage.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Kube } from '../../../src/adapters/kube.js';
 import { AttemptTimeout, isTransient } from '../../../src/adapters/retry.js';
+import { useKubeconfig } from '../../fakes/kubeconfig.js';
 import { tempDir } from '../../fakes/scenario.js';
 
 const tmp = tempDir('chaos-kube-exec-');
 const sockets: Socket[] = [];
 let server: Server;
-let kubeconfig: string;
-const saved = process.env.KUBECONFIG;
+let restoreKubeconfig: () => void;
 
 beforeAll(async () => {
   // Takes the connection and sends nothing back: the TLS handshake, like every request, waits for ever.
   server = createServer((s) => sockets.push(s));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  kubeconfig = path.join(tmp.dir, 'kubeconfig');
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        {
-          name: 'silent',
-          cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true },
-        },
-      ],
-      users: [{ name: 'u', user: { token: 't' } }],
-      contexts: [{ name: 'silent', context: { cluster: 'silent', user: 'u' } }],
-      'current-context': 'silent',
-    }),
-  );
-  process.env.KUBECONFIG = kubeconfig;
+  restoreKubeconfig = useKubeconfig(tmp.dir, 'silent', (server.address() as { port: number }).port);
 });
 afterAll(async () => {
-  if (saved === undefined) delete process.env.KUBECONFIG;
-  else process.env.KUBECONFIG = saved;
+  restoreKubeconfig();
   for (const s of sockets) s.destroy();
   await new Promise((r) => server.close(r));
   tmp.cleanup();
