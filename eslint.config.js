@@ -51,6 +51,7 @@ export default tseslint.config(
       '.dependency-cruiser.mjs',
       'testbed/**/*.mjs',
       'examples/custom-script/**/*.js',
+      'bench/**/*.cjs',
     ],
     ...tseslint.configs.disableTypeChecked,
   },
@@ -62,5 +63,14 @@ export default tseslint.config(
   {
     files: ['testbed/**/*.mjs'],
     languageOptions: { globals: { console: 'readonly', process: 'readonly', setTimeout: 'readonly' } },
+  },
+  {
+    // A --require preload: CommonJS, loaded by plain node before chaos.
+    files: ['bench/**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', process: 'readonly', setInterval: 'readonly', setTimeout: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

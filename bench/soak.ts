@@ -10,10 +10,11 @@
  *   flock /tmp/chaos-run/cluster.lock npx tsx bench/soak.ts                      # the full hour
  *   flock /tmp/chaos-run/cluster.lock npx tsx bench/soak.ts --minutes 6 --kill-every 1   # shortened
  *
- * Options: --check (only validate the generated scenario), --minutes (60), --kill-every (5, minutes; also the warm-up and the baseline and recovery windows),
- * --rate (200), --report-dir (reports/soak-<UTC time>). Needs the testbed up and dist/ built; k6's raw output
- * is about 2.5 GB for the hour. Prints one JSON line and writes it to bench/soak.json. A benchmark, not a test:
- * a missed goal is a MISS in the output, exit 0 unless the run could not be made.
+ * Options: --check (only validate the generated scenario), --minutes (60), --kill-every (5, minutes; also the
+ * warm-up and the baseline and recovery windows), --rate (200), --report-dir (reports/soak-<UTC time>). Needs the
+ * testbed up and dist/ built; k6's raw output is about 2 GB for the hour (1.9–2.0 GB measured). Prints one JSON
+ * line and writes it to bench/soak.json. A benchmark, not a test: a missed goal is a MISS in the output, exit 0
+ * unless the run could not be made. bench/heap-log.cjs logs the heap behind the RSS figures.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
