@@ -47,6 +47,15 @@ export class ContactMonitor {
     clearTimeout(this.timer);
   }
 
+  /**
+   * Stops, after one last check if an outage is still open: the reverts that waited for the server can go through
+   * and end the run between two checks, and an outage the run outlived must not read "still silent".
+   */
+  async settle(): Promise<void> {
+    this.stop();
+    if (this.current) await this.check();
+  }
+
   /** One check: exposed for tests, which drive the clock themselves. */
   async check(): Promise<void> {
     const started = this.opts.now();

@@ -413,7 +413,7 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
   const s = plan.scenario;
   // Before the result is built: on an interrupt this is the only revert whose outcome reaches it.
   await revertAll(state);
-  const contact = apiContact(state);
+  const contact = await apiContact(state);
   if (contact.outages.length > 0) reasons.push(describeLostContact(contact));
   const summary = outcome?.summary;
   const windowStats = summary ? toWindowStats(summary) : [];
@@ -605,9 +605,9 @@ function runnersNote(plan: Plan): string | null {
   return r ? `${r.targetUrl} from ${r.count} runner pod(s)` : null;
 }
 
-/** The contact monitor's spans, stopped now: what result.json keeps. */
-function apiContact(state: RunState): { lostS: number; outages: ApiOutage[] } {
-  state.contact.stop();
+/** The contact monitor's spans, settled now: what result.json keeps. */
+async function apiContact(state: RunState): Promise<{ lostS: number; outages: ApiOutage[] }> {
+  await state.contact.settle();
   const end = Date.now();
   const outages = state.contact.outages().map((o) => ({
     from: new Date(o.from).toISOString(),

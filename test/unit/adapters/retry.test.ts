@@ -116,19 +116,28 @@ describe('the contact monitor', () => {
   function monitor(minOutageMs = 5000) {
     let t = 0;
     let up = true;
+    let pings = 0;
     const changes: string[] = [];
     const m = new ContactMonitor({
-      ping: () => (up ? Promise.resolve('v1.34') : Promise.reject(new Error('no answer within 2s'))),
+      ping: () => {
+        pings++;
+        return up ? Promise.resolve('v1.34') : Promise.reject(new Error('no answer within 2s'));
+      },
       now: () => t,
       minOutageMs,
       onChange: (lost, o) => changes.push(lost ? `lost at ${o.from}` : `back at ${o.to} after ${o.from}`),
     });
+    const set = (ms: number, answering: boolean) => {
+      t = ms;
+      up = answering;
+    };
     return {
       m,
       changes,
+      pings: () => pings,
+      set,
       at: async (ms: number, answering: boolean) => {
-        t = ms;
-        up = answering;
+        set(ms, answering);
         await m.check();
       },
     };
@@ -145,6 +154,26 @@ describe('the contact monitor', () => {
     expect(changes).toEqual(['lost at 1000', 'back at 32000 after 1000']);
     await at(33_000, true);
     expect(m.outages()).toHaveLength(1);
+  });
+
+  it('settling checks once more while an outage is open: a run that outlived it says when it ended', async () => {
+    const { m, changes, at, set, pings } = monitor();
+    for (let s = 0; s <= 30; s++) await at(s * 1000, s === 0);
+    // The server is back, and the run ends before the next check would have seen it.
+    set(31_500, true);
+    await m.settle();
+    expect(m.outages()).toEqual([{ from: 1000, to: 31_500 }]);
+    expect(changes.at(-1)).toBe('back at 31500 after 1000');
+    const before = pings();
+    await m.settle();
+    expect(pings()).toBe(before);
+  });
+
+  it('settling with the server still silent keeps the outage open', async () => {
+    const { m, at } = monitor();
+    for (let s = 1; s <= 10; s++) await at(s * 1000, false);
+    await m.settle();
+    expect(m.outages()).toEqual([{ from: 1000, to: null }]);
   });
 
   it('a silence shorter than minOutageMs is not an outage', async () => {

@@ -63,6 +63,9 @@ const contact = vi.hoisted(() => {
     }
     start(): void {}
     stop(): void {}
+    settle(): Promise<void> {
+      return Promise.resolve();
+    }
     outages(): Span[] {
       return this.spans.map((s) => ({ ...s }));
     }
