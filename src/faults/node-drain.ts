@@ -116,7 +116,14 @@ export const nodeDrain: FaultPlugin<NodeDrainSpec> = {
     const deadline = Date.now() + spec.evictionTimeout.ms;
     const backoff = spec.backoff.ms;
     const evicted: string[] = [];
+    const selector = ctx.plan.scenario.target.selector;
+    const underTest = (p: Pod): boolean =>
+      p.metadata?.namespace === ctx.namespace &&
+      Object.entries(selector).every(([k, v]) => p.metadata?.labels?.[k] === v);
     let blocked = 0;
+    // Counted apart: another workload's budget (the feature store's, a second model server's) blocking its own
+    // pods says nothing about whether the pods under test had one.
+    let blockedUnderTest = 0;
 
     await Promise.all(
       toEvict.map(async (pod) => {
@@ -133,6 +140,7 @@ export const nodeDrain: FaultPlugin<NodeDrainSpec> = {
             if (code === 404) return;
             if (code === 429) {
               blocked++;
+              if (underTest(pod)) blockedUnderTest++;
               record.notes.push(
                 `${new Date().toISOString()} eviction of ${ns}/${name} blocked (429): ${message}`,
               );
@@ -150,16 +158,12 @@ export const nodeDrain: FaultPlugin<NodeDrainSpec> = {
       }),
     );
     record.targets.push(...evicted.map((p) => `pod/${p}`));
-    const selector = ctx.plan.scenario.target.selector;
     const evictedTargets = toEvict.filter(
-      (p) =>
-        p.metadata?.namespace === ctx.namespace &&
-        Object.entries(selector).every(([k, v]) => p.metadata?.labels?.[k] === v) &&
-        evicted.includes(`${ctx.namespace}/${p.metadata?.name}`),
+      (p) => underTest(p) && evicted.includes(`${ctx.namespace}/${p.metadata?.name}`),
     ).length;
     // A drain that evicted none of the pods under test did not test them.
     record.confirmed = evictedTargets > 0;
-    record.description = `cordoned ${node}; evicted ${evicted.length}/${toEvict.length} pod(s) (${evictedTargets} under test); ${blocked} eviction(s) blocked by a PDB`;
+    record.description = `cordoned ${node}; evicted ${evicted.length}/${toEvict.length} pod(s) (${evictedTargets} under test); ${blocked} eviction(s) blocked by a PDB (${blockedUnderTest} of pods under test)`;
     return { record, mutations };
   },
 

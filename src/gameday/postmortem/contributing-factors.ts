@@ -25,14 +25,19 @@ function drainFactors(run: Run): ContributingFactor[] {
   return run.result.faults
     .filter((f) => f.type === 'node-drain' && f.injectedAt !== null)
     .flatMap((f) => {
-      const blocked = /(\d+) eviction\(s\) blocked by a PDB/.exec(f.description)?.[1];
+      // The count for the pods under test where the result has it: another workload's budget blocking its own
+      // pods held nothing back for them. (Results from before that count was kept give only the total.)
+      const pdb = /(\d+) eviction\(s\) blocked by a PDB(?: \((\d+) of pods under test\))?/.exec(
+        f.description,
+      );
+      const blocked = pdb?.[2] ?? pdb?.[1];
       const evicted = /evicted (\d+)\/\d+ pod\(s\)(?: \((\d+) under test\))?/.exec(f.description);
       const node = /cordoned (\S+?);/.exec(f.description)?.[1];
       const factors: ContributingFactor[] = [];
       if (blocked === '0' && evicted) {
         factors.push({
           scenario: run.name,
-          factor: `No PodDisruptionBudget held the drain back: ${evicted[1]} pods were evicted and none was blocked`,
+          factor: `No PodDisruptionBudget held the drain back: ${evicted[1]} pods were evicted and no eviction of a pod under test was blocked`,
           evidence: f.description,
         });
       }

@@ -100,7 +100,7 @@ describe('node-drain: which node, which pods', () => {
       'pod/ml-serving/fraud-scorer-c',
     ]);
     expect(record.description).toBe(
-      'cordoned worker-2; evicted 3/3 pod(s) (2 under test); 0 eviction(s) blocked by a PDB',
+      'cordoned worker-2; evicted 3/3 pod(s) (2 under test); 0 eviction(s) blocked by a PDB (0 of pods under test)',
     );
     // The cordon is the one mutation to undo, and its undo was written before it.
     expect(mutations.map((m) => m.undo)).toEqual([{ fault: 'node-drain', v: 1, node: 'worker-2' }]);
@@ -180,9 +180,28 @@ describe('node-drain: PodDisruptionBudgets', () => {
     expect(attempts.map((t) => t - T)).toEqual([0, 2000, 4000]);
     expect(record.confirmed).toBe(true);
     expect(record.description).toBe(
-      'cordoned worker-2; evicted 3/3 pod(s) (2 under test); 2 eviction(s) blocked by a PDB',
+      'cordoned worker-2; evicted 3/3 pod(s) (2 under test); 2 eviction(s) blocked by a PDB (2 of pods under test)',
     );
     expect(record.notes.some((n) => n.startsWith('gave up'))).toBe(false);
+  });
+
+  it("counts apart the evictions another workload's budget blocked", async () => {
+    const kube = cluster();
+    kube.addPdb({
+      namespace: 'ml-serving',
+      selector: { app: 'feature-store' },
+      minAvailable: 1,
+      onBlocked: (n) => {
+        if (n === 1)
+          kube.addPod(
+            makePod({ name: 'feature-store-1', labels: { app: 'feature-store' }, node: 'worker-1' }),
+          );
+      },
+    });
+    const { record } = await drain(kube);
+    expect(record.description).toBe(
+      'cordoned worker-2; evicted 3/3 pod(s) (2 under test); 1 eviction(s) blocked by a PDB (0 of pods under test)',
+    );
   });
 
   it('gives up on an eviction the budget keeps blocking once the timeout is reached', async () => {
@@ -200,7 +219,7 @@ describe('node-drain: PodDisruptionBudgets', () => {
     expect(evicted(kube).filter((p) => p.includes('fraud-scorer'))).toHaveLength(12);
     expect(record.confirmed).toBe(false);
     expect(record.description).toBe(
-      'cordoned worker-2; evicted 1/3 pod(s) (0 under test); 12 eviction(s) blocked by a PDB',
+      'cordoned worker-2; evicted 1/3 pod(s) (0 under test); 12 eviction(s) blocked by a PDB (12 of pods under test)',
     );
   });
 

@@ -285,6 +285,23 @@ describe('postmortem severity and action-item mapping per scenario', () => {
     });
   });
 
+  it("node drain: another workload's budget blocking its own pods does not count as the target's", () => {
+    const noPdb = 'No PodDisruptionBudget held the drain back';
+    const factors = (blocked: string): string[] => {
+      const r = loadResult('node-drain-fail');
+      r.faults[0]!.description = `cordoned chaos-worker; evicted 5/7 pod(s) (3 under test); ${blocked}`;
+      return postmortem(makeGameDay([r]), { now: NOW }).contributingFactors.map((f) => f.factor);
+    };
+    expect(factors('4 eviction(s) blocked by a PDB (0 of pods under test)')).toContainEqual(
+      expect.stringContaining(noPdb),
+    );
+    expect(factors('4 eviction(s) blocked by a PDB (2 of pods under test)')).not.toContainEqual(
+      expect.stringContaining(noPdb),
+    );
+    // A result from before the count was kept: only the total says anything.
+    expect(factors('4 eviction(s) blocked by a PDB')).not.toContainEqual(expect.stringContaining(noPdb));
+  });
+
   it('node drain: self-healing before the uncordon is the mitigation; no PDB is a contributing factor', () => {
     const r = loadResult('node-drain-fail');
     const pm = postmortem(makeGameDay([r]), { now: NOW });
@@ -294,7 +311,7 @@ describe('postmortem severity and action-item mapping per scenario', () => {
     expect(Date.parse(pm.dateTime.mitigatedAt ?? '')).toBeLessThan(Date.parse(r.faults[0]?.revertedAt ?? ''));
     expect(pm.impact.scenarios[0]?.breachSeconds).toBe(4);
     expect(pm.contributingFactors.map((f) => f.factor)).toEqual([
-      'No PodDisruptionBudget held the drain back: 5 pods were evicted and none was blocked',
+      'No PodDisruptionBudget held the drain back: 5 pods were evicted and no eviction of a pod under test was blocked',
       'All 3 Ready target replicas ran on the drained node chaos-worker: nothing spread them across nodes',
     ]);
     expect(pm.actionItems.map((a) => a.action)).toEqual([
