@@ -28,10 +28,12 @@ export async function kubectlJson<T>(...args: string[]): Promise<T> {
   return JSON.parse(await kubectl(...args, '-o', 'json')) as T;
 }
 
-/** Applies the healthy stack (or a broken variant) and waits for the rollout; PDBs are removed explicitly. */
+/** Applies the healthy stack (or a broken variant) and waits for the rollout; a removed PDB is deleted explicitly. */
 export async function applyStack(variant: string | null): Promise<void> {
   await kubectl('apply', '-k', path.join(repo, variant ? `deploy/variants/${variant}` : 'deploy'));
-  if (variant === 'no-pdb') await kubectl('-n', NS, 'delete', 'pdb', '--all', '--ignore-not-found');
+  // The variant removes the scorer's budget only; the feature store keeps its own.
+  if (variant === 'no-pdb')
+    await kubectl('-n', NS, 'delete', 'pdb', 'fraud-scorer-pdb', '--ignore-not-found');
   await kubectl('-n', NS, 'rollout', 'status', 'deploy/fraud-scorer', '--timeout=180s');
   await kubectl('-n', NS, 'rollout', 'status', 'deploy/feature-store', '--timeout=180s');
   // Without a readiness probe a pod counts as Ready while it still loads and warms its model (503s): the
@@ -59,23 +61,44 @@ async function untilScorersServe(timeoutMs = 120_000): Promise<void> {
 }
 
 /**
- * Back to the healthy stack with pods spread over both workers again: a drain leaves every replica on one
- * node, and the next scenario must not start from that. And back to 3 replicas: the HPA scales down over
- * minutes on purpose, so a test that scaled the scorer out would hand the next one 4–6 replicas (and the
- * manifest's `replicas: 3`, applied under a scaled-out HPA, only churns pods until the HPA puts them back).
- * A recreated HPA has no history to hold a scale-out from.
+ * Back to the healthy stack with the scorer's and the feature store's pods spread over both workers again: a
+ * drain leaves every replica on one node, and the next scenario must not start from that. And back to 3
+ * replicas: the HPA scales down over minutes on purpose, so a test that scaled the scorer out would hand the next
+ * one 4–6 replicas (and the manifest's `replicas: 3`, applied under a scaled-out HPA, only churns pods until the
+ * HPA puts them back). A recreated HPA has no history to hold a scale-out from.
  */
 export async function resetStack(): Promise<void> {
   await kubectl('uncordon', 'chaos-worker', 'chaos-worker2');
   if ((await scorerReplicas()) !== 3)
     await kubectl('-n', NS, 'delete', 'hpa', 'fraud-scorer', '--ignore-not-found');
   await applyStack(null);
-  const pods = await scorerPods();
-  const nodes = new Set(pods.map((p) => p.spec.nodeName));
-  if (nodes.size < 2) {
-    await kubectl('-n', NS, 'rollout', 'restart', 'deploy/fraud-scorer', 'deploy/feature-store');
+  const bunched = [];
+  for (const app of ['fraud-scorer', 'feature-store'])
+    if (!spread(await livePods(NS, app))) bunched.push(`deploy/${app}`);
+  if (bunched.length > 0) {
+    await kubectl('-n', NS, 'rollout', 'restart', ...bunched);
     await applyStack(null);
   }
+}
+
+/**
+ * The scorer held at `n` Ready replicas: its HPA's bounds both set to `n`. For tests about something other than
+ * the autoscaler, whose scale-out timing on a busy machine would otherwise decide them (load-ramp tests it).
+ * resetStack gives the HPA back its manifest.
+ */
+export async function holdScorers(n: number): Promise<void> {
+  const bounds = JSON.stringify({ spec: { minReplicas: n, maxReplicas: n } });
+  await kubectl('-n', NS, 'patch', 'hpa', 'fraud-scorer', '--type', 'merge', '-p', bounds);
+  // The HPA sets the Deployment's count at its next sync; the rollout status then waits for that many Ready.
+  await kubectl(
+    '-n',
+    NS,
+    'wait',
+    'deploy/fraud-scorer',
+    `--for=jsonpath={.spec.replicas}=${n}`,
+    '--timeout=180s',
+  );
+  await kubectl('-n', NS, 'rollout', 'status', 'deploy/fraud-scorer', '--timeout=180s');
 }
 
 /** MLServer as deploy/mlserver declares it, rolled out; PDB and all. */
@@ -88,23 +111,25 @@ export async function applyMlserver(): Promise<void> {
 export async function resetMlserver(): Promise<void> {
   await kubectl('uncordon', 'chaos-worker', 'chaos-worker2');
   await applyMlserver();
-  const nodes = new Set((await mlserverPods()).map((p) => p.spec.nodeName));
-  if (nodes.size < 2) {
+  if (!spread(await mlserverPods())) {
     await kubectl('-n', MLSERVER_NS, 'rollout', 'restart', 'deploy/mlserver');
     await applyMlserver();
   }
 }
 
-export async function mlserverPods(): Promise<PodJson[]> {
-  const list = await kubectlJson<{ items: PodJson[] }>(
-    '-n',
-    MLSERVER_NS,
-    'get',
-    'pods',
-    '-l',
-    'app=mlserver',
-  );
+/** The pods labelled `app=<app>` in a namespace, those being deleted left out. */
+async function livePods(namespace: string, app: string): Promise<PodJson[]> {
+  const list = await kubectlJson<{ items: PodJson[] }>('-n', namespace, 'get', 'pods', '-l', `app=${app}`);
   return list.items.filter((p) => !p.metadata.deletionTimestamp);
+}
+
+/** On more than one node. */
+function spread(pods: PodJson[]): boolean {
+  return new Set(pods.map((p) => p.spec.nodeName)).size >= 2;
+}
+
+export function mlserverPods(): Promise<PodJson[]> {
+  return livePods(MLSERVER_NS, 'mlserver');
 }
 
 export interface PodJson {
@@ -127,9 +152,8 @@ export async function scorerReplicas(): Promise<number> {
   return d.spec.replicas;
 }
 
-export async function scorerPods(): Promise<PodJson[]> {
-  const list = await kubectlJson<{ items: PodJson[] }>('-n', NS, 'get', 'pods', '-l', 'app=fraud-scorer');
-  return list.items.filter((p) => !p.metadata.deletionTimestamp);
+export function scorerPods(): Promise<PodJson[]> {
+  return livePods(NS, 'fraud-scorer');
 }
 
 export interface ClusterSnapshot {

@@ -135,13 +135,16 @@ describe('load runners', () => {
     const golden = path.join(repo, 'scenarios/payloads/golden.json');
     // At 30/s, not the scenario's 40: three k6 pods share the workers' two cores with the scorers, and what is
     // proven here is the merge, not the stack's headroom on a busy machine. Still ≈ 160 golden answers in the
-    // fault window, where a 99 % agreement goal needs 100.
+    // fault window, where a 99 % agreement goal needs 100. For the same reason the latency goal and threshold
+    // are 2 s (scenarios.test.ts holds the stack to 250 ms): a fresh-clone .ci/run (2026-12-03) measured p95
+    // 340 ms here, p99 602 ms, with no error. Merged thresholds failing is test/unit/verdict/merged-thresholds.test.ts.
     const { file } = await editedScenario('pod-kill', (y) =>
       y
         .replace('\n  rate: 40\n', '\n  rate: 30\n')
+        .replace('    percentile: 95\n    max: 250ms\n', '    percentile: 95\n    max: 2s\n')
         .replace(
           '\nload:\n',
-          "\nload:\n  thresholds:\n    http_req_duration: ['p(95)<250']\n    'http_req_failed{window:fault}': ['rate<0.01']\n",
+          "\nload:\n  thresholds:\n    http_req_duration: ['p(95)<2000']\n    'http_req_failed{window:fault}': ['rate<0.01']\n",
         )
         .replace('\nwindows:\n', `\n  golden: { file: ${golden}, every: 5 }\nwindows:\n`)
         .replace('\nslos:\n', '\nslos:\n  - { type: predictionAgreement, window: fault, min: 99% }\n'),
@@ -151,7 +154,7 @@ describe('load runners', () => {
     const result = JSON.parse(await readFile(path.join(run.reportDir, 'result.json'), 'utf8')) as RunResult;
     expect(result.verdict).toBe('PASS');
     expect(result.thresholds).toEqual([
-      { metric: 'http_req_duration', expression: 'p(95)<250', ok: true },
+      { metric: 'http_req_duration', expression: 'p(95)<2000', ok: true },
       { metric: 'http_req_failed{window:fault}', expression: 'rate<0.01', ok: true },
     ]);
     const runners = result.load?.runners ?? [];
