@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds every testbed binary with Go from the module proxy into a cache outside the repo, keyed by
-# versions.env. Nothing prebuilt is downloaded. Each binary is built once per key; reruns are no-ops.
+# versions.env (pins.sh). Nothing prebuilt is downloaded. Each binary is built once per key; reruns are no-ops.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=versions.env
 source "$here/versions.env"
 
-key=$(sha256sum "$here/versions.env" | cut -c1-12)
+# shellcheck source=pins.sh
+source "$here/pins.sh"
+key=$(testbed_pins "$here" | sha256sum | cut -c1-12)
 cache=${CHAOS_TESTBED_CACHE:-$HOME/.cache/chaos-testbed}/$key
 bin=$cache/bin
 src=$cache/src

@@ -12,11 +12,12 @@ repo=$(cd "$here/.." && pwd)
 # shellcheck source=versions.env
 source "$here/versions.env"
 
-# The image pins at the end of versions.env (Prometheus, MLServer) are left out: bumping one rebuilds that image,
-# not the testbed's Go builds.
-key=$(sed '/^# --- Images on top of the testbed/,$d' "$here/versions.env" | sha256sum | cut -c1-12)
+# shellcheck source=pins.sh
+source "$here/pins.sh"
+# Bumping an image pin (Prometheus, MLServer) rebuilds that image, not the testbed's Go builds.
+key=$(testbed_pins "$here" | sha256sum | cut -c1-12)
 # Images also depend on how this script builds them: a change here rebuilds them, a change elsewhere does not.
-recipe=$({ sed '/^# --- Images on top of the testbed/,$d' "$here/versions.env"; cat "$here/testbed.sh" "$here"/agent/*; } | sha256sum | cut -c1-12)
+recipe=$({ testbed_pins "$here"; cat "$here/testbed.sh" "$here"/agent/*; } | sha256sum | cut -c1-12)
 cache_root=${CHAOS_TESTBED_CACHE:-$HOME/.cache/chaos-testbed}
 cache=$cache_root/$key
 state=$cache_root/state
