@@ -101,6 +101,33 @@ export async function holdScorers(n: number): Promise<void> {
   await kubectl('-n', NS, 'rollout', 'status', 'deploy/fraud-scorer', '--timeout=180s');
 }
 
+/**
+ * The sample stack scaled to zero while another stack is under test (its HPA goes idle at zero replicas). The
+ * testbed has two cores: a drain that restarts the sample's pods beside the server under test measures both
+ * stacks' pod starts (a CI run: MLServer's drain at p95 824 ms while six pods restarted on one worker).
+ * resumeSampleStack puts it back.
+ */
+export async function pauseSampleStack(): Promise<void> {
+  await kubectl('-n', NS, 'scale', 'deploy/fraud-scorer', 'deploy/feature-store', '--replicas=0');
+  await kubectl(
+    '-n',
+    NS,
+    'wait',
+    'pod',
+    '-l',
+    'app in (fraud-scorer,feature-store)',
+    '--for=delete',
+    '--timeout=120s',
+  );
+}
+
+/** The sample stack back at the manifest's replica counts (an apply leaves a `kubectl scale` alone), then reset. */
+export async function resumeSampleStack(): Promise<void> {
+  await kubectl('-n', NS, 'scale', 'deploy/fraud-scorer', '--replicas=3');
+  await kubectl('-n', NS, 'scale', 'deploy/feature-store', '--replicas=2');
+  await resetStack();
+}
+
 /** MLServer as deploy/mlserver declares it, rolled out; PDB and all. */
 export async function applyMlserver(): Promise<void> {
   await kubectl('apply', '-k', path.join(repo, 'deploy/mlserver'));

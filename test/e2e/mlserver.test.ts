@@ -11,7 +11,9 @@ import {
   explain,
   failedCases,
   MLSERVER_NS,
+  pauseSampleStack,
   resetMlserver,
+  resumeSampleStack,
   runScenario,
   snapshot,
   type ChaosRun,
@@ -153,6 +155,10 @@ const cases: Case[] = [
     },
   },
 ];
+
+// MLServer alone on the workers: no sample-stack pod restarts beside it when a drain moves pods.
+beforeAll(pauseSampleStack);
+afterAll(resumeSampleStack);
 
 describe.each(cases)('mlserver/$scenario', ({ scenario, verdict, failed, mayFail, timeScale, check }) => {
   let before: ClusterSnapshot;
