@@ -42,7 +42,7 @@ function startRun(file: string, stateDir: string, reportDir: string, extra: stri
       path.join(repo, file),
       // Only the moment of injection matters here: the shortest baseline gets there soonest.
       '--time-scale',
-      '0.1',
+      '0.05',
       '--seed',
       '5',
       '--report-dir',
