@@ -38,6 +38,14 @@ export function selectorString(selector: Record<string, string>): string {
     .join(',');
 }
 
+/** Whether an object's labels hold every pair of an equality selector, as the API server's `k=v,…` would match. */
+export function matchesSelector(
+  labels: Record<string, string> | undefined,
+  selector: Record<string, string>,
+): boolean {
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
 /** The API server's answer to a failed call, reduced to what callers branch on. */
 export function apiStatus(error: unknown): { code: number | null; message: string } {
   if (error instanceof k8s.ApiException) {

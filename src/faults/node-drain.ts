@@ -2,7 +2,7 @@
  * Cordon a node, then evict its pods through the Eviction API, like `kubectl drain` but in the open: every
  * eviction a PodDisruptionBudget blocks (HTTP 429) is recorded, backed off and retried until a timeout.
  */
-import { apiStatus, type Pod } from '../adapters/kube.js';
+import { apiStatus, matchesSelector, type Pod } from '../adapters/kube.js';
 import type { UndoRecord } from '../ledger/ledger.js';
 import type { FaultSpec } from '../scenario/schema.js';
 import {
@@ -118,8 +118,7 @@ export const nodeDrain: FaultPlugin<NodeDrainSpec> = {
     const evicted: string[] = [];
     const selector = ctx.plan.scenario.target.selector;
     const underTest = (p: Pod): boolean =>
-      p.metadata?.namespace === ctx.namespace &&
-      Object.entries(selector).every(([k, v]) => p.metadata?.labels?.[k] === v);
+      p.metadata?.namespace === ctx.namespace && matchesSelector(p.metadata?.labels, selector);
     let blocked = 0;
     // Counted apart: another workload's budget (the feature store's, a second model server's) blocking its own
     // pods says nothing about whether the pods under test had one.

@@ -8,7 +8,7 @@ import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { fetchProbe } from '../adapters/http.js';
-import { Kube } from '../adapters/kube.js';
+import { Kube, matchesSelector } from '../adapters/kube.js';
 import { findKubectl } from '../adapters/kubectl.js';
 import type { Output } from '../adapters/output.js';
 import { EnvironmentError, ExitCode, InvalidInputError } from '../errors.js';
@@ -750,10 +750,7 @@ async function prepareKubectl(file: string, plan: Plan, env: NodeJS.ProcessEnv):
 async function checkRunnerNodes(kube: Kube, selector: Record<string, string> | undefined): Promise<void> {
   if (!selector) return;
   const nodes = await kube.listNodes();
-  const match = nodes.filter(
-    (n) =>
-      !n.spec?.unschedulable && Object.entries(selector).every(([k, v]) => n.metadata?.labels?.[k] === v),
-  );
+  const match = nodes.filter((n) => !n.spec?.unschedulable && matchesSelector(n.metadata?.labels, selector));
   if (match.length === 0)
     throw new EnvironmentError(
       `load.runners.nodeSelector ${JSON.stringify(selector)} matches no schedulable node (of ${nodes.length})`,
