@@ -300,6 +300,17 @@ export async function runHealthy(file: string, timeScale: number): Promise<Chaos
   return runScenario(file, timeScale);
 }
 
+/**
+ * A scenario's first p95 goal, 250 ms, made 2 s: for a test whose subject is not latency (answers, a merge,
+ * Prometheus going away), where a busy machine's slow seconds must not decide the verdict. scenarios.test.ts
+ * holds the stack to 250 ms.
+ */
+export function loosenP95(yaml: string): string {
+  const loosened = yaml.replace('    percentile: 95\n    max: 250ms\n', '    percentile: 95\n    max: 2s\n');
+  if (loosened === yaml) throw new Error('no p95 goal of 250ms to loosen');
+  return loosened;
+}
+
 /** The junit testcase names that failed. */
 export function failedCases(junit: string): string[] {
   return [...junit.matchAll(/<testcase\s[^>]*?\bname="([^"]+)"[^>]*>\s*<failure/g)].map((m) => m[1]!);

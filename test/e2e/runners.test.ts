@@ -20,6 +20,7 @@ import {
   explain,
   kubectl,
   kubectlJson,
+  loosenP95,
   NS,
   repo,
   resetStack,
@@ -139,9 +140,8 @@ describe('load runners', () => {
     // are 2 s (scenarios.test.ts holds the stack to 250 ms): a fresh-clone .ci/run (2026-12-03) measured p95
     // 340 ms here, p99 602 ms, with no error. Merged thresholds failing is test/unit/verdict/merged-thresholds.test.ts.
     const { file } = await editedScenario('pod-kill', (y) =>
-      y
+      loosenP95(y)
         .replace('\n  rate: 40\n', '\n  rate: 30\n')
-        .replace('    percentile: 95\n    max: 250ms\n', '    percentile: 95\n    max: 2s\n')
         .replace(
           '\nload:\n',
           "\nload:\n  thresholds:\n    http_req_duration: ['p(95)<2000']\n    'http_req_failed{window:fault}': ['rate<0.01']\n",
