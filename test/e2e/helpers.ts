@@ -105,27 +105,34 @@ export async function holdScorers(n: number): Promise<void> {
  * The sample stack scaled to zero while another stack is under test (its HPA goes idle at zero replicas). The
  * testbed has two cores: a drain that restarts the sample's pods beside the server under test measures both
  * stacks' pod starts (a CI run: MLServer's drain at p95 824 ms while six pods restarted on one worker).
- * resumeSampleStack puts it back.
+ * Returns what puts it back: the replica counts it had (a later apply leaves a `kubectl scale` alone), then
+ * resetStack.
  */
-export async function pauseSampleStack(): Promise<void> {
-  await kubectl('-n', NS, 'scale', 'deploy/fraud-scorer', 'deploy/feature-store', '--replicas=0');
+export async function pauseSampleStack(): Promise<() => Promise<void>> {
+  const deployments = ['fraud-scorer', 'feature-store'];
+  const counts = await Promise.all(
+    deployments.map((d) =>
+      kubectlJson<{ spec: { replicas: number } }>('-n', NS, 'get', `deploy/${d}`).then(
+        (x) => x.spec.replicas,
+      ),
+    ),
+  );
+  await kubectl('-n', NS, 'scale', ...deployments.map((d) => `deploy/${d}`), '--replicas=0');
   await kubectl(
     '-n',
     NS,
     'wait',
     'pod',
     '-l',
-    'app in (fraud-scorer,feature-store)',
+    `app in (${deployments.join(',')})`,
     '--for=delete',
     '--timeout=120s',
   );
-}
-
-/** The sample stack back at the manifest's replica counts (an apply leaves a `kubectl scale` alone), then reset. */
-export async function resumeSampleStack(): Promise<void> {
-  await kubectl('-n', NS, 'scale', 'deploy/fraud-scorer', '--replicas=3');
-  await kubectl('-n', NS, 'scale', 'deploy/feature-store', '--replicas=2');
-  await resetStack();
+  return async () => {
+    for (const [i, d] of deployments.entries())
+      await kubectl('-n', NS, 'scale', `deploy/${d}`, `--replicas=${counts[i]}`);
+    await resetStack();
+  };
 }
 
 /** MLServer as deploy/mlserver declares it, rolled out; PDB and all. */

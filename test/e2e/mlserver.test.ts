@@ -13,7 +13,6 @@ import {
   MLSERVER_NS,
   pauseSampleStack,
   resetMlserver,
-  resumeSampleStack,
   runHealthy,
   runScenario,
   snapshot,
@@ -157,8 +156,13 @@ const cases: Case[] = [
 ];
 
 // MLServer alone on the workers: no sample-stack pod restarts beside it when a drain moves pods.
-beforeAll(pauseSampleStack);
-afterAll(resumeSampleStack);
+let resumeSampleStack: (() => Promise<void>) | undefined;
+beforeAll(async () => {
+  resumeSampleStack = await pauseSampleStack();
+});
+afterAll(async () => {
+  await resumeSampleStack?.();
+});
 
 describe.each(cases)('mlserver/$scenario', ({ scenario, verdict, failed, mayFail, timeScale, check }) => {
   let before: ClusterSnapshot;
