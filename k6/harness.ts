@@ -14,8 +14,13 @@
  *                          "baseline:60"). Every request is tagged `window` by elapsed test-run time at the start
  *                          of its iteration; time past the last window still counts as the last window.
  *   CHAOS_NO_CONNECTION_REUSE  "true": a new TCP connection per request, like many independent clients.
+ *   CHAOS_TRACE_ID_PREFIX  16 hex digits (from the run's seed; target.traces): every request carries a sampled W3C
+ *                          `traceparent` whose trace id starts with them, and the requests worth a look (failed,
+ *                          or among their VU's slowest in a window) are reported as `chaos_trace` points.
  */
 import exec from 'k6/execution';
+import type http from 'k6/http';
+import { Trend } from 'k6/metrics';
 import type { Options, Scenario } from 'k6/options';
 
 export function fail(message: string): never {
@@ -70,7 +75,132 @@ export function currentWindow(): string {
 export function tagWindow(): string {
   const window = currentWindow();
   exec.vu.metrics.tags.window = window;
+  iterationWindow = window;
   return window;
+}
+let iterationWindow = '';
+
+/*
+ * Trace context. A trace id is the seed's 16 hex digits, the scenario's 2, the iteration's 10 (iterationInTest is
+ * unique across runners' execution segments) and the request's index in its iteration, 4: the same seed gives
+ * the same ids, so a rerun's traces line up with the first run's, and no two requests of a run share one. Every
+ * request is sampled: the harness cannot know in advance which one it will want to look at.
+ *
+ * Which trace ids reach the harness is decided here, per VU and window, so the NDJSON grows by a handful of
+ * lines rather than one per request: a failed request (the first FAILED_PER_WINDOW of each VU), and a request
+ * slower than the VU's SLOW_PER_WINDOW-th slowest so far. In random order that is about
+ * SLOW_PER_WINDOW × ln(n / SLOW_PER_WINDOW) points for n requests; the harness keeps the window's best of them.
+ */
+const TRACE_PREFIX = __ENV.CHAOS_TRACE_ID_PREFIX || '';
+export const TRACING = TRACE_PREFIX !== '';
+if (TRACING && !/^[0-9a-f]{16}$/.test(TRACE_PREFIX))
+  fail(`CHAOS_TRACE_ID_PREFIX must be 16 lowercase hex digits, got "${TRACE_PREFIX}"`);
+const traceExemplar = TRACING ? new Trend('chaos_trace', true) : null;
+const SLOW_PER_WINDOW = 3;
+const FAILED_PER_WINDOW = 5;
+const ZEROS = '0000000000';
+
+function hex(n: number, width: number): string {
+  const s = n.toString(16);
+  return s.length >= width ? s.slice(s.length - width) : ZEROS.slice(0, width - s.length) + s;
+}
+
+const scenarioHex: Record<string, string> = {};
+let scenarioCount = 0;
+let idIteration = -1;
+let idScenario = '';
+let idBase = '';
+let idRequest = 0;
+/** The next request's `traceparent` header: version 00, sampled. */
+export function traceparent(): string {
+  const scenario = exec.scenario;
+  const iteration = scenario.iterationInTest;
+  const name = scenario.name;
+  if (iteration !== idIteration || name !== idScenario) {
+    let s = scenarioHex[name];
+    if (s === undefined) s = scenarioHex[name] = hex(scenarioCount++, 2);
+    idIteration = iteration;
+    idScenario = name;
+    idBase = s + hex(iteration, 10);
+    idRequest = 0;
+  } else idRequest++;
+  // The span id is k6's side of the call: unique within the trace, never all zeros (the request index + 1).
+  const span = idBase + hex(idRequest + 1, 4);
+  return '00-' + TRACE_PREFIX + idBase + hex(idRequest, 4) + '-' + span + '-01';
+}
+
+let exemplarWindow = '';
+let slowest: number[] = [];
+let failedSent = 0;
+
+/**
+ * Reports the request sent with `header` (its traceparent) to the harness when it failed or is among this VU's
+ * slowest in `window`.
+ */
+export function noteTrace(
+  header: string,
+  res: http.RefinedResponse<http.ResponseType | undefined>,
+  window: string,
+  failed: boolean,
+): void {
+  if (window !== exemplarWindow) {
+    exemplarWindow = window;
+    slowest = [];
+    failedSent = 0;
+  }
+  const ms = res.timings.duration;
+  const status = String(res.status);
+  // version-traceid-spanid-flags: the id is the 32 digits after "00-".
+  const id = header.slice(3, 35);
+  if (failed && failedSent < FAILED_PER_WINDOW) {
+    failedSent++;
+    traceExemplar!.add(ms, { window, trace_id: id, cause: 'failed', status });
+  }
+  if (slowest.length === SLOW_PER_WINDOW && ms <= slowest[SLOW_PER_WINDOW - 1]!) return;
+  let i = slowest.length;
+  while (i > 0 && ms > slowest[i - 1]!) i--;
+  slowest.splice(i, 0, ms);
+  if (slowest.length > SLOW_PER_WINDOW) slowest.pop();
+  traceExemplar!.add(ms, { window, trace_id: id, cause: 'slow', status });
+}
+
+// Where each k6/http function takes its params.
+const PARAMS_AT: Record<string, number> = {
+  get: 1,
+  head: 1,
+  post: 2,
+  put: 2,
+  patch: 2,
+  del: 2,
+  options: 2,
+  request: 3,
+};
+
+/**
+ * A custom script's requests get the same trace context as the built-in script's: the k6/http module's
+ * functions are wrapped in place (k6 hands every importer, default or named, the same functions). A
+ * `traceparent` the script sets itself is kept and its trace id recorded. http.batch and asyncRequest are not
+ * wrapped: their requests carry no trace context.
+ */
+export function traceHttp(module: typeof http): void {
+  if (!TRACING) return;
+  const target = module as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of Object.keys(PARAMS_AT)) {
+    const original = target[name];
+    if (typeof original !== 'function') continue;
+    const at = PARAMS_AT[name]!;
+    target[name] = function traced(...args: unknown[]): unknown {
+      const params = (args[at] ?? {}) as { headers?: Record<string, string> };
+      let header = params.headers?.traceparent ?? params.headers?.Traceparent;
+      if (typeof header !== 'string') {
+        header = traceparent();
+        args[at] = { ...params, headers: { ...params.headers, traceparent: header } };
+      }
+      const res = original.apply(module, args) as http.RefinedResponse<http.ResponseType | undefined>;
+      noteTrace(header, res, iterationWindow, res.status === 0 || res.status >= 400);
+      return res;
+    };
+  }
 }
 
 const EXECUTORS = ['constant-arrival-rate', 'ramping-arrival-rate', 'ramping-vus', 'constant-vus'];

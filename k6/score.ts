@@ -46,7 +46,7 @@ import http from 'k6/http';
 import type { RefinedParams, ResponseType } from 'k6/http';
 import exec from 'k6/execution';
 import { Counter, Trend } from 'k6/metrics';
-import { builtinOptions, currentWindow, fail } from './harness.ts';
+import { builtinOptions, currentWindow, fail, noteTrace, traceparent, TRACING } from './harness.ts';
 
 function intEnv(name: string, fallback: number, min: number): number {
   const raw = __ENV[name];
@@ -365,7 +365,12 @@ export default function score(): void {
       : oversize
         ? OVERSIZE_BODY
         : NORMAL_BODIES[iteration % NORMAL_BODIES.length]!;
+  const trace = TRACING ? (HEADERS.traceparent = traceparent()) : '';
   const res = http.post(TARGET_URL, body, params);
+  if (TRACING) {
+    const failed = oversize ? OVERSIZE_EXPECT.indexOf(res.status) < 0 : res.status === 0 || res.status >= 400;
+    noteTrace(trace, res, window, failed);
+  }
   const version = (VERSION_KEY && res.headers[VERSION_KEY]) || '';
   if (READ_BODY && !oversize && res.status >= 200 && res.status < 300)
     captureAnswers(res, window, goldenRow >= 0 ? String(goldenRow) : null, version);

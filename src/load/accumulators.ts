@@ -6,6 +6,7 @@ import { build } from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
 import { AnswersAcc } from './answers.js';
 import { Counts, MAX_KEYS, OTHER_KEY } from './counts.js';
+import { ExemplarPool } from './exemplars.js';
 
 /** A stretch without a success, in seconds since load start. */
 export interface Gap {
@@ -124,6 +125,7 @@ export class WindowAcc {
   okMinSec = Infinity;
   okMaxSec = -Infinity;
   readonly answers: AnswersAcc;
+  readonly exemplars = new ExemplarPool();
 
   constructor(
     readonly name: string,
@@ -210,6 +212,7 @@ export class WindowAcc {
       if (sec > this.okMaxSec) this.okMaxSec = sec;
     }
     this.answers.merge(other.answers);
+    this.exemplars.merge(other.exemplars);
   }
 
   longestGap(a: number, b: number): Gap | null {

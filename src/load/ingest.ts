@@ -199,6 +199,7 @@ export class K6Ingest {
     else if (kind === Metric.Version) this.version(ms, value, tags);
     else if (kind === Metric.Dropped) this.dropped(ms, value, tags);
     else if (kind === Metric.Missing) this.missingAnswer(ms, value, tags);
+    else if (kind === Metric.Trace) this.exemplar(ms, value, tags);
     else this.answer(ms, kind === Metric.Score ? value : null, tags);
   }
 
@@ -313,6 +314,21 @@ export class K6Ingest {
     const acc = this.accFor(tags.window, off);
     acc?.answers.missed(reason, value);
     if (version !== null) acc?.versions.add(version, 1);
+  }
+
+  /** A request k6 picked as a trace exemplar (k6/harness.ts): slow for its VU and window, or failed. */
+  private exemplar(ms: number, valueMs: number, tags: Record<string, unknown>): void {
+    if (Number.isNaN(this.t0) || typeof tags.trace_id !== 'string') return;
+    const off = this.offset(ms);
+    const e = {
+      traceId: tags.trace_id,
+      cause: tags.cause === 'failed' ? ('failed' as const) : ('slow' as const),
+      ms: valueMs,
+      status: typeof tags.status === 'string' ? tags.status : 'none',
+      offsetS: round3(off),
+    };
+    this.all.exemplars.add(e);
+    this.accFor(tags.window, off)?.exemplars.add(e);
   }
 
   /**

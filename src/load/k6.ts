@@ -118,6 +118,8 @@ export interface RunK6Options {
   /** Golden replay: the rows' file and one golden request every `every` iterations. */
   golden?: { file: string; every: number };
   seed?: number;
+  /** target.traces: 16 hex digits every request's trace id starts with (plan.ts); absent, no trace context. */
+  traceIdPrefix?: string;
   /** k6 duration syntax, e.g. "10s". */
   requestTimeout?: string;
   /** Sent as a Bearer token; passed to k6 by environment only, never on the command line. */
@@ -243,6 +245,7 @@ export function k6Env(opts: RunK6Options): Record<string, string> {
   set('CHAOS_GOLDEN_FILE', opts.golden === undefined ? undefined : resolve(opts.golden.file));
   set('CHAOS_GOLDEN_EVERY', opts.golden?.every);
   set('CHAOS_SEED', opts.seed);
+  set('CHAOS_TRACE_ID_PREFIX', opts.traceIdPrefix);
   set('CHAOS_REQUEST_TIMEOUT', opts.requestTimeout);
   set('ENDPOINT_KEY', opts.endpointKey);
   Object.assign(env, opts.extraEnv);

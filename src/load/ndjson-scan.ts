@@ -16,6 +16,7 @@ export const Metric = {
   Score: 5,
   Class: 6,
   Missing: 7,
+  Trace: 8,
 } as const;
 export type MetricKind = (typeof Metric)[keyof typeof Metric];
 /** scan()'s answer for a line that is not JSON, or a needed point without a string time and a numeric value. */
@@ -48,9 +49,10 @@ const NAMES = [
   'chaos_prediction_score"',
   'chaos_prediction_class"',
   'chaos_prediction_missing"',
+  'chaos_trace"',
 ];
 // The harness's own metrics, all starting with `chaos_`, tried in this order after their first byte.
-const CHAOS_KINDS = [Metric.Version, Metric.Score, Metric.Class, Metric.Missing] as const;
+const CHAOS_KINDS = [Metric.Version, Metric.Score, Metric.Class, Metric.Missing, Metric.Trace] as const;
 // Tags the ingest reads; the fast path skips the others.
 const READ_TAGS = new Set([
   'status',
@@ -61,6 +63,8 @@ const READ_TAGS = new Set([
   'class',
   'golden',
   'reason',
+  'trace_id',
+  'cause',
 ]);
 const HTTP_REQ = 'http_req_';
 
@@ -102,6 +106,7 @@ function metricKind(name: unknown): MetricKind {
   if (name === 'chaos_prediction_score') return Metric.Score;
   if (name === 'chaos_prediction_class') return Metric.Class;
   if (name === 'chaos_prediction_missing') return Metric.Missing;
+  if (name === 'chaos_trace') return Metric.Trace;
   return Metric.None;
 }
 
@@ -201,7 +206,7 @@ export class PointScanner {
     if (Number.isNaN(v)) return false;
     const tags = this.fastTags;
     tags.status = tags.payload = tags.window = tags.model_version = undefined;
-    tags.class = tags.golden = tags.reason = tags.error_code = undefined;
+    tags.class = tags.golden = tags.reason = tags.error_code = tags.trace_id = tags.cause = undefined;
     let k = ve + TAGS_KEY.length;
     if (t.charCodeAt(k) !== C_CLOSE_BRACE) {
       for (;;) {

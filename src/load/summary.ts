@@ -5,6 +5,7 @@
 import type { TimelinePoint, WindowName, WindowStats } from '../verdict/result.js';
 import { quantileMs, round3, type Gap, type WindowAcc } from './accumulators.js';
 import type { AnswersSummary } from './answers.js';
+import type { ExemplarsSummary } from './exemplars.js';
 
 export type { Gap } from './accumulators.js';
 
@@ -38,6 +39,8 @@ export interface WindowSummary {
   longestGap: Gap | null;
   /** The model's answers captured from the responses (target.response). */
   answers: AnswersSummary;
+  /** Trace ids of the window's slowest and first failed requests, when the load carried trace context. */
+  exemplars: ExemplarsSummary;
 }
 
 export interface TimelineSecond {
@@ -104,6 +107,7 @@ export function summarizeWindow(
     modelVersions: acc.versions.toRecord(),
     longestGap: acc.longestGap(startS, effectiveEndS),
     answers: acc.answers.summary(),
+    exemplars: acc.exemplars.summary(),
   };
 }
 

@@ -37,12 +37,20 @@ describe('custom k6 scripts under the scenario profile (real k6)', () => {
   let base = '';
   let slowMs = 0;
   const hits: string[] = [];
+  const traceparents: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'chaos-custom-it-'));
 
   beforeAll(async () => {
     server = createServer((req, res) => {
       hits.push(req.url ?? '');
-      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), slowMs);
+      const tp = req.headers.traceparent;
+      if (typeof tp === 'string') traceparents.push(tp);
+      const status = req.url?.startsWith('/fail') ? 503 : 200;
+      const delay = req.url?.startsWith('/slow') ? 150 : slowMs;
+      setTimeout(
+        () => res.writeHead(status, { 'content-type': 'application/json' }).end('{"ok":true}'),
+        delay,
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -70,11 +78,11 @@ describe('custom k6 scripts under the scenario profile (real k6)', () => {
   });
 
   /** Writes a script, prepares it the way `chaos run` does, runs it; returns what was measured. */
-  async function run(name: string, source: string, exec = 'default') {
+  async function run(name: string, source: string, exec = 'default', extra: Partial<RunK6Options> = {}) {
     const script = join(dir, name);
     writeFileSync(script, source);
     const out = mkdtempSync(join(dir, 'out-'));
-    const opts = options(out);
+    const opts = { ...options(out), ...extra };
     const prepared = await prepareCustomScript({ k6Bin: k6, script, exec, env: k6Env(opts) });
     const entry = await prepared.writeEntry(out);
     const result = await runK6({ ...opts, script: entry }).result;
@@ -103,6 +111,40 @@ export function handleSummary() { return { 'custom-summary.txt': 'kept' }; }
     // setup's data reached the iterations, and handleSummary ran.
     expect(hits.filter((h) => h === '/features/7').length).toBe(total);
     expect(readFileSync(join(out, 'custom-summary.txt'), 'utf8')).toBe('kept');
+  });
+
+  it('gives its k6/http requests trace context and reports the failed and slowest ones (target.traces)', async () => {
+    traceparents.length = 0;
+    const { result } = await run(
+      'traced.js',
+      `import http from 'k6/http';
+import { get } from 'k6/http';
+import exec from 'k6/execution';
+export default function () {
+  const n = exec.scenario.iterationInTest;
+  const base = __ENV.TARGET_URL.replace('/features/42', '');
+  // Two requests per iteration, one through a named import; every 10th fails, every 25th is slow.
+  http.post(base + (n % 10 === 0 ? '/fail' : '/ok'), '{}');
+  get(base + (n % 25 === 1 ? '/slow' : '/ok'), { headers: { 'x-user': 'kept' } });
+}
+`,
+      'default',
+      { traceIdPrefix: '0123456789abcdef' },
+    );
+    expect(result.failure).toBeNull();
+    const all = result.summary.windows.find((w) => w.window === 'all')!;
+    // Every request carried a sampled traceparent under the prefix, no two the same trace id.
+    expect(traceparents.length).toBe(all.requests);
+    for (const tp of traceparents) expect(tp).toMatch(/^00-0123456789abcdef[0-9a-f]{16}-[0-9a-f]{16}-01$/);
+    const ids = traceparents.map((tp) => tp.slice(3, 35));
+    expect(new Set(ids).size).toBe(ids.length);
+    const sent = new Set(ids);
+    const fault = result.summary.windows.find((w) => w.window === 'fault')!.exemplars;
+    expect(fault.failed.length).toBeGreaterThan(0);
+    for (const e of fault.failed) expect([sent.has(e.traceId), e.status]).toEqual([true, '503']);
+    // The slowest traced requests are the slow path's (150 ms against ~1 ms).
+    expect(fault.slowest[0]!.ms).toBeGreaterThanOrEqual(150);
+    expect(sent.has(fault.slowest[0]!.traceId)).toBe(true);
   });
 
   it("reports the script's own profile options and runs the scenario's, keeping its thresholds", async () => {

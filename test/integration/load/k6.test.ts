@@ -37,6 +37,8 @@ class FakeModel {
   authHeaders = new Set<string>();
   /** The first few normal bodies, to check what the script sends. */
   bodies: string[] = [];
+  /** Every request's traceparent header. */
+  traceparents: string[] = [];
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => this.handle(req, res));
@@ -51,6 +53,7 @@ class FakeModel {
     this.n = 0;
     this.authHeaders.clear();
     this.bodies = [];
+    this.traceparents = [];
   }
 
   async stop(): Promise<void> {
@@ -74,6 +77,7 @@ class FakeModel {
       const now = Date.now();
       if (this.firstAt === 0) this.firstAt = now;
       this.authHeaders.add(req.headers.authorization ?? '');
+      if (typeof req.headers.traceparent === 'string') this.traceparents.push(req.headers.traceparent);
       if (size > BODY_LIMIT) {
         res.writeHead(413).end();
         return;
@@ -200,7 +204,7 @@ describe('runK6 with the real k6', () => {
     expect(r.summary.timeline.slice(0, 5).every((p) => p.requests >= 40 && p.p95Ms !== null)).toBe(true);
   });
 
-  it('tags windows by time: an outage in the fault window shows only there', async () => {
+  it('tags windows by time: an outage in the fault window shows only there; its failed requests are traced', async () => {
     model.reset({ failEvery: 0, outage: [2, 4] });
     const windows = [
       { name: 'baseline', seconds: 2 },
@@ -212,6 +216,7 @@ describe('runK6 with the real k6', () => {
       windows,
       outDir: outDir(),
       thresholds: { http_req_failed: ['rate<0.01'] },
+      traceIdPrefix: 'fedcba9876543210',
     });
     const r = await run.result;
     // k6 exit 99: thresholds crossed is a measurement, not a harness failure
@@ -232,6 +237,15 @@ describe('runK6 with the real k6', () => {
     expect(baseline.longestGap!.seconds).toBeLessThan(0.5);
     expect(win(r.summary, 'all').longestGap!.seconds).toBeGreaterThan(1.8);
     expect(fault.modelVersions.x).toBeGreaterThan(80);
+    // Trace context on every request, oversize batches included; the exemplars are requests that were sent.
+    expect(model.traceparents).toHaveLength(win(r.summary, 'all').requests);
+    const sent = new Set(model.traceparents.map((tp) => tp.slice(3, 35)));
+    expect(sent.size).toBe(model.traceparents.length);
+    expect(fault.exemplars.failed.length).toBeGreaterThan(0);
+    for (const e of fault.exemplars.failed) expect([sent.has(e.traceId), e.status]).toEqual([true, '503']);
+    // An oversize batch's expected 413 is not a failure; the baseline's slowest are the fake's slow tail.
+    expect(baseline.exemplars.failed.every((e) => e.status !== '413')).toBe(true);
+    expect(baseline.exemplars.slowest[0]!.ms).toBeGreaterThanOrEqual(60);
   });
 
   it('reports each threshold k6 judged: one that must hold and one that must be crossed', async () => {

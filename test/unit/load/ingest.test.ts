@@ -574,3 +574,41 @@ describe('K6Ingest: the model’s answers', () => {
     expect(s.windows[0]!.answers.scoreCells[500]).toBe(1);
   });
 });
+
+describe('K6Ingest: trace exemplars', () => {
+  const id = (n: number) => n.toString(16).padStart(32, 'a');
+  const trace = (
+    at: number,
+    ms: number,
+    window: string,
+    cause: 'slow' | 'failed',
+    n: number,
+    status = '200',
+  ) => point('chaos_trace', at, ms, { window, trace_id: id(n), cause, status });
+
+  it('keeps the slowest and the first failed traced requests of each window, bounded', () => {
+    const lines = [...request({ at: 1 })];
+    // 20 slow candidates in the fault window: only the 8 slowest stay, slowest first.
+    for (let i = 0; i < 20; i++) lines.push(trace(11 + i * 0.1, 100 + i, 'fault', 'slow', i));
+    for (let i = 0; i < 12; i++) lines.push(trace(12 + i * 0.1, 5, 'fault', 'failed', 100 + i, '503'));
+    lines.push(trace(2, 40, 'baseline', 'slow', 200));
+    const s = ingestAll(lines.join('\n'), { windows: WINDOWS });
+    const fault = s.windows.find((w) => w.window === 'fault')!.exemplars;
+    expect(fault.slowest.map((e) => e.ms)).toEqual([119, 118, 117, 116, 115, 114, 113, 112]);
+    expect(fault.failed.map((e) => e.traceId)).toEqual([100, 101, 102, 103, 104, 105, 106, 107].map(id));
+    // Offsets count from the first request's start (t=1 s less its duration).
+    expect(fault.failed[0]).toMatchObject({ status: '503', cause: 'failed', offsetS: 11.01 });
+    expect(s.windows.find((w) => w.window === 'baseline')!.exemplars.slowest.map((e) => e.traceId)).toEqual([
+      id(200),
+    ]);
+    expect(s.windows.find((w) => w.window === 'all')!.exemplars.slowest[0]!.ms).toBe(119);
+  });
+
+  it('ignores a trace id that is not 32 hex digits', () => {
+    const lines = [
+      ...request({ at: 1 }),
+      point('chaos_trace', 2, 50, { window: 'baseline', trace_id: 'x', cause: 'slow' }),
+    ];
+    expect(ingestAll(lines.join('\n'), { windows: WINDOWS }).windows[0]!.exemplars.slowest).toEqual([]);
+  });
+});

@@ -27,6 +27,7 @@ const NEEDED = [
   'chaos_prediction_score',
   'chaos_prediction_class',
   'chaos_prediction_missing',
+  'chaos_trace',
 ];
 const READ_TAGS = [
   'status',
@@ -37,6 +38,8 @@ const READ_TAGS = [
   'class',
   'golden',
   'reason',
+  'trace_id',
+  'cause',
 ] as const;
 
 // ---------------------------------------------------------------------------------------------- a tiny JSON writer
