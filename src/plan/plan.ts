@@ -2,6 +2,7 @@
  * Scenario → Plan: every duration resolved to milliseconds after --time-scale, every fault placed on one
  * timeline whose zero is the moment k6 starts sending load, and the k6 options the load will run with.
  */
+import { createHash } from 'node:crypto';
 import type { GoldenSet } from '../scenario/golden.js';
 import { requestUrl, type Protocol } from '../scenario/protocol.js';
 import type { FaultSpec, Scenario } from '../scenario/schema.js';
@@ -65,6 +66,11 @@ export interface Plan {
     };
     /** Where each response's model version is: a header, a gjson path in the body; null: not there. */
     version: { header: string | null; field: string | null };
+    /**
+     * target.traces: the 16 hex digits every request's trace id starts with, from the seed, so a rerun with the
+     * same seed sends the same ids; null without a trace backend (no trace context is sent).
+     */
+    traceIdPrefix: string | null;
   };
   /** Golden replay: the file k6 reads, one golden request every `every` iterations, the rows' true labels. */
   golden: { file: string; every: number; rows: number; labels: string[] | null } | null;
@@ -199,6 +205,7 @@ export function buildPlan(scenario: Scenario, opts: PlanOptions): Plan {
       header: scenario.target.modelVersion.header ?? null,
       field: scenario.target.modelVersion.field?.gjson ?? null,
     },
+    traceIdPrefix: scenario.target.traces ? traceIdPrefix(opts.seed) : null,
   };
 
   return {
@@ -221,6 +228,10 @@ export function buildPlan(scenario: Scenario, opts: PlanOptions): Plan {
           }
         : null,
   };
+}
+
+export function traceIdPrefix(seed: number): string {
+  return createHash('sha256').update(`chaos trace ids, seed ${seed}`).digest('hex').slice(0, 16);
 }
 
 export function windowAt(plan: Plan, offsetMs: number): PhaseWindow {

@@ -35,9 +35,13 @@ import { budgetTarget, judgeSlos, overallVerdict, type WindowEvidence } from '..
 import { thresholdChecks } from '../verdict/thresholds.js';
 import { cutShort, note, revertAll, round, type RunState } from './state.js';
 import { checkSteadyState } from './steady-state.js';
+import { traceEvidence } from './traces.js';
 import { resolveRunners } from '../scenario/runner-rules.js';
 
 /** Finds the targets and records what recovery is measured against: replicas and model version before. */
+// OpenTelemetry SDKs' default batch delay is 5 s: a trace asked for sooner after the load may not be there yet.
+const TRACE_EXPORT_DELAY_MS = 10_000;
+
 export async function preflight(state: RunState): Promise<void> {
   const { plan, deps } = state;
   const s = plan.scenario;
@@ -474,7 +478,22 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
     state.cutShortAtMs < loadStartMs + plan.windows[1]!.endMs
       ? { atMs: state.cutShortAtMs - loadStartMs, reason: state.cutShortReason ?? 'cut short' }
       : null;
-  const slos = applyCutShort(applyCoverage(judgedSlos, coverage), windowEndMs, cut);
+  const judgedAndCovered = applyCutShort(applyCoverage(judgedSlos, coverage), windowEndMs, cut);
+  const traced =
+    deps.traces && summary && loadStartMs !== null && !ctx.interrupt.aborted
+      ? await traceEvidence({
+          backend: deps.traces.backend,
+          perSlo: deps.traces.exemplars,
+          slos: judgedAndCovered,
+          windows: summary.windows,
+          loadSpanMs: [loadStartMs, loadStartMs + plan.totalMs],
+          reportDir: ctx.reportDir,
+          // The services export spans in batches every few seconds.
+          settleUntilMs: loadStartMs + plan.totalMs + TRACE_EXPORT_DELAY_MS,
+        })
+      : null;
+  if (traced?.record.problem) note(state, 'note', traced.record.problem);
+  const slos = traced?.slos ?? judgedAndCovered;
   const serverSide =
     prometheus && s.prometheus && summary && loadStartMs !== null && loadEndMs !== null
       ? await serverSideChecks({
@@ -568,6 +587,9 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
     thresholds,
     apiContact: contact,
     ...(state.stop ? { stoppedBy: state.stop } : {}),
+    ...(traced
+      ? { traces: { ...traced.record, problem: traced.record.problem && deps.redact(traced.record.problem) } }
+      : {}),
     ...(scaling ? { scaling: scalingRecord(scaling, loadStartMs) } : {}),
     ...(prometheus
       ? {
@@ -592,6 +614,7 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
     burnRate: burnRates(s.slos, windowStats),
     artifacts: {
       ...state.artifacts,
+      ...Object.fromEntries((traced?.files ?? []).map((f, i) => [`trace-${i + 1}`, f])),
       ...(outcome && !outcome.runners ? { k6Raw: K6_FILES.raw } : {}),
       ...Object.fromEntries(
         (outcome?.runners ?? []).map((r) => [`k6Raw-${r.pod}`, `k6-raw-${r.pod}.ndjson`]),

@@ -34,6 +34,7 @@ import { RESULT_SCHEMA_VERSION, type RunResult } from '../verdict/result.js';
 import { runPlan, type LoadHandle } from './orchestrator.js';
 import { acquireLease, LEASE_NAME, LEASE_RENEW_MS, undoEntry, type HeldLease } from './lease.js';
 import { prometheusSetup } from './prometheus.js';
+import { tracesSetup } from './traces.js';
 import { makeRedactor } from './redact.js';
 import { pushSeries } from '../adapters/remote-write.js';
 import {
@@ -198,6 +199,7 @@ export function planLoadOptions(
     scoreRange: plan.scenario.target.response.scoreRange,
     golden: plan.golden ? { file: plan.golden.file, every: plan.golden.every } : undefined,
     seed: plan.seed,
+    traceIdPrefix: plan.k6.traceIdPrefix ?? undefined,
     requestTimeout: '10s',
   };
 }
@@ -272,9 +274,11 @@ async function runOne(
       `secret ${rwSecrets.missing.join(', ')} (load.remoteWrite) is not set in the environment`,
     );
   const prom = prometheusSetup(file, scenario, world.env);
+  const traces = tracesSetup(scenario, world.env);
   const redact = makeRedactor([
     ...Object.values(secrets),
     ...(prom?.secrets ?? []),
+    ...(traces?.secrets ?? []),
     ...Object.values(rwSecrets?.values ?? {}).filter((v): v is string => v !== undefined),
   ]);
   const k6Bin = findK6(world.env);
@@ -485,6 +489,7 @@ async function runOne(
           startLoad: runners ? runnersRun : k6Run,
           http: fetchProbe(),
           ...(prom ? { prometheus: prom.context } : {}),
+          ...(traces ? { traces: { backend: traces.backend, exemplars: traces.exemplars } } : {}),
           random,
           ...(rwSpec && rwSecrets
             ? {

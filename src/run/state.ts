@@ -2,6 +2,7 @@
  * What the phases of one run share: the run's inputs, what it has done so far (events, injections, reasons)
  * and the handles its `finally` must close. Phases read and extend one RunState; only runPlan creates it.
  */
+import type { TraceBackend } from '../adapters/jaeger.js';
 import { readFile } from 'node:fs/promises';
 import type { HttpProbe } from '../adapters/http.js';
 import type { Kube } from '../adapters/kube.js';
@@ -74,6 +75,8 @@ export interface RunDeps {
   http: HttpProbe;
   /** The scenario's Prometheus; absent when neither a prometheus section nor a promql SLO names one. */
   prometheus?: PrometheusContext;
+  /** target.traces: the trace backend exemplars are fetched from, and how many per SLO. */
+  traces?: { backend: TraceBackend; exemplars: number };
   /** load.remoteWrite: where the fault markers go, with the run's labels. */
   faultMarkers?: { url: string; sink: FaultMarkerSink; labels: Record<string, string>; intervalMs: number };
   random: () => number;

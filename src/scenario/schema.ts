@@ -178,6 +178,26 @@ const target = z
       .describe(
         "Where the model's answers are in a response body, for the prediction-quality SLOs; default: by protocol (json: the sample's)",
       ),
+    traces: z
+      .strictObject({
+        url: httpUrl.describe("The trace backend's query API (Jaeger), e.g. http://127.0.0.1:30686"),
+        bearerTokenEnv: envName
+          .optional()
+          .describe(
+            'Environment variable holding a bearer token for it; redacted everywhere, like load.secretEnv',
+          ),
+        exemplars: z
+          .number()
+          .int()
+          .min(1)
+          .max(10)
+          .default(3)
+          .describe('Traces fetched and summarised per failing or inconclusive SLO'),
+      })
+      .optional()
+      .describe(
+        'Trace context on every request (W3C traceparent), and exemplar traces of the slowest and failed requests as evidence for a failing SLO',
+      ),
   })
   .transform(withProtocolDefaults);
 

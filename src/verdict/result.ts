@@ -3,8 +3,10 @@
  * ever added; renaming or removing one bumps RESULT_SCHEMA_VERSION. v2 added the answers' quality per window
  * (docs/result-schema.md says what a v1 reader sees of a v2 document).
  */
+import type { Exemplar, ExemplarCause } from '../load/exemplars.js';
 import type { PromQueryRecord, ServerSideRecord } from '../observe/prometheus.js';
 import type { HpaSample, HpaSpecSummary, ReplicaSample } from '../observe/scaling.js';
+import type { TraceSummary } from '../observe/traces.js';
 
 export const RESULT_SCHEMA_VERSION = 'chaos.result/v2';
 
@@ -33,6 +35,31 @@ export interface SloResult {
   threshold: string;
   /** One or more sentences a reviewer can check: counts, timestamps, object names. */
   evidence: string;
+  /** Exemplar traces of a failing or inconclusive SLO, with target.traces (src/run/traces.ts). */
+  traces?: SloTraces;
+}
+
+/** An SLO's exemplar traces: which requests they are, each summarised, and why any are missing. */
+export interface SloTraces {
+  /** The window's slowest requests, or its first failed ones. */
+  cause: ExemplarCause;
+  exemplars: (Exemplar & { summary: TraceSummary })[];
+  /** Trace ids asked for that the backend does not hold. */
+  missing: string[];
+  /** Why fewer exemplars are shown than asked for (backend down, nothing traced); null when none are missing. */
+  problem: string | null;
+}
+
+/** The trace backend as the run used it. */
+export interface TracesRecord {
+  url: string;
+  /** SLOs that asked for exemplars. */
+  slos: number;
+  /** Traces fetched and found, and asked for but not held. */
+  fetched: number;
+  missing: number;
+  /** Why exemplars could not be fetched at all (the backend did not answer); null when it answered. */
+  problem: string | null;
 }
 
 export interface FaultRecord {
@@ -310,6 +337,8 @@ export interface RunResult {
   stoppedBy?: StopRecord;
   /** Present when a scaling SLO watched the autoscaler. */
   scaling?: ScalingRecord;
+  /** Present with target.traces: what the trace backend gave for the failing SLOs' exemplars. */
+  traces?: TracesRecord;
   /** Present when the run asked Prometheus anything: every query with its raw result, and the server side. */
   prometheus?: PrometheusRecord;
   /** The harness's own health over the run (memory, event-loop delay). Absent in older results and dry runs. */

@@ -4,6 +4,7 @@ import { defineSlo, inconclusive, round, verdictOf } from './judge.js';
 export const availability = defineSlo({
   kind: 'availability',
   needs: ['load'],
+  exemplars: 'failed',
   absenceIsBreach: true,
   heading: (slo) => ({
     id: `availability-${slo.window}`,

@@ -6,6 +6,7 @@ import { defineSlo, inconclusive, verdictOf } from './judge.js';
 export const errorRate = defineSlo({
   kind: 'errorRate',
   needs: ['load'],
+  exemplars: 'failed',
   heading: (slo) => ({ id: `error-rate-${slo.window}`, window: slo.window, threshold: `< ${slo.max.text}` }),
   judge(slo, { obs }) {
     const w = obs.load[slo.window];

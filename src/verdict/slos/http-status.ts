@@ -4,6 +4,7 @@ import { defineSlo, inconclusive, verdictOf } from './judge.js';
 export const httpStatus = defineSlo({
   kind: 'httpStatus',
   needs: ['load'],
+  exemplars: 'failed',
   heading: (slo) => ({
     id: `http-status-${slo.payload}-${slo.window}`,
     window: slo.window,

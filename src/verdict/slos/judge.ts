@@ -4,6 +4,7 @@
  * with evidence. The registry (index.ts) maps kind names to modules; nothing else switches on them.
  */
 import type { AnswersSummary } from '../../load/answers.js';
+import type { ExemplarCause } from '../../load/exemplars.js';
 import type { PodObserver } from '../../observe/pods.js';
 import type { PrometheusContext } from '../../observe/prometheus.js';
 import type { ScalingTimeline } from '../../observe/scaling.js';
@@ -68,6 +69,11 @@ export interface SloJudge<K extends SloKind, N extends keyof Observations = keyo
    * missed, even its FAIL is unproven (src/verdict/coverage.ts).
    */
   absenceIsBreach?: true;
+  /**
+   * Which requests' traces explain a breach of this kind (target.traces): the window's slowest, or its failed
+   * ones. Absent: traces say nothing about it.
+   */
+  exemplars?: ExemplarCause;
   heading(spec: SloOf<K>, input: JudgeInput<N>): SloHeading;
   /** Never PASS for missing data: what cannot be measured is INCONCLUSIVE. */
   judge(spec: SloOf<K>, input: JudgeInput<N>): Judgment | Promise<Judgment>;

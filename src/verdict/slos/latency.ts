@@ -4,6 +4,7 @@ import { defineSlo, inconclusive, round, verdictOf } from './judge.js';
 export const latency = defineSlo({
   kind: 'latency',
   needs: ['load'],
+  exemplars: 'slow',
   heading: (slo) => ({
     id: `latency-p${slo.percentile}-${slo.window}`,
     window: slo.window,
