@@ -8,9 +8,11 @@
  *   npx tsx bench/cost.ts [--rounds 10] [--seconds 10] [--rate 300] [--target stub|scorer]
  *
  * A third run per round captures the model's answers as prediction-quality scenarios do (score and class read from
- * every response, golden rows every 5th request): what that capture costs on top of the harness.
+ * every response, golden rows every 5th request): what that capture costs on top of the harness. A fourth sends
+ * trace context as target.traces does (a traceparent on every request, failed and slow ones reported as
+ * exemplars): what trace capture costs on top of the harness.
  *
- * Goals (medians over the rounds): harness / plain ≤ 1.10; capture / harness ≤ 1.10. Every process is a child of
+ * Goals (medians over the rounds): harness / plain ≤ 1.10; capture / harness ≤ 1.10; traces / harness ≤ 1.05. Every process is a child of
  * this one; the target listens on 127.0.0.1 only; each k6 run is bounded by --seconds. Prints one JSON line on
  * stdout, a summary on stderr.
  */
@@ -35,9 +37,10 @@ import {
 
 const GOAL = 1.1;
 const CAPTURE_GOAL = 1.1;
+const TRACES_GOAL = 1.05;
 
-type Mode = 'plain' | 'harness' | 'capture';
-const MODES: readonly Mode[] = ['plain', 'harness', 'capture'];
+type Mode = 'plain' | 'harness' | 'capture' | 'traces';
+const MODES: readonly Mode[] = ['plain', 'harness', 'capture', 'traces'];
 
 interface Config {
   url: string;
@@ -56,7 +59,8 @@ interface Report {
   harnessCpuS: number;
 }
 
-function options(c: Config, capture = false): RunK6Options {
+function options(c: Config, mode: Mode = 'plain'): RunK6Options {
+  const capture = mode === 'capture';
   const third = Math.max(1, Math.round(c.seconds / 3));
   const answers: Partial<RunK6Options> = capture
     ? {
@@ -67,6 +71,7 @@ function options(c: Config, capture = false): RunK6Options {
     : {};
   return {
     ...answers,
+    ...(mode === 'traces' ? { traceIdPrefix: '0123456789abcdef' } : {}),
     targetUrl: c.url,
     windows: [
       { name: 'baseline', seconds: third },
@@ -117,14 +122,14 @@ async function rolePlain(c: Config): Promise<Report> {
 }
 
 /** runK6() as `chaos run` uses it, with the status line's once-a-second read of the live figures. */
-async function roleHarness(c: Config, capture: boolean): Promise<Report> {
+async function roleHarness(c: Config, mode: Mode): Promise<Report> {
   const before = procCpu('self').children;
   const cpu0 = process.cpuUsage();
-  const run = runK6(options(c, capture));
+  const run = runK6(options(c, mode));
   const status = setInterval(() => void run.live, 1000);
   const r = await run.result.finally(() => clearInterval(status));
   return {
-    mode: capture ? 'capture' : 'harness',
+    mode,
     exitCode: r.exitCode,
     httpReqs: fromSummary(r.k6Summary).httpReqs,
     k6CpuS: procCpu('self').children - before,
@@ -197,15 +202,16 @@ async function orchestrate(a: Args): Promise<void> {
           throw new Error(`round ${round} ${mode}: k6 exited ${r.exitCode}`);
         got[mode] = r;
       }
-      const { plain, harness, capture } = got as Record<Mode, Report>;
-      rounds.push({ plain, harness, capture });
+      const { plain, harness, capture, traces } = got as Record<Mode, Report>;
+      rounds.push({ plain, harness, capture, traces });
       const perReq = (r: Report): number => (1e6 * (r.k6CpuS + r.harnessCpuS)) / r.httpReqs;
       log(
         `  round ${round}: plain ${perReq(plain).toFixed(1)} µs/request, harness ${perReq(harness).toFixed(1)} ` +
           `(k6 ${((1e6 * harness.k6CpuS) / harness.httpReqs).toFixed(1)} + chaos ` +
           `${((1e6 * harness.harnessCpuS) / harness.httpReqs).toFixed(1)}): ${(perReq(harness) / perReq(plain)).toFixed(3)}×; ` +
           `capturing answers ${perReq(capture).toFixed(1)} (k6 ${((1e6 * capture.k6CpuS) / capture.httpReqs).toFixed(1)} + chaos ` +
-          `${((1e6 * capture.harnessCpuS) / capture.httpReqs).toFixed(1)}): ${(perReq(capture) / perReq(harness)).toFixed(3)}× the harness`,
+          `${((1e6 * capture.harnessCpuS) / capture.httpReqs).toFixed(1)}): ${(perReq(capture) / perReq(harness)).toFixed(3)}× the harness; ` +
+          `tracing ${perReq(traces).toFixed(1)}: ${(perReq(traces) / perReq(harness)).toFixed(3)}× the harness`,
       );
     }
   } finally {
@@ -218,6 +224,7 @@ async function orchestrate(a: Args): Promise<void> {
     r.httpReqs;
   const ratios = rounds.map((r) => us(r.harness, 'all') / us(r.plain, 'all')).sort((x, y) => x - y);
   const captureRatios = rounds.map((r) => us(r.capture, 'all') / us(r.harness, 'all')).sort((x, y) => x - y);
+  const tracesRatios = rounds.map((r) => us(r.traces, 'all') / us(r.harness, 'all')).sort((x, y) => x - y);
   const rps = (r: Report): number => r.httpReqs / a.seconds;
   const med = (f: (r: Record<Mode, Report>) => number): number =>
     quantile(
@@ -248,6 +255,14 @@ async function orchestrate(a: Args): Promise<void> {
     captureRps: r3(med((r) => rps(r.capture))),
     captureGoal: CAPTURE_GOAL,
     capturePass: quantile(captureRatios, 0.5) <= CAPTURE_GOAL,
+    tracesUsPerRequest: r3(med((r) => us(r.traces, 'all'))),
+    tracesK6UsPerRequest: r3(med((r) => us(r.traces, 'k6'))),
+    tracesRatioMedian: r3(quantile(tracesRatios, 0.5)),
+    tracesRatioQ1: r3(quantile(tracesRatios, 0.25)),
+    tracesRatioQ3: r3(quantile(tracesRatios, 0.75)),
+    tracesRps: r3(med((r) => rps(r.traces))),
+    tracesGoal: TRACES_GOAL,
+    tracesPass: quantile(tracesRatios, 0.5) <= TRACES_GOAL,
   };
   log(
     `\nCPU per request: plain k6 ${result.plainUsPerRequest} µs; through chaos ${result.harnessK6UsPerRequest} µs in k6 ` +
@@ -256,7 +271,10 @@ async function orchestrate(a: Args): Promise<void> {
       `${result.ratioMax}); goal ≤ ${GOAL}× ${result.pass ? 'PASS' : 'MISS'}\n` +
       `capturing answers: ${result.captureUsPerRequest} µs per request, ${result.captureRatioMedian}× the harness ` +
       `without capture (quartiles ${result.captureRatioQ1}–${result.captureRatioQ3}); ${result.captureRps} vs ` +
-      `${result.harnessRps} req/s; goal ≤ ${CAPTURE_GOAL}× ${result.capturePass ? 'PASS' : 'MISS'}`,
+      `${result.harnessRps} req/s; goal ≤ ${CAPTURE_GOAL}× ${result.capturePass ? 'PASS' : 'MISS'}\n` +
+      `trace capture: ${result.tracesUsPerRequest} µs per request (k6 ${result.tracesK6UsPerRequest}), ` +
+      `${result.tracesRatioMedian}× the harness without it (quartiles ${result.tracesRatioQ1}–${result.tracesRatioQ3}); ` +
+      `goal ≤ ${TRACES_GOAL}× ${result.tracesPass ? 'PASS' : 'MISS'}`,
   );
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
@@ -266,7 +284,7 @@ if (argv[0] === '--role') {
   if (argv[1] === 'target') await roleTarget(argv[2] ?? 'stub');
   else {
     const c = JSON.parse(argv[2]!) as Config;
-    const report = argv[1] === 'plain' ? await rolePlain(c) : await roleHarness(c, argv[1] === 'capture');
+    const report = argv[1] === 'plain' ? await rolePlain(c) : await roleHarness(c, argv[1] as Mode);
     process.stdout.write(`${JSON.stringify(report)}\n`);
   }
 } else {

@@ -111,11 +111,16 @@ let idIteration = -1;
 let idScenario = '';
 let idBase = '';
 let idRequest = 0;
-/** The next request's `traceparent` header: version 00, sampled. */
-export function traceparent(): string {
-  const scenario = exec.scenario;
-  const iteration = scenario.iterationInTest;
-  const name = scenario.name;
+/**
+ * The next request's `traceparent` header: version 00, sampled. The built-in script passes the iteration it
+ * already read (each read of exec.scenario crosses into Go); a custom script's wrapper reads it here.
+ */
+export function traceparent(iteration?: number, name?: string): string {
+  if (iteration === undefined || name === undefined) {
+    const scenario = exec.scenario;
+    iteration = scenario.iterationInTest;
+    name = scenario.name;
+  }
   if (iteration !== idIteration || name !== idScenario) {
     let s = scenarioHex[name];
     if (s === undefined) s = scenarioHex[name] = hex(scenarioCount++, 2);
@@ -149,19 +154,21 @@ export function noteTrace(
     failedSent = 0;
   }
   const ms = res.timings.duration;
-  const status = String(res.status);
-  // version-traceid-spanid-flags: the id is the 32 digits after "00-".
-  const id = header.slice(3, 35);
   if (failed && failedSent < FAILED_PER_WINDOW) {
     failedSent++;
-    traceExemplar!.add(ms, { window, trace_id: id, cause: 'failed', status });
+    emitExemplar(header, ms, res.status, window, 'failed');
   }
   if (slowest.length === SLOW_PER_WINDOW && ms <= slowest[SLOW_PER_WINDOW - 1]!) return;
   let i = slowest.length;
   while (i > 0 && ms > slowest[i - 1]!) i--;
   slowest.splice(i, 0, ms);
   if (slowest.length > SLOW_PER_WINDOW) slowest.pop();
-  traceExemplar!.add(ms, { window, trace_id: id, cause: 'slow', status });
+  emitExemplar(header, ms, res.status, window, 'slow');
+}
+
+function emitExemplar(header: string, ms: number, status: number, window: string, cause: string): void {
+  // version-traceid-spanid-flags: the id is the 32 digits after "00-".
+  traceExemplar!.add(ms, { window, trace_id: header.slice(3, 35), cause, status: String(status) });
 }
 
 // Where each k6/http function takes its params.

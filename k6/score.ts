@@ -365,7 +365,7 @@ export default function score(): void {
       : oversize
         ? OVERSIZE_BODY
         : NORMAL_BODIES[iteration % NORMAL_BODIES.length]!;
-  const trace = TRACING ? (HEADERS.traceparent = traceparent()) : '';
+  const trace = TRACING ? (HEADERS.traceparent = traceparent(iteration, 'score')) : '';
   const res = http.post(TARGET_URL, body, params);
   if (TRACING) {
     const failed = oversize ? OVERSIZE_EXPECT.indexOf(res.status) < 0 : res.status === 0 || res.status >= 400;
