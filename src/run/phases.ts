@@ -486,7 +486,7 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
           perSlo: deps.traces.exemplars,
           slos: judgedAndCovered,
           windows: summary.windows,
-          loadSpanMs: [loadStartMs, loadStartMs + plan.totalMs],
+          loadStartMs,
           reportDir: ctx.reportDir,
           // The services export spans in batches every few seconds.
           settleUntilMs: loadStartMs + plan.totalMs + TRACE_EXPORT_DELAY_MS,

@@ -48,8 +48,8 @@ export interface TraceEvidenceInput {
   perSlo: number;
   slos: readonly SloResult[];
   windows: readonly WindowSummary[];
-  /** The load's span in epoch ms: spans outside it (an earlier run with the same seed) are left out. */
-  loadSpanMs: readonly [number, number];
+  /** Epoch ms of the load's start: exemplars' offsets count from it. */
+  loadStartMs: number;
   /** The report dir: each fetched trace's own document goes to triage/trace-<id>.json. */
   reportDir: string;
   /** Spans reach the backend in batches: a trace missing this soon after the load may still come. */
@@ -65,8 +65,10 @@ export interface TraceEvidence {
   files: string[];
 }
 
-// Jaeger lists spans the load's clocks and the pods' clocks place a little apart.
-const CLOCK_SLACK_US = 60_000_000;
+// A run with the same seed sends the same trace ids, and a trace backend keeps both runs' spans under one id:
+// only spans within this much of the request's own time are its. Generous for clocks kept by NTP, and far
+// shorter than any two runs are apart.
+const CLOCK_SLACK_MS = 10_000;
 
 export async function traceEvidence(input: TraceEvidenceInput): Promise<TraceEvidence> {
   const sleep = input.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -75,13 +77,13 @@ export async function traceEvidence(input: TraceEvidenceInput): Promise<TraceEvi
   const files: string[] = [];
   let problem: string | null = null;
   let waited = false;
-  const [fromUs, toUs] = [
-    input.loadSpanMs[0] * 1000 - CLOCK_SLACK_US,
-    input.loadSpanMs[1] * 1000 + CLOCK_SLACK_US,
-  ];
 
-  const fetchOne = async (id: string): Promise<TraceSummary | null> => {
+  const fetchOne = async (e: Exemplar): Promise<TraceSummary | null> => {
+    const id = e.traceId;
     if (fetched.has(id)) return fetched.get(id)!;
+    const endMs = input.loadStartMs + e.offsetS * 1000;
+    const fromUs = (endMs - e.ms - CLOCK_SLACK_MS) * 1000;
+    const toUs = (endMs + CLOCK_SLACK_MS) * 1000;
     let got = await input.backend.trace(id);
     if (got === null && !waited && input.settleUntilMs !== undefined && now() < input.settleUntilMs) {
       waited = true;
@@ -119,7 +121,7 @@ export async function traceEvidence(input: TraceEvidenceInput): Promise<TraceEvi
       try {
         for (const e of candidates.list) {
           if (traces.exemplars.length >= input.perSlo) break;
-          const summary = await fetchOne(e.traceId);
+          const summary = await fetchOne(e);
           if (summary) traces.exemplars.push({ ...e, summary });
           else traces.missing.push(e.traceId);
         }

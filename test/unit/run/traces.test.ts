@@ -86,7 +86,7 @@ describe('traceEvidence', () => {
       perSlo,
       slos,
       windows,
-      loadSpanMs: [LOAD_START, LOAD_START + 300_000],
+      loadStartMs: LOAD_START,
       reportDir: dir,
     });
 
@@ -189,7 +189,7 @@ describe('traceEvidence', () => {
       perSlo: 1,
       slos: [slo({})],
       windows: [window('fault', [ex(1, 'slow')])],
-      loadSpanMs: [LOAD_START, LOAD_START + 300_000],
+      loadStartMs: LOAD_START,
       reportDir: dir,
       settleUntilMs: 9000,
       now: () => t,
