@@ -94,6 +94,8 @@ export function renderConsoleSummary(result: RunResult, opts: ConsoleSummaryOpti
     lines.push('reasons:');
     for (const reason of result.reasons) lines.push(`  - ${clean(reason)}`);
   }
+  // The SLO lines above already carry each trace's bottleneck; only a backend that did not answer is news here.
+  if (result.traces?.problem) lines.push(`traces: ${truncate(clean(result.traces.problem), width)}`);
   if (result.errorBudget) {
     const b = result.errorBudget;
     lines.push(

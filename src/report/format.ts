@@ -1,9 +1,11 @@
+import type { TraceStep } from '../observe/traces.js';
 import type {
   BurnRateRecord,
   FaultRecord,
   QualityStats,
   RunResult,
   SloResult,
+  SloTraces,
   StopRecord,
   Verdict,
   WindowStats,
@@ -234,4 +236,36 @@ export function peakBurn(record: BurnRateRecord): BurnRateRecord['windows'][numb
     (a, w) => (w.burnRate !== null && (a === null || w.burnRate > (a.burnRate ?? -1)) ? w : a),
     null,
   );
+}
+
+/** "the 3 slowest traced requests", "the first failed traced request". */
+export function exemplarsCause(t: SloTraces): string {
+  const n = t.exemplars.length;
+  const count = n > 1 ? ` ${n}` : '';
+  const requests = n === 1 ? 'request' : 'requests';
+  return t.cause === 'slow'
+    ? `the${count} slowest traced ${requests}`
+    : `the first${count} failed traced ${requests}`;
+}
+
+/** Steps shown of a critical path; the rest are counted. */
+const CRITICAL_PATH_STEPS = 8;
+
+/** "fraud-scorer › POST /score 3 ms → fraud-scorer › feature-store GET 301 ms". */
+export function describeCriticalPath(path: readonly TraceStep[]): string {
+  const shown = path
+    .slice(0, CRITICAL_PATH_STEPS)
+    .map((s) => `${s.service} › ${s.operation} ${formatNumber(Math.round(s.ms))} ms`);
+  if (path.length > CRITICAL_PATH_STEPS) shown.push(`… ${path.length - CRITICAL_PATH_STEPS} more steps`);
+  return shown.join(' → ');
+}
+
+/** Trace id → its raw document's report-relative path (triage/trace-<id>.json). */
+export function traceFiles(artifacts: Record<string, string>): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const path of Object.values(artifacts)) {
+    const m = /(?:^|\/)trace-([^/]+)\.json$/.exec(path);
+    if (m?.[1] !== undefined) files.set(m[1], path);
+  }
+  return files;
 }

@@ -1,3 +1,4 @@
+import { describeBottleneck, type TraceSummary } from '../observe/traces.js';
 import type {
   RunResult,
   SloResult,
@@ -9,6 +10,9 @@ import type {
 import { escapeHtml, relativeHref } from './escape.js';
 import {
   NOT_TRIAGE,
+  describeCriticalPath,
+  exemplarsCause,
+  traceFiles,
   REPORT_FILES,
   classShares,
   faultStatus,
@@ -36,7 +40,7 @@ import {
   windowFor,
 } from './format.js';
 import type { ChartBand, ChartThreshold } from './svg.js';
-import { renderChart, renderHistogram, renderShareBars } from './svg.js';
+import { niceTicks, renderChart, renderHistogram, renderShareBars } from './svg.js';
 import { eventOffset, faultMarkers, loadStartEpochMs, offsetOf } from './timing.js';
 
 const h = escapeHtml;
@@ -88,7 +92,8 @@ export function renderHtmlReport(result: RunResult): string {
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<meta name="generator" content="chaos ${h(result.schemaVersion)}">`,
     `<title>${h(title)}</title>`,
-    `<style>${CSS}</style>`,
+    // The trace rules only with a trace card: a result without one renders byte for byte as it did.
+    `<style>${CSS}${hasTraces(result) ? TRACE_CSS : ''}</style>`,
     '</head>',
     `<body class="verdict-${result.verdict}">`,
     '<main>',
@@ -96,6 +101,7 @@ export function renderHtmlReport(result: RunResult): string {
     reasonsSection(result),
     kpiSection(result),
     sloSection(result),
+    ...optional(tracesSection(result)),
     chartsSection(result),
     // Absent, not an empty line, without answers: a v1 result renders byte for byte as it did.
     ...optional(answersSection(result)),
@@ -252,6 +258,180 @@ function sloSection(result: RunResult): string {
       : table(['Verdict', 'SLO', 'Kind', 'Window', 'Measured', 'Threshold', 'Evidence'], rows, 'slo-table'),
     'slos',
   );
+}
+
+function hasTraces(result: RunResult): boolean {
+  return result.slos.some((s) => s.traces !== undefined) || (result.traces?.problem ?? null) !== null;
+}
+
+/**
+ * Per SLO that asked for exemplars, each trace as a small waterfall: one bar per span (the first WATERFALL_BARS
+ * in start order), indented by depth, over the trace's own duration. Errored spans are red; the spans of the
+ * critical path's largest step, the bottleneck, are outlined and their labels bold. Empty without exemplars.
+ */
+function tracesSection(result: RunResult): string {
+  if (!hasTraces(result)) return '';
+  const traced = result.slos.filter((s) => s.traces !== undefined);
+  const runProblem = result.traces?.problem ?? null;
+  const files = traceFiles(result.artifacts);
+  const parts: string[] = [];
+  if (runProblem !== null) parts.push(`<p class="trace-problem">${h(runProblem)}</p>`);
+  else if (result.traces) {
+    const t = result.traces;
+    parts.push(
+      `<p class="hint">From the trace backend at <span class="mono">${h(t.url)}</span>: ${h(formatCount(t.fetched))} traces fetched` +
+        (t.missing > 0 ? `, ${h(formatCount(t.missing))} not held` : '') +
+        '. Each bar is a span, placed by its start and length within the trace; red bars errored, the outlined ones are ' +
+        'the bottleneck (the largest step of the critical path). Hover a bar for its timings.</p>',
+    );
+  }
+  traced.forEach((slo, si) => {
+    const t = slo.traces!;
+    parts.push(
+      `<h3 class="trace-slo">${verdictBadge(slo.verdict)} <span class="mono">${h(slo.id)}</span> ` +
+        `<span class="muted">${h(slo.window)} window: ${h(exemplarsCause(t))}</span></h3>`,
+    );
+    t.exemplars.forEach((e, i) => {
+      const s = e.summary;
+      const file = files.get(e.traceId);
+      const href = file === undefined ? null : relativeHref(file);
+      const id =
+        href === null
+          ? `<span class="mono">${h(e.traceId)}</span>`
+          : `<a class="mono" href="${h(href)}">${h(e.traceId)}</a>`;
+      const status = e.status === '0' ? 'no response' : `status ${e.status}`;
+      const what = e.cause === 'slow' ? 'slow request' : 'failed request';
+      const error = s.errorSpan
+        ? `; error span <strong>${h(`${s.errorSpan.service} › ${s.errorSpan.operation}`)}</strong>` +
+          (s.errorSpan.message ? `: ${h(s.errorSpan.message)}` : '')
+        : '';
+      const spans =
+        s.spans > s.waterfall.length
+          ? ` (the first ${s.waterfall.length} of ${formatCount(s.spans)} spans)`
+          : '';
+      parts.push(
+        '<figure class="trace">',
+        `<figcaption><strong>trace ${id}</strong> <span>${h(`${what}, ${formatMs(e.ms)}, ${status}, ended ${formatOffset(e.offsetS)}`)}${h(spans)}</span>` +
+          `<div class="trace-where">where the time went: <strong>${h(describeBottleneck(s))}</strong>${error}</div>` +
+          (s.criticalPath.length > 0
+            ? `<div class="trace-path">critical path: ${h(describeCriticalPath(s.criticalPath))}</div>`
+            : '') +
+          '</figcaption>',
+        renderWaterfall(s, `trace-${si + 1}-${i + 1}`),
+        '</figure>',
+      );
+    });
+    if (t.missing.length > 0)
+      parts.push(
+        `<p class="trace-problem">Not held by the trace backend: ${t.missing.map((m) => `<span class="mono">${h(m)}</span>`).join(', ')}</p>`,
+      );
+    if (t.problem !== null)
+      parts.push(
+        `<p class="trace-problem">${h(t.problem === runProblem ? 'Exemplars could not be fetched (above).' : t.problem)}</p>`,
+      );
+  });
+  return card('Trace exemplars', parts.join('\n'), 'traces');
+}
+
+/** Bar colours per service, in the order the trace's services sort; red is kept for errors. */
+const SERVICE_PALETTE = ['#4f46e5', '#0891b2', '#7c3aed', '#059669', '#d97706', '#64748b'];
+const ERROR_BAR = SERIES.errors;
+const BOTTLENECK_STROKE = '#0f172a';
+const WF_FONT = 'system-ui, -apple-system, Segoe UI, Roboto, DejaVu Sans, sans-serif';
+const WF_CHAR_W = 6.2;
+/** Deeper spans stop indenting here, so a deep trace keeps room for its labels. */
+const WF_MAX_INDENT = 8;
+
+/** A trace's spans as a waterfall: static SVG, hover text from <title>, every text escaped. */
+function renderWaterfall(s: TraceSummary, id: string): string {
+  const W = 960;
+  const labelX = 8;
+  const x0 = 320;
+  const x1 = W - 90;
+  const top = 34;
+  const rowH = 20;
+  const barH = 12;
+  const bars = s.waterfall;
+  const axisY = top + Math.max(1, bars.length) * rowH + 2;
+  const H = axisY + 26;
+  const total = Math.max(s.durationMs, ...bars.map((b) => b.startMs + b.durationMs), 1e-6);
+  const sx = (ms: number): number => x0 + (Math.min(Math.max(ms, 0), total) / total) * (x1 - x0);
+  const rr = (v: number): number => Math.round(v * 10) / 10;
+  const color = new Map(s.services.map((svc, i) => [svc, SERVICE_PALETTE[i % SERVICE_PALETTE.length]!]));
+  const bn = s.bottleneck;
+  const isBottleneck = (b: { service: string; operation: string }): boolean =>
+    bn !== null && b.service === bn.service && b.operation === bn.operation;
+
+  const parts: string[] = [
+    `<svg class="chart waterfall" viewBox="0 0 ${W} ${H}" width="100%" preserveAspectRatio="xMidYMid meet" role="img" ` +
+      `aria-label="${h(`Spans of trace ${s.traceId} over its ${formatMs(s.durationMs)}`)}" font-family="${WF_FONT}" font-size="11" id="${h(id)}">`,
+  ];
+  for (const tick of niceTicks(0, total, 5, false).filter((t) => t <= total * 1.0001)) {
+    const x = rr(sx(tick));
+    parts.push(
+      `<line x1="${x}" x2="${x}" y1="${top - 4}" y2="${axisY}" stroke="#e2e8f0" stroke-width="1"/>`,
+      `<text x="${x}" y="${axisY + 16}" text-anchor="middle" fill="#64748b">${h(`${formatNumber(tick, 1)} ms`)}</text>`,
+    );
+  }
+  parts.push(`<line x1="${x0}" x2="${x1}" y1="${axisY}" y2="${axisY}" stroke="#94a3b8" stroke-width="1"/>`);
+
+  bars.forEach((b, i) => {
+    const y = top + i * rowH;
+    const strong = isBottleneck(b);
+    const fill = b.error ? ERROR_BAR : (color.get(b.service) ?? SERVICE_PALETTE[0]!);
+    const indent = Math.min(b.depth, WF_MAX_INDENT) * 12;
+    const name = `${b.service} › ${b.operation}`;
+    const room = Math.floor((x0 - 10 - labelX - indent) / WF_CHAR_W);
+    const label = [...name].length <= room ? name : `${[...name].slice(0, Math.max(1, room - 1)).join('')}…`;
+    const a = sx(b.startMs);
+    const width = Math.max(1, sx(b.startMs + b.durationMs) - a);
+    const tip =
+      `${name}: from +${formatNumber(b.startMs, 1)} ms for ${formatMs(b.durationMs)}` +
+      (b.error ? ', errored' : '') +
+      (strong && bn ? `; bottleneck: ${formatMs(bn.ms)} of the critical path` : '');
+    const dur = `${formatMs(b.durationMs)}${strong ? ' · bottleneck' : ''}`;
+    const durW = dur.length * WF_CHAR_W;
+    const durText =
+      a + width + 4 + durW <= W - 4
+        ? `<text x="${rr(a + width + 4)}" y="${y + barH / 2}" dy="0.32em" fill="#334155"${strong ? ' font-weight="600"' : ''}>${h(dur)}</text>`
+        : width > durW + 8
+          ? `<text x="${rr(a + width - 4)}" y="${y + barH / 2}" dy="0.32em" text-anchor="end" fill="#ffffff" font-weight="600">${h(dur)}</text>`
+          : '';
+    parts.push(
+      `<g class="wf-span${b.error ? ' wf-error' : ''}${strong ? ' wf-bottleneck' : ''}"><title>${h(tip)}</title>` +
+        `<text x="${labelX + indent}" y="${y + barH / 2}" dy="0.32em" fill="${b.error ? ERROR_BAR : '#334155'}"${strong ? ' font-weight="700"' : ''}>${h(label)}</text>` +
+        `<rect class="wf-bar" x="${rr(a)}" y="${y}" width="${rr(width)}" height="${barH}" rx="2" fill="${fill}"` +
+        (strong ? ` stroke="${BOTTLENECK_STROKE}" stroke-width="2"` : '') +
+        '/>' +
+        durText +
+        '</g>',
+    );
+  });
+  if (bars.length === 0) {
+    parts.push(
+      `<text x="${rr((x0 + x1) / 2)}" y="${top + rowH / 2}" text-anchor="middle" fill="#94a3b8" font-size="13">No spans recorded</text>`,
+    );
+  }
+
+  // Legend: one swatch per service, then what red and the outline mean.
+  const legend: string[] = [];
+  let lx = labelX;
+  const add = (text: string, swatch: string): void => {
+    legend.push(
+      `<g transform="translate(${rr(lx)},14)">${swatch}<text x="20" y="0" dy="0.32em" fill="#334155">${h(text)}</text></g>`,
+    );
+    lx += 20 + text.length * WF_CHAR_W + 16;
+  };
+  for (const [svc, c] of color) add(svc, `<rect x="0" y="-6" width="14" height="12" rx="2" fill="${c}"/>`);
+  if (bars.some((b) => b.error))
+    add('error', `<rect x="0" y="-6" width="14" height="12" rx="2" fill="${ERROR_BAR}"/>`);
+  if (bn !== null && bars.some(isBottleneck))
+    add(
+      'bottleneck',
+      `<rect x="1" y="-5" width="12" height="10" rx="2" fill="#ffffff" stroke="${BOTTLENECK_STROKE}" stroke-width="2"/>`,
+    );
+  parts.push(`<g class="legend">${legend.join('')}</g>`, '</svg>');
+  return parts.join('\n');
 }
 
 /** A last second the load covered for less than this is left out of the rate: too short to be a rate. */
@@ -739,6 +919,17 @@ function table(headers: readonly string[], rows: readonly string[], cls: string)
     `<tbody>${rows.join('\n')}</tbody></table></div>`
   );
 }
+
+/** Only in a report with a trace card. */
+const TRACE_CSS = `
+.trace-slo{display:flex;flex-wrap:wrap;gap:8px;align-items:baseline;margin-top:18px}
+.trace-slo .muted{font-weight:400}
+figure.trace{margin:12px 0 0}
+.trace-where{font-size:12.5px;color:var(--ink2);margin-top:2px;overflow-wrap:anywhere}
+.trace-path{font-size:12px;color:var(--muted);overflow-wrap:anywhere}
+.trace-problem{color:var(--inc);font-size:12.5px;margin:8px 0 0;overflow-wrap:anywhere}
+svg.waterfall .wf-span:hover rect.wf-bar{opacity:.8}
+`;
 
 const CSS = `
 :root{--bg:#f3f5f8;--card:#fff;--ink:#0f172a;--ink2:#334155;--muted:#64748b;--line:#e2e8f0;--soft:#f1f5f9;

@@ -1,7 +1,11 @@
+import { describeBottleneck } from '../observe/traces.js';
 import type { RunResult } from '../verdict/result.js';
 import { escapeMarkdownCell, escapeMarkdownInline, relativeHref } from './escape.js';
 import {
+  describeCriticalPath,
   describeStop,
+  exemplarsCause,
+  traceFiles,
   REPORT_FILES,
   faultStatus,
   formatAccuracy,
@@ -38,6 +42,14 @@ export function renderMarkdownSummary(result: RunResult, opts: MarkdownOptions =
   const counts = verdictCounts(result.slos);
   const loadStart = loadStartEpochMs(result);
   const out: string[] = [];
+  const base = opts.artifactBaseUrl?.replace(/\/+$/, '');
+  const link = (text: string, path: string): string => {
+    const href = relativeHref(path);
+    if (href === null) return md(path);
+    const target = base === undefined ? href : `${base}/${href}`;
+    // Angle brackets let the destination hold characters markdown would otherwise end the link on.
+    return `[${md(text)}](<${target.replace(/[<>]/g, encodeURIComponent)}>)`;
+  };
 
   out.push(`## chaos ${result.verdict}: ${md(result.scenario.name)}`, '');
   out.push(
@@ -84,6 +96,8 @@ export function renderMarkdownSummary(result: RunResult, opts: MarkdownOptions =
     }
     out.push('');
   }
+  // Absent, not even a blank line, without exemplars: a result without traces renders as it did.
+  out.push(...traceExemplars(result, link));
 
   if (result.errorBudget) {
     const b = result.errorBudget;
@@ -224,14 +238,6 @@ export function renderMarkdownSummary(result: RunResult, opts: MarkdownOptions =
   }
 
   out.push('### Artifacts', '');
-  const base = opts.artifactBaseUrl?.replace(/\/+$/, '');
-  const link = (text: string, path: string): string => {
-    const href = relativeHref(path);
-    if (href === null) return md(path);
-    const target = base === undefined ? href : `${base}/${href}`;
-    // Angle brackets let the destination hold characters markdown would otherwise end the link on.
-    return `[${md(text)}](<${target.replace(/[<>]/g, encodeURIComponent)}>)`;
-  };
   out.push(`- ${link(REPORT_FILES.html, REPORT_FILES.html)}: charts, fault markers and the event timeline`);
   out.push(
     `- ${link(REPORT_FILES.json, REPORT_FILES.json)}: the full result (schema ${md(result.schemaVersion)})`,
@@ -242,6 +248,60 @@ export function renderMarkdownSummary(result: RunResult, opts: MarkdownOptions =
   }
   out.push('');
   return out.join('\n');
+}
+
+/**
+ * Per SLO that asked for exemplars: which requests they are and, per trace, where its time went (the critical
+ * path's largest step), the path itself, and the span that errored. The SLO table's evidence already ends with the
+ * first trace's bottleneck; this is the detail behind it.
+ */
+function traceExemplars(result: RunResult, link: (text: string, path: string) => string): string[] {
+  const traced = result.slos.filter((s) => s.traces !== undefined);
+  const runProblem = result.traces?.problem ?? null;
+  if (traced.length === 0 && runProblem === null) return [];
+  const md = escapeMarkdownInline;
+  const text = (t: string): string => md(t, false).replace(/\r?\n/g, ' ');
+  const files = traceFiles(result.artifacts);
+  const id = (traceId: string): string => {
+    const file = files.get(traceId);
+    if (file !== undefined) return link(traceId, file);
+    return /^[0-9a-f]+$/i.test(traceId) ? `\`${traceId}\`` : text(traceId);
+  };
+  const out: string[] = ['### Trace exemplars', ''];
+  if (runProblem !== null) out.push(`**Trace backend:** ${text(runProblem)}`, '');
+  else if (result.traces) {
+    const t = result.traces;
+    out.push(
+      `From the trace backend at ${text(t.url)}: ${formatCount(t.fetched)} traces fetched` +
+        (t.missing > 0 ? `, ${formatCount(t.missing)} not held` : '') +
+        '.',
+      '',
+    );
+  }
+  for (const slo of traced) {
+    const t = slo.traces!;
+    out.push(`**${text(slo.id)}** (${slo.window} window, ${slo.verdict}): ${exemplarsCause(t)}.`, '');
+    for (const e of t.exemplars) {
+      const s = e.summary;
+      out.push(
+        `- trace ${id(e.traceId)}: ${formatMs(e.ms)}, ${e.status === '0' ? 'no response' : `status ${text(e.status)}`}, ended ${formatOffset(e.offsetS)}`,
+        `  - where the time went: ${text(describeBottleneck(s))}`,
+      );
+      if (s.criticalPath.length > 0)
+        out.push(`  - critical path: ${text(describeCriticalPath(s.criticalPath))}`);
+      if (s.errorSpan) {
+        const err = s.errorSpan;
+        out.push(
+          `  - error span: ${text(`${err.service} › ${err.operation}`)}${err.message ? `: ${text(err.message)}` : ''}`,
+        );
+      }
+    }
+    if (t.missing.length > 0) out.push(`- not held by the trace backend: ${t.missing.map(id).join(', ')}`);
+    if (t.problem !== null)
+      out.push(`- ${t.problem === runProblem ? 'exemplars could not be fetched (above)' : text(t.problem)}`);
+    out.push('');
+  }
+  return out;
 }
 
 function row(cells: readonly string[]): string {

@@ -293,8 +293,9 @@ function rootCauses(candidates: readonly RootCauseCandidate[], empty: string): B
   if (candidates.length === 0) return [paragraph(empty, 'muted')];
   return [
     paragraph(
-      'Candidates ranked by how directly the evidence names them: what Kubernetes or the service reported, then the ' +
-        'mechanism a failed check shows, then what kept a run from judging. Each cites where it was found.',
+      'Candidates ranked by how directly the evidence names them: what Kubernetes or the service reported, then ' +
+        'where the traced requests of a failed check spent their time or errored, then the mechanism a failed check ' +
+        'shows, then what kept a run from judging. Each cites where it was found.',
       'muted',
     ),
     {
