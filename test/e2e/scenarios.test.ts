@@ -2,15 +2,20 @@
  * The six scenarios against the real testbed with real k6: PASS on the healthy stack, FAIL for the right
  * SLO on a broken variant, and the cluster exactly as before after every run.
  */
+import { access, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../../src/verdict/result.js';
 import {
   applyStack,
   explain,
   failedCases,
+  kubectl,
   resetStack,
   runHealthy,
   runScenario,
   snapshot,
+  type ChaosRun,
   type ClusterSnapshot,
 } from './helpers.js';
 
@@ -29,6 +34,64 @@ interface Case {
   timeScale: { pass: number; fail: number };
   /** What else the healthy run's result.json must show, beyond a PASS. */
   checkPass?: (result: PassResult) => void;
+  /** What else the broken variant's run must show, beyond its FAIL. */
+  checkFail?: (run: ChaosRun) => Promise<void>;
+  /** One more run on the broken variant, judged against the first one. */
+  againOnFail?: { title: string; test: (first: ChaosRun, timeScale: number) => Promise<void> };
+}
+
+const JAEGER = 'http://127.0.0.1:30686';
+
+async function fullResult(run: ChaosRun): Promise<RunResult> {
+  return JSON.parse(await readFile(path.join(run.reportDir, 'result.json'), 'utf8')) as RunResult;
+}
+
+/**
+ * The trace exemplars of the slow window point at the feature-store call, every one of them is a trace Jaeger
+ * holds, and each is kept in triage/ and named in summary.md.
+ */
+async function exemplarsNameTheFeatureStore(run: ChaosRun): Promise<void> {
+  const r = await fullResult(run);
+  const slo = r.slos.find((s) => s.id === 'latency-p95-fault')!;
+  expect(slo.verdict).toBe('FAIL');
+  const traces = slo.traces!;
+  expect(traces.problem, slo.evidence).toBeNull();
+  expect(traces.exemplars.length).toBeGreaterThanOrEqual(1);
+  expect(slo.evidence).toMatch(/where the time went \(\d+ slowest traced requests\): .*feature-store/);
+  const summaryMd = await readFile(path.join(run.reportDir, 'summary.md'), 'utf8');
+  for (const e of traces.exemplars) {
+    const b = e.summary.bottleneck!;
+    expect(`${b.service} › ${b.operation}`, JSON.stringify(e.summary.criticalPath)).toMatch(/feature-store/);
+    // 300 ms of injected delay: most of the request is spent there.
+    expect(b.ms / e.summary.durationMs).toBeGreaterThan(0.5);
+    expect((await fetch(`${JAEGER}/api/traces/${e.traceId}`)).status, e.traceId).toBe(200);
+    await access(path.join(run.reportDir, 'triage', `trace-${e.traceId}.json`));
+    expect(summaryMd).toContain(e.traceId);
+  }
+  expect(r.traces).toMatchObject({ url: JAEGER, problem: null });
+}
+
+/** The same run with Jaeger scaled to zero: every SLO judged as before, and the report says why no traces. */
+async function sameVerdictsWithoutJaeger(first: ChaosRun, timeScale: number): Promise<void> {
+  await kubectl('-n', 'monitoring', 'scale', 'deploy/jaeger', '--replicas=0');
+  try {
+    await kubectl('-n', 'monitoring', 'wait', 'pod', '-l', 'app=jaeger', '--for=delete', '--timeout=60s');
+    const run = await runScenario('scenarios/feature-store-latency.yaml', timeScale);
+    expect(run.exitCode, explain(run)).toBe(1);
+    const verdicts = (x: ChaosRun) => Object.fromEntries(x.result!.slos.map((s) => [s.id, s.verdict]));
+    expect(verdicts(run)).toEqual(verdicts(first));
+    const r = await fullResult(run);
+    expect(r.traces?.problem).toMatch(
+      /^exemplars could not be fetched: the trace backend at http:\/\/127\.0\.0\.1:30686 did not answer/,
+    );
+    const slo = r.slos.find((s) => s.id === 'latency-p95-fault')!;
+    expect(slo.traces).toMatchObject({ exemplars: [], problem: r.traces!.problem });
+    expect(slo.evidence).toContain('exemplars could not be fetched');
+    expect(r.events.some((e) => e.message === r.traces!.problem)).toBe(true);
+  } finally {
+    await kubectl('-n', 'monitoring', 'scale', 'deploy/jaeger', '--replicas=1');
+    await kubectl('-n', 'monitoring', 'rollout', 'status', 'deploy/jaeger', '--timeout=120s');
+  }
 }
 
 interface PassResult {
@@ -94,6 +157,12 @@ const cases: Case[] = [
     expectFailed: ['latency-p95-fault'],
     // Its quality SLOs need enough answers per window to mean something (src/verdict/quality.ts).
     timeScale: { pass: 0.3, fail: 0.15 },
+    checkFail: exemplarsNameTheFeatureStore,
+    againOnFail: {
+      title:
+        'with the trace backend stopped, judges every SLO as before and says the exemplars could not be fetched',
+      test: sameVerdictsWithoutJaeger,
+    },
   },
   {
     scenario: 'missing-model-artifact',
@@ -109,35 +178,47 @@ const cases: Case[] = [
   },
 ];
 
-describe.each(cases)('$scenario', ({ scenario, variant, expectFailed, timeScale, checkPass }) => {
-  let before: ClusterSnapshot;
+describe.each(cases)(
+  '$scenario',
+  ({ scenario, variant, expectFailed, timeScale, checkPass, checkFail, againOnFail }) => {
+    let before: ClusterSnapshot;
+    let failed: ChaosRun | null = null;
 
-  beforeAll(async () => {
-    await resetStack();
-    before = await snapshot();
-  });
-  afterAll(async () => {
-    await resetStack();
-  });
+    beforeAll(async () => {
+      await resetStack();
+      before = await snapshot();
+    });
+    afterAll(async () => {
+      await resetStack();
+    });
 
-  it('PASSes on the healthy stack and leaves the cluster as it found it', async () => {
-    const run = await runHealthy(`scenarios/${scenario}.yaml`, timeScale.pass);
-    expect(run.exitCode, explain(run)).toBe(0);
-    expect(run.result?.verdict).toBe('PASS');
-    expect(run.result?.faults.every((f) => f.confirmed)).toBe(true);
-    expect(failedCases(run.junit)).toEqual([]);
-    checkPass?.(run.result as unknown as PassResult);
-    expect(await snapshot()).toEqual(before);
-  });
+    it('PASSes on the healthy stack and leaves the cluster as it found it', async () => {
+      const run = await runHealthy(`scenarios/${scenario}.yaml`, timeScale.pass);
+      expect(run.exitCode, explain(run)).toBe(0);
+      expect(run.result?.verdict).toBe('PASS');
+      expect(run.result?.faults.every((f) => f.confirmed)).toBe(true);
+      expect(failedCases(run.junit)).toEqual([]);
+      checkPass?.(run.result as unknown as PassResult);
+      expect(await snapshot()).toEqual(before);
+    });
 
-  it(`FAILs on the ${variant} variant, naming ${expectFailed.join(', ')}`, async () => {
-    await applyStack(variant);
-    const broken = await snapshot();
-    const run = await runScenario(`scenarios/${scenario}.yaml`, timeScale.fail);
-    expect(run.exitCode, explain(run)).toBe(1);
-    expect(run.result?.verdict).toBe('FAIL');
-    for (const id of expectFailed) expect(failedCases(run.junit), explain(run)).toContain(id);
-    // Reverted: the variant's own template is back, nothing cordoned, no agent left running.
-    expect(await snapshot()).toEqual(broken);
-  });
-});
+    it(`FAILs on the ${variant} variant, naming ${expectFailed.join(', ')}`, async () => {
+      await applyStack(variant);
+      const broken = await snapshot();
+      const run = await runScenario(`scenarios/${scenario}.yaml`, timeScale.fail);
+      expect(run.exitCode, explain(run)).toBe(1);
+      expect(run.result?.verdict).toBe('FAIL');
+      for (const id of expectFailed) expect(failedCases(run.junit), explain(run)).toContain(id);
+      await checkFail?.(run);
+      // Reverted: the variant's own template is back, nothing cordoned, no agent left running.
+      expect(await snapshot()).toEqual(broken);
+      failed = run;
+    });
+
+    if (againOnFail)
+      it(`on the ${variant} variant ${againOnFail.title}`, async () => {
+        expect(failed, 'the FAIL run above did not complete').not.toBeNull();
+        await againOnFail.test(failed!, timeScale.fail);
+      });
+  },
+);
