@@ -110,6 +110,24 @@ build_pause() {
   (cd "$here/pause" && go build -trimpath -ldflags='-s -w' -o "$bin/pause" .)
 }
 
+# Jaeger (cmd/jaeger: the v2 binary, an OpenTelemetry Collector with Jaeger's storage and query) for the
+# testbed's trace backend. Keyed by its own pin only and kept out of the default targets: it is the largest
+# build here (about 20 min on two cores from an empty Go cache), and bumping it must not rebuild Kubernetes.
+jaeger_bin() { echo "${CHAOS_TESTBED_CACHE:-$HOME/.cache/chaos-testbed}/jaeger-$JAEGER_VERSION/jaeger"; }
+
+build_jaeger() {
+  local out
+  out=$(jaeger_bin)
+  [ -x "$out" ] && return 0
+  log "jaeger $JAEGER_VERSION"
+  mkdir -p "$(dirname "$out")"
+  local dir=$src/jaeger-$JAEGER_VERSION
+  wrapper_module "$dir" github.com/jaegertracing/jaeger "$JAEGER_VERSION" github.com/jaegertracing/jaeger/cmd/jaeger
+  (cd "$dir" && go mod tidy && go build -trimpath -ldflags='-s -w' -o "$out.partial" github.com/jaegertracing/jaeger/cmd/jaeger)
+  mv "$out.partial" "$out"
+}
+
+if [ "${1:-}" = "--print-jaeger" ]; then jaeger_bin; exit 0; fi
 if [ "${1:-}" = "--print-bin" ]; then echo "$bin"; exit 0; fi
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(kind k6 pause kubernetes etcd coredns metrics_server)

@@ -37,6 +37,7 @@ python_image=chaos-testbed/python3:$DEBIAN_SUITE
 metrics_server_image=chaos-testbed/metrics-server:$METRICS_SERVER_VERSION
 # Docker tags take no '+': 2.42.0+ds-5+deb12u1 → 2.42.0-ds-5-deb12u1.
 prometheus_image=chaos-testbed/prometheus:${PROMETHEUS_VERSION//+/-}
+jaeger_image=chaos-testbed/jaeger:$JAEGER_VERSION
 kube_minor=${KUBERNETES_VERSION#v1.}
 kube_minor=${kube_minor%%.*}
 
@@ -519,6 +520,82 @@ prometheus() {
   kubectl -n monitoring rollout status deploy/prometheus --timeout=180s
 }
 
+# Jaeger, the trace backend: its v2 binary from build-tools.sh (own cache dir, keyed by JAEGER_VERSION only).
+# A cold build is the longest single thing `up` does, so `up` starts it in the background right after the tools
+# step and the jaeger step, last, only waits for it. The pid file lets a second `up` (after a failed step left the
+# build running) wait for that build instead of starting another one into the same output.
+jaeger_build_pid=$state/jaeger-build.pid
+jaeger_build_started=0
+
+jaeger_build_running() {
+  local pid
+  pid=$(cat "$jaeger_build_pid" 2>/dev/null) || return 1
+  kill -0 "$pid" 2>/dev/null && grep -qa build-tools.sh "/proc/$pid/cmdline" 2>/dev/null
+}
+
+start_jaeger_build() {
+  [ -x "$("$here/build-tools.sh" --print-jaeger)" ] && return 0
+  jaeger_build_started=1
+  if jaeger_build_running; then
+    say "Jaeger: the build an earlier run started is still going (pid $(cat "$jaeger_build_pid")); the jaeger step waits for it"
+    return 0
+  fi
+  # niced: the cluster's own steps come first on a two-core machine; the build only has to be done by the end.
+  nice -n 10 "$here/build-tools.sh" jaeger >"$logs/jaeger-build.log" 2>&1 </dev/null &
+  echo $! >"$jaeger_build_pid"
+  say "Jaeger: building in the background (log $logs/jaeger-build.log); the jaeger step waits for it"
+}
+
+# Scratch plus the static binary, as uid 65534; the Deployment mounts an emptyDir on /tmp (the root is read-only).
+# The tag says the version; a label says which binary, so a rebuilt binary of the same version is not left out.
+jaeger_image_build() {
+  local binary=$1 sum
+  sum=$(sha256sum "$binary" | cut -c1-12)
+  if [ "$(docker image inspect -f '{{index .Config.Labels "chaos.jaeger-binary"}}' "$jaeger_image" 2>/dev/null)" = "$sum" ]; then
+    echo "$jaeger_image exists (binary $sum)"
+    return 0
+  fi
+  rebuild_image "$jaeger_image" "FROM scratch
+COPY jaeger /usr/local/bin/jaeger
+LABEL chaos.jaeger-version=$JAEGER_VERSION chaos.jaeger-binary=$sum
+USER 65534:65534
+ENTRYPOINT [\"/usr/local/bin/jaeger\"]" "$binary"
+}
+
+jaeger() {
+  local binary waited
+  binary=$("$here/build-tools.sh" --print-jaeger)
+  if [ "$jaeger_build_started" = 1 ]; then
+    waited=$(date +%s)
+    echo "waiting for the background Jaeger build (log $logs/jaeger-build.log)"
+    while jaeger_build_running; do sleep 5; done
+    echo "waited $(elapsed "$waited")"
+    if [ ! -x "$binary" ]; then
+      echo "the background Jaeger build failed: read $logs/jaeger-build.log; its end:" >&2
+      tail -n 20 "$logs/jaeger-build.log" >&2
+      return 1
+    fi
+  fi
+  # A no-op when built; builds in the foreground when run as `testbed.sh step jaeger`.
+  "$here/build-tools.sh" jaeger
+  jaeger_image_build "$binary"
+  load_unless_present "$jaeger_image"
+  # The config is read at start, and the traces live in the pod's memory: a new pod only when the manifest or
+  # the image changed (their hash in the pod template), so rerunning `up` keeps the traces collected so far.
+  local hash
+  hash=$({ cat "$here/jaeger.yaml"; docker image inspect -f '{{.Id}}' "$jaeger_image"; } | sha256sum | cut -c1-12)
+  sed -e "s#@IMAGE@#$jaeger_image#" -e "s#@CONFIG_HASH@#$hash#" "$here/jaeger.yaml" | kubectl apply -f -
+  kubectl -n monitoring rollout status deploy/jaeger --timeout=180s
+  # Ready means every pipeline component reported OK; the query API through the NodePort is what users get.
+  local _
+  for _ in $(seq 1 30); do
+    if curl -fsS --max-time 5 http://127.0.0.1:30686/api/services; then echo; return 0; fi
+    sleep 2
+  done
+  echo "Jaeger's query API did not answer on http://127.0.0.1:30686 within 60s" >&2
+  return 1
+}
+
 # ---------------------------------------------------------------------------------------------------------
 # Sample stack
 # ---------------------------------------------------------------------------------------------------------
@@ -568,10 +645,16 @@ harness_image() {
 # recognise images docker built here (it looks them up under another name): 45 s for MLServer's 780 MB on
 # every `up`. A node whose containerd holds the tag with this very image config already has it.
 load_unless_present() {
-  local tag=$1 id node manifest
+  local tag=$1 ref=$1 id node manifest
+  # containerd keeps the name docker normalises: `name:tag` is docker.io/library/name:tag, `org/name:tag`
+  # (first part no registry host) docker.io/org/name:tag. Without this such a tag never matches and always loads.
+  case $tag in
+    */*) case ${tag%%/*} in *.*|*:*|localhost) ;; *) ref=docker.io/$tag ;; esac ;;
+    *) ref=docker.io/library/$tag ;;
+  esac
   id=$(docker image inspect -f '{{.Id}}' "$tag")
   for node in $(kind get nodes --name "$cluster"); do
-    manifest=$(docker exec "$node" ctr -n k8s.io images ls "name==$tag" | awk 'NR > 1 { print $3 }')
+    manifest=$(docker exec "$node" ctr -n k8s.io images ls "name==$ref" | awk 'NR > 1 { print $3 }')
     if [ -z "$manifest" ] ||
       [ "$(docker exec "$node" ctr -n k8s.io content get "$manifest" | jq -r .config.digest)" != "$id" ]; then
       kind load docker-image --name "$cluster" "$tag"
@@ -600,6 +683,7 @@ up() {
   say "cache $cache · logs $logs"
   step engine engine
   step tools "$here/build-tools.sh"
+  start_jaeger_build
   step base-images base_images
   step engine-privileged engine_privileged
   step component-images component_images
@@ -612,6 +696,9 @@ up() {
   step sample-stack sample_stack
   step harness-image harness_image
   step mlserver mlserver
+  # Last: no step needs Jaeger (services export spans in the background, not at start-up), and here a cold
+  # background build overlaps every other step before anything waits for it.
+  step jaeger jaeger
   link_tools
   say "ready in $(elapsed "$t0"): kubectl context kind-$cluster"
 }
@@ -640,6 +727,15 @@ prometheus_status() {
       .health, .lastError] | @tsv' | sort | column -t -s $'\t'
 }
 
+# Jaeger's query API, and the services it holds spans of.
+jaeger_status() {
+  local url=http://127.0.0.1:30686 out
+  if ! out=$(curl -fsS --max-time 5 "$url/api/services" 2>/dev/null); then
+    say "jaeger: $url/api/services does not answer"; return 1
+  fi
+  say "jaeger: $url answers; services with spans: $(jq -r '.data // [] | if length == 0 then "none yet" else join(", ") end' <<<"$out")"
+}
+
 status() {
   local rc=0
   if docker_answers; then
@@ -655,6 +751,7 @@ status() {
     kubectl --context "kind-$cluster" -n ml-serving get deploy 2>/dev/null || true
     kubectl --context "kind-$cluster" -n mlserver get deploy 2>/dev/null || true
     prometheus_status || rc=1
+    jaeger_status || rc=1
   else
     say "cluster: none"; rc=1
   fi

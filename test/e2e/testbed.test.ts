@@ -4,6 +4,7 @@
  * PDB-respecting drains and pod replacement; and MLServer, a model server nobody here wrote, answering the Open
  * Inference Protocol through 127.0.0.1 with the model trained into its image.
  */
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -283,5 +284,39 @@ describe('offline kind testbed', () => {
       return want.every((p) => up.some((u) => u.pod === p && u.value === '1'));
     });
     expect(want.filter((p) => !up.some((u) => u.pod === p && u.value === '1'))).toEqual([]);
+  });
+
+  it('runs Jaeger on 127.0.0.1:30686: a request sent with a traceparent is one trace across both services', async () => {
+    const jaeger = 'http://127.0.0.1:30686';
+    await kubectl('-n', 'monitoring', 'rollout', 'status', 'deploy/jaeger', '--timeout=120s');
+    const payload = JSON.parse(
+      await readFile(path.join(repo, 'scenarios/payloads/transactions.json'), 'utf8'),
+    ) as { features: number[][] };
+    // A fresh id per run of this test: Jaeger's memory keeps traces for the cluster's life.
+    const traceId = randomBytes(16).toString('hex');
+    const res = await fetch('http://127.0.0.1:30080/score', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${'1'.repeat(16)}-01` },
+      body: JSON.stringify({ features: payload.features.slice(0, 1) }),
+    });
+    expect(res.status).toBe(200);
+    let services: string[] = [];
+    let spans: { operationName: string; references: { spanID: string }[] }[] = [];
+    // The services export in batches every few seconds.
+    await waitFor('the trace in Jaeger with spans of both services', 30_000, async () => {
+      const r = await fetch(`${jaeger}/api/traces/${traceId}`).catch(() => null);
+      if (!r?.ok) return false;
+      const doc = (await r.json()) as {
+        data: { spans: typeof spans; processes: Record<string, { serviceName: string }> }[];
+      };
+      services = [...new Set(Object.values(doc.data[0]!.processes).map((p) => p.serviceName))].sort();
+      spans = doc.data[0]!.spans;
+      return services.length === 2;
+    });
+    expect(services).toEqual(['feature-store', 'fraud-scorer']);
+    // The scorer's server span is the child of the span id the caller sent.
+    expect(spans.some((s) => s.references.some((r) => r.spanID === '1'.repeat(16)))).toBe(true);
+    const listed = (await (await fetch(`${jaeger}/api/services`)).json()) as { data: string[] };
+    expect(listed.data).toEqual(expect.arrayContaining(['feature-store', 'fraud-scorer']));
   });
 });
