@@ -1,6 +1,7 @@
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { HttpService } from '../../shared/src/http-service.js';
 import { type Logger, createLogger } from '../../shared/src/logger.js';
+import { type Tracing, createTracing } from '../../shared/src/tracing.js';
 import type { FeatureStoreConfig } from './config.js';
 import { FEATURE_SET_VERSION, featuresFor } from './entity-features.js';
 
@@ -20,9 +21,13 @@ const STATIC_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
  */
 export async function startServer(
   config: FeatureStoreConfig,
-  options: { logger?: Logger } = {},
+  /** tracing: default from config.otlpEndpoint; shutdown() flushes it, close() does not. */
+  options: { logger?: Logger; tracing?: Tracing } = {},
 ): Promise<RunningFeatureStore> {
   const logger = options.logger ?? createLogger('feature-store', config.logLevel);
+  const tracing =
+    options.tracing ??
+    (await createTracing({ service: 'feature-store', endpoint: config.otlpEndpoint, logger }));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const lookups = new Counter({
@@ -37,13 +42,14 @@ export async function startServer(
     shutdownDrainMs: config.shutdownDrainMs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     defaultHeaders: { 'X-Feature-Set-Version': FEATURE_SET_VERSION },
+    tracing,
     routeOf: (_method, pathname) =>
       pathname.startsWith(FEATURES_PREFIX)
         ? '/features/:entityId'
         : STATIC_ROUTES.has(pathname)
           ? pathname
           : 'unmatched',
-    handle: async (req, res, route, url) => {
+    handle: async (req, res, route, url, ctx) => {
       if (route === 'unmatched') return service.sendJson(res, 404, { error: 'not_found' });
       if (req.method !== 'GET') {
         res.setHeader('Allow', 'GET');
@@ -72,15 +78,25 @@ export async function startServer(
         });
       }
       lookups.inc();
-      return service.sendJson(res, 200, {
-        entityId,
-        featureSetVersion: FEATURE_SET_VERSION,
-        features: featuresFor(entityId),
-      });
+      const lookup = tracing.tracer.startSpan(
+        'features.lookup',
+        { attributes: { 'feature_store.entity_id': entityId } },
+        ctx,
+      );
+      const features = featuresFor(entityId);
+      lookup.end();
+      return service.sendJson(res, 200, { entityId, featureSetVersion: FEATURE_SET_VERSION, features });
     },
   });
 
   const url = await service.listen(config.port, config.host);
   logger.info({ event: 'ready', url }, 'feature-store ready');
-  return { url, shutdown: () => service.shutdown(), close: () => service.close() };
+  return {
+    url,
+    shutdown: async () => {
+      await service.shutdown();
+      await tracing.shutdown();
+    },
+    close: () => service.close(),
+  };
 }

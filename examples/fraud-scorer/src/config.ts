@@ -21,6 +21,7 @@ const EnvSchema = z.object({
   SHUTDOWN_DRAIN_MS: envInt(0).default(5_000),
   SHUTDOWN_TIMEOUT_MS: envInt(0).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export interface ScorerConfig {
@@ -51,6 +52,8 @@ export interface ScorerConfig {
   readonly shutdownDrainMs: number;
   readonly shutdownTimeoutMs: number;
   readonly logLevel: string;
+  /** OTLP/HTTP collector base URL; unset turns tracing off (nothing recorded, nothing sent). */
+  readonly otlpEndpoint: string | undefined;
 }
 
 /** Timeout used when the breaker is disabled: long enough that a slow dependency stalls every request. */
@@ -78,5 +81,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ScorerConfig {
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
   };
 }

@@ -1,6 +1,9 @@
+import { type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ATTR_HTTP_RESPONSE_STATUS_CODE } from '@opentelemetry/semantic-conventions';
 import CircuitBreaker from 'opossum';
 import { z } from 'zod';
 import type { Logger } from '../../shared/src/logger.js';
+import { TRACING_OFF, type Tracing } from '../../shared/src/tracing.js';
 import { UNGUARDED_FEATURE_STORE_TIMEOUT_MS } from './config.js';
 import { LastKnownFeatures } from './last-known-features.js';
 import {
@@ -58,14 +61,25 @@ export interface FeatureStoreClientOptions {
   readonly clock?: { now(): number };
 }
 
+/** One CLIENT span per lookup, sent or not: breaker_open means no request left the scorer. */
+export const LOOKUP_SPAN = 'feature-store GET';
+export const ATTR_OUTCOME = 'feature_store.outcome';
+export type LookupOutcome = 'hit' | 'timeout' | 'error' | 'breaker_open';
+/** Only on lookups that fell back: what the request was scored on instead (last_known or request_only). */
+export const ATTR_FALLBACK = 'feature_store.fallback';
+/** On the lookup span: the breaker's state when the lookup came, and whether a fallback answered it. */
+export const BREAKER_EVENT = 'breaker';
+
 export class FeatureStoreClient {
-  private readonly breaker: CircuitBreaker<[string], EntityFeatures> | undefined;
+  private readonly breaker: CircuitBreaker<[string, Context], EntityFeatures> | undefined;
   private readonly lastKnown: LastKnownFeatures<StoreFeatures>;
+  private state: BreakerState = 'closed';
 
   constructor(
     private readonly options: FeatureStoreClientOptions,
     private readonly metrics: ScorerMetrics,
     private readonly logger: Logger,
+    private readonly tracing: Tracing = TRACING_OFF,
   ) {
     this.lastKnown = new LastKnownFeatures({
       maxEntries: options.cacheSize,
@@ -75,16 +89,19 @@ export class FeatureStoreClient {
     this.setState('closed');
     if (!options.breakerEnabled) return;
 
-    this.breaker = new CircuitBreaker((entityId: string) => this.fetchFeatures(entityId, options.timeoutMs), {
-      // The fetch carries its own abort timeout, so a timed-out call also frees its socket; opossum's
-      // timer would only reject the promise and leave the request running.
-      timeout: false,
-      resetTimeout: options.breakerResetMs,
-      errorThresholdPercentage: options.breakerErrorPercent,
-      volumeThreshold: options.breakerVolumeThreshold,
-      rollingCountTimeout: 10_000,
-      rollingCountBuckets: 10,
-    });
+    this.breaker = new CircuitBreaker(
+      (entityId: string, ctx: Context) => this.fetchFeatures(entityId, options.timeoutMs, ctx),
+      {
+        // The fetch carries its own abort timeout, so a timed-out call also frees its socket; opossum's
+        // timer would only reject the promise and leave the request running.
+        timeout: false,
+        resetTimeout: options.breakerResetMs,
+        errorThresholdPercentage: options.breakerErrorPercent,
+        volumeThreshold: options.breakerVolumeThreshold,
+        rollingCountTimeout: 10_000,
+        rollingCountBuckets: 10,
+      },
+    );
     this.breaker.on('open', () => {
       this.setState('open');
       this.logger.warn(
@@ -102,25 +119,54 @@ export class FeatureStoreClient {
     });
   }
 
-  async enrich(entityId: string): Promise<Enrichment> {
+  /**
+   * `parent` holds the request's span: the lookup span is its child, and the feature store's server span
+   * the lookup span's child.
+   */
+  async enrich(entityId: string, parent: Context = ROOT_CONTEXT): Promise<Enrichment> {
+    const timeoutMs = this.breaker ? this.options.timeoutMs : UNGUARDED_FEATURE_STORE_TIMEOUT_MS;
+    const span = this.tracing.tracer.startSpan(
+      LOOKUP_SPAN,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'feature_store.entity_count': 1, 'feature_store.timeout_ms': timeoutMs },
+      },
+      parent,
+    );
+    try {
+      return await this.lookUp(entityId, timeoutMs, trace.setSpan(parent, span), span);
+    } finally {
+      span.end();
+    }
+  }
+
+  private async lookUp(entityId: string, timeoutMs: number, ctx: Context, span: Span): Promise<Enrichment> {
     if (!this.breaker) {
       return {
         source: 'feature_store',
-        features: (await this.fetchFeatures(entityId, UNGUARDED_FEATURE_STORE_TIMEOUT_MS)).features,
+        features: (await this.fetchFeatures(entityId, timeoutMs, ctx)).features,
       };
     }
+    const state = this.state;
     let features: StoreFeatures;
     try {
-      features = (await this.breaker.fire(entityId)).features;
+      features = (await this.breaker.fire(entityId, ctx)).features;
     } catch (err) {
       const reason: FallbackReason = isBreakerRejection(err)
         ? 'breaker_open'
         : err instanceof FeatureStoreError && err.kind === 'timeout'
           ? 'timeout'
           : 'error';
-      if (reason === 'breaker_open') this.metrics.featureStoreRequests.inc({ outcome: 'rejected' });
-      return this.fallBack(entityId, reason);
+      if (reason === 'breaker_open') {
+        this.metrics.featureStoreRequests.inc({ outcome: 'rejected' });
+        span.setAttribute(ATTR_OUTCOME, 'breaker_open' satisfies LookupOutcome);
+      }
+      const enrichment = this.fallBack(entityId, reason);
+      span.setAttribute(ATTR_FALLBACK, enrichment.source);
+      span.addEvent(BREAKER_EVENT, { 'breaker.state': state, 'breaker.fallback': true });
+      return enrichment;
     }
+    span.addEvent(BREAKER_EVENT, { 'breaker.state': state, 'breaker.fallback': false });
     this.lastKnown.remember(entityId, features);
     return { source: 'feature_store', features };
   }
@@ -157,11 +203,16 @@ export class FeatureStoreClient {
     this.breaker?.shutdown();
   }
 
-  private async fetchFeatures(entityId: string, timeoutMs: number): Promise<EntityFeatures> {
+  /** Outcome and failure go on the lookup span in `ctx`, whose trace context the request carries. */
+  private async fetchFeatures(entityId: string, timeoutMs: number, ctx: Context): Promise<EntityFeatures> {
     const url = `${this.options.baseUrl}/features/${encodeURIComponent(entityId)}`;
+    const span = trace.getSpan(ctx);
+    const headers: Record<string, string> = {};
+    this.tracing.inject(ctx, headers);
     const stopTimer = this.metrics.featureStoreDuration.startTimer();
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      const res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
+      span?.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.status);
       if (!res.ok) {
         await res.body?.cancel();
         throw new FeatureStoreError('error', `feature store answered ${res.status} for ${url}`);
@@ -170,6 +221,7 @@ export class FeatureStoreClient {
       if (!parsed.success)
         throw new FeatureStoreError('error', `feature store sent an unexpected body for ${url}`);
       this.metrics.featureStoreRequests.inc({ outcome: 'ok' });
+      span?.setAttribute(ATTR_OUTCOME, 'hit' satisfies LookupOutcome);
       return parsed.data;
     } catch (err) {
       const failure =
@@ -179,6 +231,9 @@ export class FeatureStoreClient {
             ? new FeatureStoreError('timeout', `feature store did not answer within ${timeoutMs} ms`)
             : new FeatureStoreError('error', `feature store request failed: ${(err as Error).message}`);
       this.metrics.featureStoreRequests.inc({ outcome: failure.kind });
+      span?.setAttribute(ATTR_OUTCOME, failure.kind satisfies LookupOutcome);
+      span?.recordException(failure);
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
       throw failure;
     } finally {
       stopTimer();
@@ -186,6 +241,7 @@ export class FeatureStoreClient {
   }
 
   private setState(state: BreakerState): void {
+    this.state = state;
     this.metrics.breakerState.set(BREAKER_STATE_VALUE[state]);
   }
 }

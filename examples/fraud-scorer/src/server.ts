@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { type Context, trace } from '@opentelemetry/api';
 import { DISCARD_FACTOR, PayloadTooLargeError, readBody } from '../../shared/src/body.js';
 import { HttpService } from '../../shared/src/http-service.js';
 import { type Logger, createLogger } from '../../shared/src/logger.js';
+import { type Tracing, createTracing } from '../../shared/src/tracing.js';
 import type { ScorerConfig } from './config.js';
 import { type Enrichment, FeatureStoreClient, FeatureStoreError } from './feature-store-client.js';
 import { CLASS_LABELS, FEATURE_NAMES, MERCHANT_RISK_INDEX } from './features.js';
@@ -22,6 +24,8 @@ export interface RunningScorer {
 
 export interface StartOptions {
   readonly logger?: Logger;
+  /** Default: from config.otlpEndpoint. shutdown() flushes it; close(), which waits for nothing, does not. */
+  readonly tracing?: Tracing;
 }
 
 const ROUTES = new Map<string, string>([
@@ -41,6 +45,9 @@ export async function startServer(config: ScorerConfig, options: StartOptions = 
   const { model, metadata, modelPath } = loadModel(config.modelDir, config.modelVersion);
   const metrics = createScorerMetrics();
   metrics.modelInfo.set({ version: model.version, sha256: model.sha256 }, 1);
+  const tracing =
+    options.tracing ??
+    (await createTracing({ service: 'fraud-scorer', endpoint: config.otlpEndpoint, logger }));
 
   const featureStore = config.featureStoreUrl
     ? new FeatureStoreClient(
@@ -56,6 +63,7 @@ export async function startServer(config: ScorerConfig, options: StartOptions = 
         },
         metrics,
         logger,
+        tracing,
       )
     : undefined;
 
@@ -66,8 +74,9 @@ export async function startServer(config: ScorerConfig, options: StartOptions = 
     shutdownDrainMs: config.shutdownDrainMs,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     defaultHeaders: { 'X-Model-Version': model.version },
+    tracing,
     routeOf: (_method, pathname) => (ROUTES.has(pathname) ? pathname : 'unmatched'),
-    handle: async (req, res, route) => {
+    handle: async (req, res, route, _url, ctx) => {
       const method = ROUTES.get(route);
       if (method === undefined) return service.sendJson(res, 404, { error: 'not_found' });
       if (req.method !== method) {
@@ -91,12 +100,12 @@ export async function startServer(config: ScorerConfig, options: StartOptions = 
         case '/metrics':
           return service.send(res, 200, await metrics.registry.metrics(), metrics.registry.contentType);
         case '/score':
-          return score(req, res);
+          return score(req, res, ctx);
       }
     },
   });
 
-  async function score(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function score(req: IncomingMessage, res: ServerResponse, ctx: Context): Promise<void> {
     // Like real model servers: until warm-up is done, inference is refused, not queued behind it. Only a
     // readiness probe keeps traffic away from a pod in this state.
     if (!ready) {
@@ -149,10 +158,11 @@ export async function startServer(config: ScorerConfig, options: StartOptions = 
     let enrichment: Enrichment = { source: 'disabled' };
     if (featureStore) {
       try {
-        enrichment = await featureStore.enrich(entityId);
+        enrichment = await featureStore.enrich(entityId, ctx);
       } catch (err) {
         if (!(err instanceof FeatureStoreError)) throw err;
         logger.debug({ event: 'feature_store_failed', kind: err.kind, entityId }, err.message);
+        trace.getSpan(ctx)?.recordException(err);
         return service.sendJson(res, err.kind === 'timeout' ? 504 : 502, {
           error: 'feature_store_unavailable',
           message: err.message,
@@ -160,9 +170,15 @@ export async function startServer(config: ScorerConfig, options: StartOptions = 
       }
     }
 
+    const inference = tracing.tracer.startSpan(
+      'model.predict',
+      { attributes: { 'ml.model.version': model.version, 'ml.batch_size': features.length } },
+      ctx,
+    );
     const stopTimer = metrics.inferenceDuration.startTimer();
     const predictions = features.map((row) => model.predict(enrich(row, enrichment)));
     stopTimer();
+    inference.end();
     metrics.batchSize.observe(features.length);
     for (const p of predictions) metrics.predictions.inc({ class: p.label });
 
@@ -207,6 +223,7 @@ export async function startServer(config: ScorerConfig, options: StartOptions = 
     shutdown: async () => {
       await service.shutdown();
       featureStore?.shutdown();
+      await tracing.shutdown();
     },
     close: async () => {
       featureStore?.shutdown();

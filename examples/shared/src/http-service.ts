@@ -1,9 +1,25 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type Context,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import {
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_URL_PATH,
+} from '@opentelemetry/semantic-conventions';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { ClientAbortedError } from './body.js';
 import type { Logger } from './logger.js';
+import { TRACING_OFF, type Tracing } from './tracing.js';
 
 export interface HttpServiceOptions {
   readonly logger: Logger;
@@ -14,15 +30,25 @@ export interface HttpServiceOptions {
   readonly shutdownTimeoutMs: number;
   /** Bounded route name for metrics; unknown paths must map to one constant label. */
   readonly routeOf: (method: string, pathname: string) => string;
+  /** `ctx` holds the request's server span: the parent for the handler's own spans. */
   readonly handle: (
     req: IncomingMessage,
     res: ServerResponse,
     route: string,
     url: URL,
+    ctx: Context,
   ) => Promise<void> | void;
   /** Set on every response, errors included. */
   readonly defaultHeaders?: Readonly<Record<string, string>>;
+  /** A server span per request (probes and scrapes excepted); off when omitted. */
+  readonly tracing?: Tracing;
 }
+
+/**
+ * Kubelet probes and Prometheus scrapes come every few seconds per pod without a traceparent: under
+ * ParentBased(AlwaysOn) each would be a trace of its own, burying the load generator's traces.
+ */
+const UNTRACED_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -129,23 +155,33 @@ export class HttpService {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = this.options.routeOf(req.method ?? 'GET', url.pathname);
     for (const [name, value] of Object.entries(this.options.defaultHeaders ?? {})) res.setHeader(name, value);
+    const { tracing = TRACING_OFF } = this.options;
+    let ctx = ROOT_CONTEXT;
+    let span: Span | undefined;
+    if (tracing.enabled && !UNTRACED_ROUTES.has(route)) {
+      const parent = tracing.extract(req.headers);
+      span = startServerSpan(tracing.tracer, parent, req.method ?? 'GET', route, url);
+      ctx = trace.setSpan(parent, span);
+    }
 
     this.activeRequests++;
     res.once('close', () => {
       this.activeRequests--;
+      if (span) endServerSpan(span, res);
       if (!res.writableFinished) return;
       this.requests.inc({ route, code: String(res.statusCode) });
       this.duration.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
     });
 
     Promise.resolve()
-      .then(() => this.options.handle(req, res, route, url))
+      .then(() => this.options.handle(req, res, route, url, ctx))
       .catch((err: unknown) => {
         if (err instanceof ClientAbortedError) {
           // Nobody is left to answer; under chaos (killed clients, resets) this is routine, not an error.
           this.options.logger.debug({ event: 'client_aborted', route }, err.message);
           return;
         }
+        span?.recordException(err as Error);
         this.options.logger.error(
           { event: 'request_failed', route, err },
           'unhandled error while serving request',
@@ -154,4 +190,31 @@ export class HttpService {
         else this.sendJson(res, 500, { error: 'internal_error' });
       });
   }
+}
+
+function startServerSpan(tracer: Tracer, parent: Context, method: string, route: string, url: URL): Span {
+  // Named by route, like the metrics: `GET /features/:entityId`, one name however many entities there are.
+  return tracer.startSpan(
+    `${method} ${route}`,
+    {
+      kind: SpanKind.SERVER,
+      attributes: {
+        [ATTR_HTTP_REQUEST_METHOD]: method,
+        [ATTR_HTTP_ROUTE]: route,
+        [ATTR_URL_PATH]: url.pathname,
+      },
+    },
+    parent,
+  );
+}
+
+function endServerSpan(span: Span, res: ServerResponse): void {
+  if (res.writableFinished) {
+    span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, res.statusCode);
+    // 4xx is the client's error, not the server's (HTTP semantic conventions).
+    if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  } else {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: 'connection closed before the response was sent' });
+  }
+  span.end();
 }
