@@ -28,8 +28,14 @@ export interface Span {
 
 export interface TraceBackend {
   readonly url: string;
-  /** The trace's spans and the backend's own document (kept as evidence), or null when it holds no such trace. */
-  trace(traceId: string): Promise<{ spans: Span[]; raw: unknown } | null>;
+  /**
+   * The trace's spans that start within `withinMs` (epoch ms, when given) and the backend's own document with
+   * only those (kept as evidence), or null when it holds no such trace.
+   */
+  trace(
+    traceId: string,
+    withinMs?: readonly [number, number],
+  ): Promise<{ spans: Span[]; raw: unknown } | null>;
 }
 
 export class TraceBackendError extends Error {
@@ -67,7 +73,7 @@ export function jaegerBackend(conn: TraceConnection): TraceBackend {
   if (conn.bearerToken) headers.Authorization = `Bearer ${conn.bearerToken}`;
   return {
     url: conn.url,
-    async trace(traceId) {
+    async trace(traceId, withinMs) {
       const url = new URL(`api/traces/${encodeURIComponent(traceId)}`, base);
       let status: number;
       let text: string;
@@ -95,7 +101,12 @@ export function jaegerBackend(conn: TraceConnection): TraceBackend {
           `the trace backend at ${url.origin} answered ${status}: ${text.slice(0, 200)}`,
         );
       const trace = doc.data?.[0];
-      if (!trace?.spans || trace.spans.length === 0) return null;
+      if (!trace?.spans) return null;
+      if (withinMs) {
+        const [from, to] = [withinMs[0] * 1000, withinMs[1] * 1000];
+        trace.spans = trace.spans.filter((s) => (s.startTime ?? 0) >= from && (s.startTime ?? 0) <= to);
+      }
+      if (trace.spans.length === 0) return null;
       return { spans: toSpans(trace), raw: doc };
     },
   };

@@ -39,8 +39,6 @@ import { traceEvidence } from './traces.js';
 import { resolveRunners } from '../scenario/runner-rules.js';
 
 /** Finds the targets and records what recovery is measured against: replicas and model version before. */
-// OpenTelemetry SDKs' default batch delay is 5 s: a trace asked for sooner after the load may not be there yet.
-const TRACE_EXPORT_DELAY_MS = 10_000;
 
 export async function preflight(state: RunState): Promise<void> {
   const { plan, deps } = state;
@@ -488,8 +486,6 @@ export async function verdict(state: RunState, forced: Verdict | null): Promise<
           windows: summary.windows,
           loadStartMs,
           reportDir: ctx.reportDir,
-          // The services export spans in batches every few seconds.
-          settleUntilMs: loadStartMs + plan.totalMs + TRACE_EXPORT_DELAY_MS,
         })
       : null;
   if (traced?.record.problem) note(state, 'note', traced.record.problem);

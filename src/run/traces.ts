@@ -52,8 +52,8 @@ export interface TraceEvidenceInput {
   loadStartMs: number;
   /** The report dir: each fetched trace's own document goes to triage/trace-<id>.json. */
   reportDir: string;
-  /** Spans reach the backend in batches: a trace missing this soon after the load may still come. */
-  settleUntilMs?: number;
+  /** Spans reach the backend in batches: a trace is asked for no sooner than this after its request ended. */
+  exportDelayMs?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
@@ -69,6 +69,12 @@ export interface TraceEvidence {
 // only spans within this much of the request's own time are its. Generous for clocks kept by NTP, and far
 // shorter than any two runs are apart.
 const CLOCK_SLACK_MS = 10_000;
+// OpenTelemetry SDKs export in batches every 5 s by default, and the backend batches again.
+const EXPORT_DELAY_MS = 10_000;
+// A trace whose spans cover less than this share of what k6 measured is missing its entry spans (not exported
+// yet, or dropped): its summary would name the wrong place. Requests this short are mostly network either way.
+const MIN_COVERED = 0.5;
+const SHORT_REQUEST_MS = 50;
 
 export async function traceEvidence(input: TraceEvidenceInput): Promise<TraceEvidence> {
   const sleep = input.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -76,22 +82,18 @@ export async function traceEvidence(input: TraceEvidenceInput): Promise<TraceEvi
   const fetched = new Map<string, TraceSummary | null>();
   const files: string[] = [];
   let problem: string | null = null;
-  let waited = false;
+  const exportDelayMs = input.exportDelayMs ?? EXPORT_DELAY_MS;
 
   const fetchOne = async (e: Exemplar): Promise<TraceSummary | null> => {
     const id = e.traceId;
     if (fetched.has(id)) return fetched.get(id)!;
     const endMs = input.loadStartMs + e.offsetS * 1000;
-    const fromUs = (endMs - e.ms - CLOCK_SLACK_MS) * 1000;
-    const toUs = (endMs + CLOCK_SLACK_MS) * 1000;
-    let got = await input.backend.trace(id);
-    if (got === null && !waited && input.settleUntilMs !== undefined && now() < input.settleUntilMs) {
-      waited = true;
-      await sleep(input.settleUntilMs - now());
-      got = await input.backend.trace(id);
-    }
-    const spans = got?.spans.filter((s) => s.startUs >= fromUs && s.startUs <= toUs) ?? [];
-    const summary = spans.length > 0 ? summariseTrace(id, spans) : null;
+    // The slowest requests tend to end last, right before the verdict: their spans may still be on the way.
+    const readyAt = endMs + exportDelayMs;
+    if (now() < readyAt) await sleep(readyAt - now());
+    const got = await input.backend.trace(id, [endMs - e.ms - CLOCK_SLACK_MS, endMs + CLOCK_SLACK_MS]);
+    let summary = got && got.spans.length > 0 ? summariseTrace(id, got.spans) : null;
+    if (summary && e.ms > SHORT_REQUEST_MS && summary.durationMs < MIN_COVERED * e.ms) summary = null;
     if (got && summary) {
       const dir = path.join(input.reportDir, 'triage');
       await mkdir(dir, { recursive: true });

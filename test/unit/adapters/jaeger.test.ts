@@ -88,6 +88,13 @@ describe('jaegerBackend', () => {
     ]);
   });
 
+  it('keeps only the spans that start within the range asked for, in the spans and the document alike', async () => {
+    const got = await jaegerBackend({ url }).trace(ID, [0, 1.005]);
+    expect(got!.spans.map((s) => s.spanId)).toEqual(['01']);
+    expect((got!.raw as typeof TRACE).data[0]!.spans.map((s) => s.spanID)).toEqual(['01']);
+    expect(await jaegerBackend({ url }).trace(ID, [2, 3])).toBeNull();
+  });
+
   it('answers null for a trace it does not hold', async () => {
     expect(await jaegerBackend({ url }).trace('cd'.repeat(16))).toBeNull();
   });
