@@ -87,9 +87,9 @@ let iterationWindow = '';
  * request is sampled: the harness cannot know in advance which one it will want to look at.
  *
  * Which trace ids reach the harness is decided here, per VU and window, so the NDJSON grows by a handful of
- * lines rather than one per request: a failed request (the first FAILED_PER_WINDOW of each VU), and a request
- * slower than the VU's SLOW_PER_WINDOW-th slowest so far. In random order that is about
- * SLOW_PER_WINDOW × ln(n / SLOW_PER_WINDOW) points for n requests; the harness keeps the window's best of them.
+ * lines per VU and window rather than one per request (the trace id as metadata, k6's way to carry a value per
+ * point without a time series per value): its first FAILED_PER_WINDOW failed requests, and its SLOW_PER_WINDOW
+ * slowest (see noteTrace). The harness keeps the window's best of them.
  */
 const TRACE_PREFIX = __ENV.CHAOS_TRACE_ID_PREFIX || '';
 export const TRACING = TRACE_PREFIX !== '';
@@ -134,8 +134,17 @@ export function traceparent(iteration?: number, name?: string): string {
   return '00-' + TRACE_PREFIX + idBase + hex(idRequest, 4) + '-' + span + '-01';
 }
 
+interface Slow {
+  ms: number;
+  header: string;
+  status: number;
+}
+
 let exemplarWindow = '';
-let slowest: number[] = [];
+// This VU's slowest requests in exemplarWindow, slowest first. Reported when the VU moves on to a later window,
+// so a window costs SLOW_PER_WINDOW points per VU; in the last window, which has no later one to wait for, each
+// is reported as it qualifies.
+let slowest: Slow[] = [];
 let failedSent = 0;
 
 /**
@@ -149,6 +158,7 @@ export function noteTrace(
   failed: boolean,
 ): void {
   if (window !== exemplarWindow) {
+    if (exemplarWindow !== LAST_WINDOW) for (const s of slowest) emitExemplar(s, exemplarWindow, 'slow');
     exemplarWindow = window;
     slowest = [];
     failedSent = 0;
@@ -156,19 +166,24 @@ export function noteTrace(
   const ms = res.timings.duration;
   if (failed && failedSent < FAILED_PER_WINDOW) {
     failedSent++;
-    emitExemplar(header, ms, res.status, window, 'failed');
+    emitExemplar({ ms, header, status: res.status }, window, 'failed');
   }
-  if (slowest.length === SLOW_PER_WINDOW && ms <= slowest[SLOW_PER_WINDOW - 1]!) return;
+  if (slowest.length === SLOW_PER_WINDOW && ms <= slowest[SLOW_PER_WINDOW - 1]!.ms) return;
   let i = slowest.length;
-  while (i > 0 && ms > slowest[i - 1]!) i--;
-  slowest.splice(i, 0, ms);
+  while (i > 0 && ms > slowest[i - 1]!.ms) i--;
+  const s = { ms, header, status: res.status };
+  slowest.splice(i, 0, s);
   if (slowest.length > SLOW_PER_WINDOW) slowest.pop();
-  emitExemplar(header, ms, res.status, window, 'slow');
+  if (window === LAST_WINDOW) emitExemplar(s, window, 'slow');
 }
 
-function emitExemplar(header: string, ms: number, status: number, window: string, cause: string): void {
-  // version-traceid-spanid-flags: the id is the 32 digits after "00-".
-  traceExemplar!.add(ms, { window, trace_id: header.slice(3, 35), cause, status: String(status) });
+function emitExemplar(request: Slow, window: string, cause: string): void {
+  // The trace id goes in as metadata, not a tag: a tag unique to each point would cost k6 a new time series
+  // every time. version-traceid-spanid-flags: the id is the 32 digits after "00-".
+  const metadata = exec.vu.metrics.metadata;
+  metadata.trace_id = request.header.slice(3, 35);
+  traceExemplar!.add(request.ms, { window, cause, status: String(request.status) });
+  delete metadata.trace_id;
 }
 
 // Where each k6/http function takes its params.

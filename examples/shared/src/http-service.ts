@@ -45,8 +45,8 @@ export interface HttpServiceOptions {
 }
 
 /**
- * Kubelet probes and Prometheus scrapes come every few seconds per pod without a traceparent: under
- * ParentBased(AlwaysOn) each would be a trace of its own, burying the load generator's traces.
+ * Kubelet probes and Prometheus scrapes come every few seconds per pod: not traced even when a caller sends a
+ * sampled traceparent, so a trace holds only the requests under test.
  */
 const UNTRACED_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 

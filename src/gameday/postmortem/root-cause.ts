@@ -236,8 +236,8 @@ function inWindows(requests: readonly TracedRequest[]): string {
 }
 
 function citeTraces(requests: readonly TracedRequest[]): string {
-  const short = (id: string): string => (id.length > 12 ? `${id.slice(0, 8)}…` : id);
-  const ids = requests.slice(0, MAX_CITED_TRACES).map((t) => short(t.traceId));
+  // In full: a run's trace ids share their first 16 digits (the seed's), so no prefix tells them apart.
+  const ids = requests.slice(0, MAX_CITED_TRACES).map((t) => t.traceId);
   if (requests.length > MAX_CITED_TRACES) ids.push(`${requests.length - MAX_CITED_TRACES} more`);
   return `${requests.length === 1 ? 'trace' : 'traces'} ${ids.join(', ')}`;
 }

@@ -30,7 +30,7 @@ describe('root-cause candidates from trace exemplars', () => {
     expect(causes).toHaveLength(2);
     expect(causes[0]).toBe(
       'Traces of the 2 slowest requests in the fault window spend 98 % of their time in fraud-scorer › feature-store GET ' +
-        '(299 ms of 306 ms in the slowest; traces 4bf92f35…, c3d4e5f6…)',
+        '(299 ms of 306 ms in the slowest; traces 4bf92f3577b34da6a3ce929d0e0e4736, c3d4e5f60718293a4b5c6d7e8f901a2b)',
     );
     // The mechanism the failed checks show follows the traces that locate it.
     expect(causes[1]).toMatch(/^Latency objective missed after latency/);
@@ -56,7 +56,7 @@ describe('root-cause candidates from trace exemplars', () => {
     const [first] = postmortem(makeGameDay([r]), { now: NOW }).rootCauseCandidates;
     expect(first?.cause).toBe(
       'The trace of the slowest request in the fault window spends 299 ms of 306 ms (98 %) in ' +
-        'fraud-scorer › feature-store GET (trace 4bf92f35…)',
+        'fraud-scorer › feature-store GET (trace 4bf92f3577b34da6a3ce929d0e0e4736)',
     );
   });
 
@@ -66,7 +66,7 @@ describe('root-cause candidates from trace exemplars', () => {
     const [first, second] = pm.rootCauseCandidates;
     expect(first?.cause).toBe(
       'The trace of a failed request in the fault window shows the error starting in ' +
-        'feature-store › GET /features (connection refused) (trace 0af76519…)',
+        'feature-store › GET /features (connection refused) (trace 0af7651916cd43dd8448eb211c80319c)',
     );
     expect(first?.sources).toEqual([
       {
@@ -114,6 +114,6 @@ describe('root-cause candidates from trace exemplars', () => {
     const md = renderGameDayMarkdown(g);
     expect(md).toContain('spend 98 % of their time in fraud-scorer › feature-store GET');
     expect(md).toContain(`trace ${SLOW_1} of latency-p95-fault at ${at(g.scenarios[0]!.result!, 43.2)}`);
-    expect(renderGameDayHtml(g)).toContain('traces 4bf92f35…, c3d4e5f6…');
+    expect(renderGameDayHtml(g)).toContain('traces 4bf92f3577b34da6a3ce929d0e0e4736, c3d4e5f60718293a4b5c6d7e8f901a2b');
   });
 });
