@@ -26,12 +26,7 @@ export type ScanResult = MetricKind | typeof MALFORMED;
 interface K6Line {
   type?: unknown;
   metric?: unknown;
-  data?: {
-    time?: unknown;
-    value?: unknown;
-    tags?: Record<string, unknown> | null;
-    metadata?: Record<string, unknown> | null;
-  };
+  data?: { time?: unknown; value?: unknown; tags?: Record<string, unknown> | null };
 }
 
 // k6 1.x's layout of a point, piece by piece:
@@ -191,10 +186,6 @@ export class PointScanner {
     this.time = time;
     this.value = value;
     this.tags = doc.data?.tags ?? {};
-    // k6 writes a point's metadata (exec.vu.metrics.metadata: values that are not tags, so they cost no time
-    // series of their own) after its tags, a layout the fast path leaves to here. Only trace ids are read.
-    const traceId = doc.data?.metadata?.trace_id;
-    if (typeof traceId === 'string') this.tags = { ...this.tags, trace_id: traceId };
     return kind;
   }
 

@@ -604,21 +604,6 @@ describe('K6Ingest: trace exemplars', () => {
     expect(s.windows.find((w) => w.window === 'all')!.exemplars.slowest[0]!.ms).toBe(119);
   });
 
-  it('reads the trace id from the point’s metadata, where k6 writes it', () => {
-    const line = JSON.stringify({
-      metric: 'chaos_trace',
-      type: 'Point',
-      data: {
-        time: ts(3),
-        value: 250,
-        tags: { window: 'baseline', cause: 'slow', status: '200' },
-        metadata: { trace_id: id(7) },
-      },
-    });
-    const s = ingestAll([...request({ at: 1 }), line].join('\n'), { windows: WINDOWS });
-    expect(s.windows[0]!.exemplars.slowest).toMatchObject([{ traceId: id(7), ms: 250, status: '200' }]);
-  });
-
   it('ignores a trace id that is not 32 hex digits', () => {
     const lines = [
       ...request({ at: 1 }),
