@@ -65,14 +65,20 @@ async function startScorer(
   return scorer.url;
 }
 
+/** The real feature store on loopback, traced into memory. */
+async function tracedStore() {
+  const [storeTracing, storeExporter] = await traced('feature-store', ENDPOINT);
+  const store = await startFeatureStore(
+    { ...featureStoreConfigFromEnv({}), host: '127.0.0.1', port: 0, shutdownDrainMs: 0 },
+    { logger: silentLogger, tracing: storeTracing },
+  );
+  cleanups.push(() => store.close());
+  return { store, storeTracing, storeExporter };
+}
+
 describe('fraud-scorer traces', () => {
   it('one trace from the caller through the scorer into the feature store', async () => {
-    const [storeTracing, storeExporter] = await traced('feature-store', ENDPOINT);
-    const store = await startFeatureStore(
-      { ...featureStoreConfigFromEnv({}), host: '127.0.0.1', port: 0, shutdownDrainMs: 0 },
-      { logger: silentLogger, tracing: storeTracing },
-    );
-    cleanups.push(() => store.close());
+    const { store, storeTracing, storeExporter } = await tracedStore();
     const [tracing, exporter] = await traced('fraud-scorer', ENDPOINT);
     // Generous, so a busy test machine cannot turn the hit into a timeout.
     const url = await startScorer(tracing, store.url, { featureStoreTimeoutMs: 2_000 });
@@ -194,12 +200,7 @@ describe('fraud-scorer traces', () => {
   });
 
   it('records, exports and propagates nothing without OTEL_EXPORTER_OTLP_ENDPOINT', async () => {
-    const [storeTracing, storeExporter] = await traced('feature-store', ENDPOINT);
-    const store = await startFeatureStore(
-      { ...featureStoreConfigFromEnv({}), host: '127.0.0.1', port: 0, shutdownDrainMs: 0 },
-      { logger: silentLogger, tracing: storeTracing },
-    );
-    cleanups.push(() => store.close());
+    const { store, storeTracing, storeExporter } = await tracedStore();
     const endpoint = testConfig().otlpEndpoint;
     expect(endpoint).toBeUndefined();
     const [tracing, exporter] = await traced('fraud-scorer', endpoint);

@@ -46,16 +46,21 @@ async function get(url: string, headers: Record<string, string> = {}): Promise<n
   return res.status;
 }
 
+/** A served service with tracing on, its spans kept in memory. */
+async function tracedService(): Promise<{ exporter: InMemorySpanExporter; tracing: Tracing; url: string }> {
+  const exporter = new InMemorySpanExporter();
+  const tracing = await createTracing({
+    service: 'svc',
+    endpoint: 'http://127.0.0.1:9',
+    logger: silent,
+    exporter,
+  });
+  return { exporter, tracing, url: await serve(tracing) };
+}
+
 describe('server spans', () => {
   it('continue the trace an incoming traceparent names, one SERVER span per request', async () => {
-    const exporter = new InMemorySpanExporter();
-    const tracing = await createTracing({
-      service: 'svc',
-      endpoint: 'http://127.0.0.1:9',
-      logger: silent,
-      exporter,
-    });
-    const url = await serve(tracing);
+    const { exporter, tracing, url } = await tracedService();
 
     expect(await get(`${url}/things/201`, { traceparent: sampled, tracestate: 'vendor=1' })).toBe(201);
     await tracing.flush();
@@ -82,14 +87,7 @@ describe('server spans', () => {
   });
 
   it('mark 5xx and unhandled errors as errors, 4xx not', async () => {
-    const exporter = new InMemorySpanExporter();
-    const tracing = await createTracing({
-      service: 'svc',
-      endpoint: 'http://127.0.0.1:9',
-      logger: silent,
-      exporter,
-    });
-    const url = await serve(tracing);
+    const { exporter, tracing, url } = await tracedService();
 
     for (const path of ['404', '503', 'throw']) await get(`${url}/things/${path}`, { traceparent: sampled });
     await tracing.flush();
@@ -106,14 +104,7 @@ describe('server spans', () => {
   });
 
   it('trace only what the caller samples: no trace without a traceparent or with an unsampled one, none for probes', async () => {
-    const exporter = new InMemorySpanExporter();
-    const tracing = await createTracing({
-      service: 'svc',
-      endpoint: 'http://127.0.0.1:9',
-      logger: silent,
-      exporter,
-    });
-    const url = await serve(tracing);
+    const { exporter, tracing, url } = await tracedService();
 
     await get(`${url}/things/200`);
     await get(`${url}/things/200`, { traceparent: `00-${TRACE_ID}-${PARENT_SPAN_ID}-00` });
