@@ -114,6 +114,8 @@ describe('root-cause candidates from trace exemplars', () => {
     const md = renderGameDayMarkdown(g);
     expect(md).toContain('spend 98 % of their time in fraud-scorer › feature-store GET');
     expect(md).toContain(`trace ${SLOW_1} of latency-p95-fault at ${at(g.scenarios[0]!.result!, 43.2)}`);
-    expect(renderGameDayHtml(g)).toContain('traces 4bf92f3577b34da6a3ce929d0e0e4736, c3d4e5f60718293a4b5c6d7e8f901a2b');
+    expect(renderGameDayHtml(g)).toContain(
+      'traces 4bf92f3577b34da6a3ce929d0e0e4736, c3d4e5f60718293a4b5c6d7e8f901a2b',
+    );
   });
 });
